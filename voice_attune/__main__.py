@@ -1,0 +1,3 @@
+from voice_attune.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""Choosing and loading a speech recognition engine: Vosk when a model is there, else PocketSphinx."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from voice_attune.asr.recognizer import Engine
+from voice_attune.config import Config, models_dir
+from voice_attune.errors import UserError
+
+INSTALL_HINT = "voice-attune models download  (or: voice-attune models --from-zip FILE.zip)"
+
+
+def find_vosk_model(config: Config) -> Path | None:
+    """The configured Vosk model, or the first one found in the models folder."""
+    if config.recognizer.vosk_model:
+        return Path(config.recognizer.vosk_model).expanduser()
+    from voice_attune.asr.vosk_engine import is_vosk_model
+
+    folder = models_dir(config)
+    if folder.is_dir():
+        for candidate in sorted(folder.iterdir()):
+            if candidate.is_dir() and is_vosk_model(candidate):
+                return candidate
+    return None
+
+
+def open_engine(config: Config, choice: str | None = None, notice: Callable[[str], None] = print) -> Engine:
+    """Load the engine named by ``choice`` (or the config): auto, vosk or pocketsphinx."""
+    choice = choice or config.recognizer.engine
+    if choice not in ("auto", "vosk", "pocketsphinx"):
+        raise UserError(f"unknown engine '{choice}'; choose auto, vosk or pocketsphinx")
+    model = find_vosk_model(config) if choice in ("auto", "vosk") else None
+    if model is not None:
+        from voice_attune.asr.vosk_engine import VoskEngine
+
+        return VoskEngine(model)
+    if choice == "vosk":
+        raise UserError(f"no Vosk model found in {models_dir(config)}; install one with: {INSTALL_HINT}")
+    if not config.language.lower().startswith("en"):
+        raise UserError(
+            f"PocketSphinx here only knows English, and language is '{config.language}'; "
+            f"install a Vosk model for it: {INSTALL_HINT}"
+        )
+    from voice_attune.asr.sphinx_engine import SphinxEngine
+
+    if choice == "auto":
+        notice(f"Using PocketSphinx: no Vosk model found. For better recognition: {INSTALL_HINT}")
+    return SphinxEngine()

@@ -1,0 +1,137 @@
+"""The listener: voice activity, recognition and spotting over a stream of frames.
+
+Recognizers are fed only while someone speaks (with a little audio from before the start),
+which keeps a quiet room cheap; every time they report is mapped back to audio time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable, Iterator
+
+from voice_attune.asr.frames import Frame
+from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
+from voice_attune.asr.spotter import Spotter, phrases_for
+from voice_attune.asr.vad import SpeechGate, frames_for_ms
+from voice_attune.config import Config
+from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
+
+
+class Listener:
+    """Turns frames into listening events (speech_start, speech_end, partial, final, spotted)."""
+
+    def __init__(
+        self,
+        gate: SpeechGate,
+        transcriber: Recognizer,
+        spotter: Spotter,
+        phrase_recognizer: Recognizer | None = None,
+        pre_roll_ms: int = 300,
+        partials: bool = False,
+    ):
+        self.gate = gate
+        self.transcriber = transcriber
+        self.phrase_recognizer = phrase_recognizer
+        self.spotter = spotter
+        self.partials = partials
+        self._pre_roll = pre_roll_ms / 1000.0
+        self._buffer: deque[Frame] = deque(maxlen=frames_for_ms(pre_roll_ms + 1000) + 2)
+        self.now = 0.0
+        """Audio seconds consumed so far."""
+
+    def feed(self, frame: Frame) -> list[Event]:
+        """Listen to one frame; return the events it caused."""
+        events: list[Event] = []
+        was_speaking = self.gate.in_speech
+        change = self.gate.update(frame)
+        self.now = frame.end
+        if not was_speaking:
+            self._buffer.append(frame)
+        if change is not None and change.started:
+            events.append(SpeechStart(change.onset))
+            self.spotter.new_utterance()
+            first = change.onset - self._pre_roll
+            for buffered in self._buffer:
+                if buffered.t >= first - 1e-9:
+                    events.extend(self._recognize(buffered))
+            self._buffer.clear()
+        elif was_speaking:
+            events.extend(self._recognize(frame))
+        if change is not None and not change.started:
+            events.extend(self._end_utterance(change.onset, change.offset or frame.end))
+        return events
+
+    def close(self) -> list[Event]:
+        """End of audio: finish any utterance still open."""
+        change = self.gate.close(self.now)
+        if change is None:
+            return []
+        return self._end_utterance(change.onset, change.offset or self.now)
+
+    def reset(self) -> None:
+        """Forget what the recognizers heard (after each prompt, so its echo is not kept)."""
+        self.transcriber.reset()
+        if self.phrase_recognizer is not None:
+            self.phrase_recognizer.reset()
+        self.spotter.new_utterance()
+
+    def run(self, frames: Iterable[Frame]) -> Iterator[Event]:
+        """Listen to a whole stream, yielding events as they happen."""
+        for frame in frames:
+            yield from self.feed(frame)
+        yield from self.close()
+
+    def _end_utterance(self, onset: float, offset: float) -> list[Event]:
+        events: list[Event] = [SpeechEnd(offset, offset - onset)]
+        if self.phrase_recognizer is not None:
+            hyp = self.phrase_recognizer.flush()
+            if hyp is not None:
+                events.extend(self._spots(hyp))
+        hyp = self.transcriber.flush()
+        if hyp is not None:
+            events.extend(self._spots(hyp))
+            events.append(_final(hyp, self.now))
+        return events
+
+    def _recognize(self, frame: Frame) -> list[Event]:
+        events: list[Event] = []
+        if self.phrase_recognizer is not None:
+            hyp = self.phrase_recognizer.accept(frame)
+            if hyp is not None:
+                events.extend(self._spots(hyp, frame.end))
+        hyp = self.transcriber.accept(frame)
+        if hyp is not None:
+            events.extend(self._spots(hyp, frame.end))
+            if hyp.final:
+                events.append(_final(hyp, frame.end))
+            elif self.partials:
+                events.append(Partial(frame.end, hyp.text))
+        return events
+
+    def _spots(self, hyp: Hypothesis, t: float | None = None) -> list[Event]:
+        t = self.now if t is None else t
+        return [
+            Spotted(t, s.phrase.kind, s.phrase.name, s.heard, round(s.score, 1), s.word_end)
+            for s in self.spotter.match(hyp)
+        ]
+
+
+def _final(hyp: Hypothesis, t: float) -> Final:
+    start = hyp.words[0].start if hyp.words else None
+    end = hyp.words[-1].end if hyp.words else None
+    return Final(t, hyp.text, start, end)
+
+
+def build_listener(config: Config, engine: Engine, partials: bool = False) -> Listener:
+    """A listener with the configured VAD, the engine's recognizers and the spotter."""
+    phrases = phrases_for(config.pause_words, config.spotter.commands)
+    spotter = Spotter(phrases, config.spotter.fuzzy_threshold)
+    phrase_recognizer = engine.phrase_spotter([p.text for p in phrases], config.spotter.sensitivity)
+    return Listener(
+        SpeechGate(config.vad),
+        engine.transcriber(),
+        spotter,
+        phrase_recognizer,
+        pre_roll_ms=config.vad.pre_roll_ms,
+        partials=partials,
+    )

@@ -1,0 +1,94 @@
+"""The seam between audio and words: a small Protocol every speech recognizer meets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, Sequence
+
+from voice_attune.asr.frames import Frame
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognized word with its place on the audio clock."""
+
+    text: str
+    start: float
+    """Audio seconds."""
+    end: float
+    """Audio seconds."""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """What the recognizer believes was said so far in this utterance (or finally, if final)."""
+
+    text: str
+    words: tuple[Word, ...]
+    final: bool
+
+
+class Recognizer(Protocol):
+    """Streaming recognition of one audio stream."""
+
+    def accept(self, frame: Frame) -> Hypothesis | None:
+        """Feed one frame; return a hypothesis when the text changed (partial or final)."""
+
+    def flush(self) -> Hypothesis | None:
+        """The utterance is over: return its final text (None if nothing was heard)."""
+
+    def reset(self) -> None:
+        """Forget everything heard so far (after each prompt, so echoes are not kept)."""
+
+
+class Engine(Protocol):
+    """A loaded speech model that makes recognizers."""
+
+    name: str
+    """"vosk" or "pocketsphinx"."""
+    model: str
+    """What was loaded (a model folder or name)."""
+
+    def transcriber(self) -> Recognizer:
+        """A recognizer for free speech."""
+
+    def phrase_spotter(self, phrases: Sequence[str], sensitivity: float) -> Recognizer:
+        """A recognizer restricted to these phrases (the pause word and commands)."""
+
+    def knows(self, word: str) -> bool:
+        """True if the word is in the model's vocabulary."""
+
+
+class Timeline:
+    """Maps a recognizer's own clock (seconds of audio it was fed) back to audio time.
+
+    The listener feeds a recognizer only during speech, so its clock skips the gaps.
+    """
+
+    def __init__(self) -> None:
+        self._segments: list[tuple[float, float]] = []  # (fed seconds, audio seconds) at joins
+        self.fed = 0.0
+        self._next_t: float | None = None
+
+    def feed(self, frame: Frame, seconds: float) -> None:
+        """Record that ``seconds`` of audio starting at ``frame.t`` were fed."""
+        if self._next_t is None or abs(frame.t - self._next_t) > 1e-6:
+            self._segments.append((self.fed, frame.t))
+        self.fed += seconds
+        self._next_t = frame.t + seconds
+
+    def to_audio(self, fed_seconds: float) -> float:
+        """Audio time of a point on the recognizer's clock."""
+        origin_fed, origin_t = 0.0, 0.0
+        for fed, t in self._segments:
+            if fed <= fed_seconds + 1e-9:
+                origin_fed, origin_t = fed, t
+            else:
+                break
+        return origin_t + (fed_seconds - origin_fed)
+
+    def restart(self) -> None:
+        """The recognizer's clock restarted at zero (a new PocketSphinx utterance)."""
+        self._segments.clear()
+        self.fed = 0.0
+        self._next_t = None

@@ -1,0 +1,132 @@
+"""The spotter: finds the pause word and spoken commands in what the recognizers hear.
+
+It reads partial results, so the pause word fires while the utterance is still going. Matching
+is fuzzy (rapidfuzz) over short windows of recognized words, with the spaces also ignored, so
+"pine apple" still counts as "pineapple"; very short phrases must match exactly, because
+"now" and "no" are one letter apart.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from rapidfuzz import fuzz
+
+from voice_attune.asr.recognizer import Hypothesis
+
+_SHORT = 4  # phrases of at most this many letters must be heard exactly
+_REPEAT_WINDOW = 0.6  # seconds: the same phrase ending this close again is the same saying
+
+
+def normalize(text: str) -> str:
+    """Lower case, letters, digits, apostrophes and single spaces."""
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"[^\w' ]+", " ", text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Something the spotter listens for."""
+
+    name: str
+    """pause, or a command name."""
+    kind: str
+    """"pause" or "command"."""
+    text: str
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A phrase heard in a hypothesis."""
+
+    phrase: Phrase
+    heard: str
+    """The recognized words that matched."""
+    score: float
+    """0-100."""
+    word_end: float | None
+    """Audio seconds at which the matched words ended, if the recognizer said."""
+
+
+def phrases_for(pause_words: Sequence[str], commands: dict[str, Sequence[str]]) -> list[Phrase]:
+    """The pause phrases first (they win ties), then every command phrase."""
+    found = [Phrase("pause", "pause", normalize(w)) for w in pause_words]
+    for name, texts in commands.items():
+        found.extend(Phrase(name, "command", normalize(t)) for t in texts)
+    return found
+
+
+def score(phrase: str, heard: str) -> float:
+    """How closely heard words match a phrase, 0-100."""
+    if len(phrase.replace(" ", "")) <= _SHORT:
+        return 100.0 if heard == phrase else 0.0
+    return max(fuzz.ratio(phrase, heard), fuzz.ratio(phrase.replace(" ", ""), heard.replace(" ", "")))
+
+
+class Spotter:
+    """Matches hypotheses against the phrases and reports each saying once."""
+
+    def __init__(self, phrases: Sequence[Phrase], threshold: float):
+        self.phrases = list(phrases)
+        self.threshold = threshold
+        self._recent: list[tuple[str, float | None, int]] = []
+        self._utterance = 0
+
+    def new_utterance(self) -> None:
+        """A new utterance began: phrases without word times may be reported again."""
+        self._utterance += 1
+        self._recent = self._recent[-20:]
+
+    def match(self, hyp: Hypothesis) -> list[Spot]:
+        """Every phrase newly heard in this hypothesis, in the order spoken."""
+        tokens = _tokens(hyp)
+        found: list[Spot] = []
+        taken: set[int] = set()
+        for end_index in range(len(tokens)):
+            best: Spot | None = None
+            best_span: range | None = None
+            for phrase in self.phrases:
+                n = len(phrase.text.split())
+                for size in {max(1, n - 1), n, n + 1}:
+                    start_index = end_index - size + 1
+                    if start_index < 0:
+                        continue
+                    span = range(start_index, end_index + 1)
+                    if taken.intersection(span):
+                        continue
+                    heard = " ".join(tokens[i][0] for i in span)
+                    s = score(phrase.text, heard)
+                    if s >= self.threshold and (best is None or s > best.score):
+                        best = Spot(phrase, heard, s, tokens[end_index][2])
+                        best_span = span
+            if best is not None and best_span is not None:
+                taken.update(best_span)
+                if self._is_new(best):
+                    found.append(best)
+        return found
+
+    def _is_new(self, spot: Spot) -> bool:
+        name, end = spot.phrase.name, spot.word_end
+        for prev_name, prev_end, utterance in self._recent:
+            if prev_name != name:
+                continue
+            if end is None or prev_end is None:
+                if utterance == self._utterance:
+                    return False
+            elif abs(end - prev_end) < _REPEAT_WINDOW:
+                return False
+        self._recent.append((name, end, self._utterance))
+        return True
+
+
+def _tokens(hyp: Hypothesis) -> list[tuple[str, float | None, float | None]]:
+    if hyp.words:
+        out = []
+        for word in hyp.words:
+            for token in normalize(word.text).split():
+                out.append((token, word.start, word.end))
+        return out
+    return [(token, None, None) for token in normalize(hyp.text).split()]

@@ -1,0 +1,65 @@
+"""A YAML reader for people's files: keeps yes/no/on/off as words and knows line numbers.
+
+YAML 1.1 turns ``yes`` and ``no`` into booleans, which would break a voice app whose answers
+are "yes" and "no"; here only ``true`` and ``false`` are booleans.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from voice_attune.errors import UserError
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader whose only booleans are true/false."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def compose_text(text: str, path: str) -> yaml.Node | None:
+    """Parse YAML text into a node tree (with line marks); a syntax error names the line."""
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = exc.problem or "cannot be read as YAML"
+        raise UserError(f"YAML syntax: {problem}", path, line) from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"YAML syntax: {exc}", path) from None
+
+
+def compose_file(path: str | Path) -> yaml.Node | None:
+    """Read and parse a YAML file; a missing or unreadable file is a UserError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError("no such file", str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read: {exc}", str(path)) from None
+    return compose_text(text, str(path))
+
+
+def load_text(text: str, path: str = "<text>"):
+    """Parse YAML text to plain Python data, with yes/no kept as strings."""
+    try:
+        return yaml.load(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise UserError(f"YAML syntax: {exc.problem}", path, mark.line + 1 if mark else None) from None
+
+
+def line_of(node: yaml.Node) -> int:
+    """1-based line where a node starts."""
+    return node.start_mark.line + 1
