@@ -74,8 +74,10 @@ def _piper(text: str, speed: int) -> np.ndarray:
     from piper import SynthesisConfig
 
     voice = _piper_voice()
-    # Piper's length_scale stretches time; 160 words a minute is its natural pace.
-    syn = SynthesisConfig(length_scale=160.0 / max(60, speed))
+    # Piper's length_scale stretches time; 160 words a minute is its natural pace. Its noise
+    # inputs are random draws inside the model: at zero the same text always gives the same
+    # audio, so simulations and tests repeat exactly.
+    syn = SynthesisConfig(length_scale=160.0 / max(60, speed), noise_scale=0.0, noise_w_scale=0.0)
     chunks = [c.audio_int16_array for c in voice.synthesize(text, syn_config=syn)]
     pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
     return _to_16k(pcm, voice.config.sample_rate)

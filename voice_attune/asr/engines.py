@@ -13,16 +13,26 @@ INSTALL_HINT = "voice-attune models download  (or: voice-attune models --from-zi
 
 
 def find_vosk_model(config: Config) -> Path | None:
-    """The configured Vosk model, or the first one found in the models folder."""
+    """The configured Vosk model, else the best complete one in the models folder.
+
+    Known models come in catalog order (the small default first: it loads quickly and runs
+    on a Raspberry Pi), then any other model folder by name; damaged ones are passed over.
+    """
     if config.recognizer.vosk_model:
         return Path(config.recognizer.vosk_model).expanduser()
-    from voice_attune.asr.vosk_engine import is_vosk_model
+    from voice_attune.asr import models
 
     folder = models_dir(config)
-    if folder.is_dir():
-        for candidate in sorted(folder.iterdir()):
-            if candidate.is_dir() and is_vosk_model(candidate):
-                return candidate
+    if not folder.is_dir():
+        return None
+    order = {entry.name: i for i, entry in enumerate(models.CATALOG)}
+    candidates = sorted(
+        (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: (order.get(p.name, len(order)), p.name),
+    )
+    for candidate in candidates:
+        if not models.verify(candidate):
+            return candidate
     return None
 
 

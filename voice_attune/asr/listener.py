@@ -101,18 +101,24 @@ class Listener:
                 events.extend(self._spots(hyp, frame.end))
         hyp = self.transcriber.accept(frame)
         if hyp is not None:
-            events.extend(self._spots(hyp, frame.end))
+            # A partial's last word is often a guess in the middle of a longer word ("yeah"
+            # on the way to "yesterday"): only the pause word, where every 100 ms counts, is
+            # taken from partials; commands wait for the final words.
+            kinds = ("pause", "command") if hyp.final else ("pause",)
+            events.extend(self._spots(hyp, frame.end, kinds))
             if hyp.final:
                 events.append(_final(hyp, frame.end))
             elif self.partials:
                 events.append(Partial(frame.end, hyp.text))
         return events
 
-    def _spots(self, hyp: Hypothesis, t: float | None = None) -> list[Event]:
+    def _spots(
+        self, hyp: Hypothesis, t: float | None = None, kinds: tuple[str, ...] = ("pause", "command")
+    ) -> list[Event]:
         t = self.now if t is None else t
         return [
             Spotted(t, s.phrase.kind, s.phrase.name, s.heard, round(s.score, 1), s.word_end)
-            for s in self.spotter.match(hyp)
+            for s in self.spotter.match(hyp, kinds)
         ]
 
 
@@ -126,7 +132,11 @@ def build_listener(config: Config, engine: Engine, partials: bool = False) -> Li
     """A listener with the configured VAD, the engine's recognizers and the spotter."""
     phrases = phrases_for(config.pause_words, config.spotter.commands)
     spotter = Spotter(phrases, config.spotter.fuzzy_threshold)
-    phrase_recognizer = engine.phrase_spotter([p.text for p in phrases], config.spotter.sensitivity)
+    phrase_recognizer = engine.phrase_spotter(
+        [p.text for p in phrases if p.kind == "pause"],
+        [p.text for p in phrases if p.kind == "command"],
+        config.spotter.sensitivity,
+    )
     return Listener(
         SpeechGate(config.vad),
         engine.transcriber(),

@@ -52,11 +52,39 @@ class Engine(Protocol):
     def transcriber(self) -> Recognizer:
         """A recognizer for free speech."""
 
-    def phrase_spotter(self, phrases: Sequence[str], sensitivity: float) -> Recognizer:
-        """A recognizer restricted to these phrases (the pause word and commands)."""
+    def phrase_spotter(
+        self, pause: Sequence[str], commands: Sequence[str], sensitivity: float
+    ) -> Recognizer | None:
+        """A recognizer restricted to the pause and command phrases (None: cannot make one)."""
 
     def knows(self, word: str) -> bool:
         """True if the word is in the model's vocabulary."""
+
+
+class RecognizerGroup:
+    """Several recognizers fed the same audio, their findings merged in the order spoken."""
+
+    def __init__(self, members: Sequence[Recognizer]):
+        self.members = list(members)
+
+    def accept(self, frame: Frame) -> Hypothesis | None:
+        return _merge([m.accept(frame) for m in self.members])
+
+    def flush(self) -> Hypothesis | None:
+        return _merge([m.flush() for m in self.members])
+
+    def reset(self) -> None:
+        for member in self.members:
+            member.reset()
+
+
+def _merge(hyps: list[Hypothesis | None]) -> Hypothesis | None:
+    found = [h for h in hyps if h is not None]
+    if len(found) <= 1:
+        return found[0] if found else None
+    words = tuple(sorted((w for h in found for w in h.words), key=lambda w: w.end))
+    text = " ".join(w.text for w in words) if words else " ".join(h.text for h in found)
+    return Hypothesis(text, words, all(h.final for h in found))
 
 
 class Timeline:

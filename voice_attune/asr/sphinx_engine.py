@@ -12,10 +12,21 @@ import tempfile
 from typing import Any, Sequence
 
 from voice_attune.asr.frames import Frame
-from voice_attune.asr.recognizer import Hypothesis, Timeline, Word
+from voice_attune.asr.recognizer import Hypothesis, RecognizerGroup, Timeline, Word
 
 _FRAME_S = 0.03
 _SPHINX_RATE = 100  # PocketSphinx counts time in 10 ms frames
+# A keyword "heard" in less time than this per phone is a burst of noise or the clipped
+# start of an utterance, not the phrase: real sayings of "pineapple" (7 phones) last 0.45 s
+# and more, while false hits at an utterance's first frames last a quarter of a second.
+_MIN_PHONE_S = 0.035
+# Keyword search finds "yes" inside "yesterday" and "no" in almost anything: commands shorter
+# than this many phones are left to the transcriber, whose words are whole words.
+_MIN_KEYWORD_PHONES = 5
+# Where cepstral mean normalization starts, measured on speech at ordinary recording levels.
+# PocketSphinx's own starting point suits much quieter input; from it, the first second of a
+# session is misheard (a cold "apple pie" became "pineapple"). Live CMN adapts from here on.
+_CMN_INIT = "61.5,2.69,2.24,17.06,-6.58,-4.85,-12.65,-4.57,-8.82,7.99,-1.15,1.84,-1.65"
 _FILLER = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+\+.*\+\+|\(NULL\))$", re.IGNORECASE)
 
 
@@ -34,21 +45,46 @@ class SphinxEngine:
         self._decoder_cls = Decoder
         self._dictionary = _read_dictionary(os.path.join(get_model_path(), "en-us", "cmudict-en-us.dict"))
         self.model = "en-us (bundled with PocketSphinx)"
+        self.cmninit = _CMN_INIT
 
     def transcriber(self) -> "SphinxRecognizer":
-        return SphinxRecognizer(self._decoder_cls(samprate=16000, loglevel="FATAL"), spotting=False)
+        decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", cmninit=self.cmninit)
+        return SphinxRecognizer(decoder, spotting=False)
 
-    def phrase_spotter(self, phrases: Sequence[str], sensitivity: float) -> "SphinxRecognizer":
-        known = sorted({p for p in phrases if all(self.knows(w) for w in p.split())})
-        lines = [f"{p} /1e-{self.threshold_exponent(p, sensitivity):.0f}/" for p in known]
+    def phrase_spotter(
+        self, pause: Sequence[str], commands: Sequence[str], sensitivity: float
+    ) -> RecognizerGroup | None:
+        """Keyword search: one decoder for each pause phrase and one for the longer commands.
+
+        Phrases sharing one keyword search compete, and a strong partial match of one can hide
+        another ("red balloon" went unheard beside the commands); the pause word must never
+        lose that contest, so each pause phrase gets a search of its own.
+        """
+        known = lambda ps: sorted({p for p in ps if all(self.knows(w) for w in p.split())})  # noqa: E731
+        groups = [[(p, self.threshold_exponent(p, sensitivity, True))] for p in known(pause)]
+        # Short commands come from the transcriber's whole words instead (see _MIN_KEYWORD_PHONES).
+        long_commands = [
+            (p, self.threshold_exponent(p, sensitivity, False))
+            for p in known(commands)
+            if self.phones(p) >= _MIN_KEYWORD_PHONES
+        ]
+        if long_commands:
+            groups.append(long_commands)
+        if not groups:
+            return None
+        return RecognizerGroup([self._keyword_recognizer(g) for g in groups])
+
+    def _keyword_recognizer(self, phrases: list[tuple[str, float]]) -> "SphinxRecognizer":
+        lines = [f"{p} /1e{-round(exponent):+d}/" for p, exponent in phrases]  # whole exponents
+        shortest = {p: self.phones(p) * _MIN_PHONE_S for p, _ in phrases}
         fd, path = tempfile.mkstemp(suffix=".kws", text=True)
         try:
             with os.fdopen(fd, "w") as f:
                 f.write("\n".join(lines) + "\n")
-            decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", kws=path)
+            decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", kws=path, cmninit=self.cmninit)
         finally:
             os.unlink(path)
-        return SphinxRecognizer(decoder, spotting=True)
+        return SphinxRecognizer(decoder, spotting=True, shortest=shortest)
 
     def phones(self, phrase: str) -> int:
         """How many phones the phrase has in the dictionary (0 if a word is unknown)."""
@@ -60,10 +96,18 @@ class SphinxEngine:
             total += len(pron)
         return total
 
-    def threshold_exponent(self, phrase: str, sensitivity: float) -> float:
-        """Keyword threshold 1e-N: longer phrases may be more permissive, short ones must not be."""
-        per_phone = 2.0 + 8.0 * sensitivity
-        return max(1.0, (self.phones(phrase) - 2) * per_phone)
+    def threshold_exponent(self, phrase: str, sensitivity: float, pause: bool = True) -> float:
+        """N in the keyword threshold 1e-N; larger N hears more readily.
+
+        Longer phrases can be permissive without false alarms; words of two or three phones
+        match almost anything, so a command that short needs a threshold above 1. The pause
+        word leans towards being heard (a missed pause hurts more than a needless one);
+        commands lean towards precision.
+        """
+        phones = self.phones(phrase)
+        if pause:
+            return max(1.0, (phones - 2) * (2.0 + 8.0 * sensitivity))
+        return (phones - 7) * (1.0 + 4.0 * sensitivity)
 
     def knows(self, word: str) -> bool:
         return word.lower() in self._dictionary
@@ -83,36 +127,54 @@ def _read_dictionary(path: str) -> dict[str, tuple[str, ...]]:
 class SphinxRecognizer:
     """Streaming PocketSphinx decoding; one utterance runs from the first frame to flush()."""
 
-    def __init__(self, decoder: Any, spotting: bool):
+    def __init__(self, decoder: Any, spotting: bool, shortest: dict[str, float] | None = None):
         self._d = decoder
         self._spotting = spotting
+        self._shortest = shortest or {}
         self._timeline = Timeline()
         self._in_utt = False
         self._last = ""
         self._count = 0
+        self._reported_until = float("-inf")
 
     def accept(self, frame: Frame) -> Hypothesis | None:
         if not self._in_utt:
             self._d.start_utt()
             self._in_utt = True
             self._timeline.restart()
+            self._reported_until = float("-inf")
         self._timeline.feed(frame, _FRAME_S)
         self._d.process_raw(frame.pcm, False, False)
         self._count += 1
         if not self._spotting and self._count % 3:
             return None  # partials of the language model cost; every 90 ms is enough for them
+        if self._spotting:
+            return self._new_keywords()
         hyp = self._d.hyp()
         text = " ".join(w.text for w in self._words()) if hyp else ""
-        if self._spotting:
-            if not text:
-                return None
-            result = Hypothesis(text, self._words(), True)
-            self._end()  # a keyword was found: start afresh so it is reported once
-            return result
         if not text or text == self._last:
             return None
         self._last = text
         return Hypothesis(text, self._words(), False)
+
+    def _new_keywords(self) -> Hypothesis | None:
+        # Keyword search keeps every detection of the utterance; report only the new ones.
+        # Restarting the utterance after a hit instead would cut the audio context mid-word.
+        hyp = self._d.hyp()
+        if hyp is None or hyp.hypstr == self._last:
+            return None
+        self._last = hyp.hypstr
+        words = self._words()
+        new = tuple(
+            w
+            for w in words
+            if w.end > self._reported_until + 1e-6
+            and w.end - w.start >= self._shortest.get(w.text, 0.0)
+        )
+        if not new:
+            return None
+        self._reported_until = max(w.end for w in new)
+        return Hypothesis(" ".join(w.text for w in new), new, True)
 
     def flush(self) -> Hypothesis | None:
         if not self._in_utt:

@@ -80,33 +80,42 @@ class Spotter:
         self._utterance += 1
         self._recent = self._recent[-20:]
 
-    def match(self, hyp: Hypothesis) -> list[Spot]:
-        """Every phrase newly heard in this hypothesis, in the order spoken."""
+    def match(self, hyp: Hypothesis, kinds: tuple[str, ...] = ("pause", "command")) -> list[Spot]:
+        """Every phrase of these kinds newly heard in this hypothesis, in the order spoken.
+
+        Pause phrases claim their words first, so a command inside the pause phrase
+        ("stop now") can never hide the pause.
+        """
         tokens = _tokens(hyp)
-        found: list[Spot] = []
         taken: set[int] = set()
-        for end_index in range(len(tokens)):
-            best: Spot | None = None
-            best_span: range | None = None
-            for phrase in self.phrases:
-                n = len(phrase.text.split())
-                for size in {max(1, n - 1), n, n + 1}:
-                    start_index = end_index - size + 1
-                    if start_index < 0:
-                        continue
-                    span = range(start_index, end_index + 1)
-                    if taken.intersection(span):
-                        continue
-                    heard = " ".join(tokens[i][0] for i in span)
-                    s = score(phrase.text, heard)
-                    if s >= self.threshold and (best is None or s > best.score):
-                        best = Spot(phrase, heard, s, tokens[end_index][2])
-                        best_span = span
-            if best is not None and best_span is not None:
-                taken.update(best_span)
-                if self._is_new(best):
-                    found.append(best)
-        return found
+        found: list[tuple[int, Spot]] = []
+        for kind in ("pause", "command"):
+            if kind not in kinds:
+                continue
+            phrases = [p for p in self.phrases if p.kind == kind]
+            for end_index in range(len(tokens)):
+                best = self._best_at(tokens, end_index, phrases, taken)
+                if best is not None:
+                    spot, span = best
+                    taken.update(span)
+                    found.append((end_index, spot))
+        found.sort(key=lambda item: item[0])
+        return [spot for _, spot in found if self._is_new(spot)]
+
+    def _best_at(self, tokens, end_index: int, phrases: list[Phrase], taken: set[int]):
+        best: tuple[Spot, range] | None = None
+        for phrase in phrases:
+            n = len(phrase.text.split())
+            for size in {max(1, n - 1), n, n + 1}:
+                start_index = end_index - size + 1
+                span = range(start_index, end_index + 1)
+                if start_index < 0 or taken.intersection(span):
+                    continue
+                heard = " ".join(tokens[i][0] for i in span)
+                s = score(phrase.text, heard)
+                if s >= self.threshold and (best is None or s > best[0].score):
+                    best = (Spot(phrase, heard, s, tokens[end_index][2]), span)
+        return best
 
     def _is_new(self, spot: Spot) -> bool:
         name, end = spot.phrase.name, spot.word_end

@@ -11,6 +11,8 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from voice_attune import FRAME_MS, SAMPLE_RATE
 from voice_attune.asr.frames import Frame
 from voice_attune.config import VadSettings
@@ -23,14 +25,22 @@ class FrameClassifier(Protocol):
 
 
 class WebRtcClassifier:
-    """webrtcvad at a given aggressiveness (0-3)."""
+    """webrtcvad at a given aggressiveness (0-3), ignoring frames that are all but silent.
 
-    def __init__(self, aggressiveness: int = 2):
+    webrtcvad keeps saying "speech" for a few frames after any loud sound (its own hangover);
+    a floor on the frame's level keeps a click followed by silence from starting an utterance.
+    """
+
+    def __init__(self, aggressiveness: int = 2, floor_rms: float = 60.0):
         import webrtcvad
 
         self._vad = webrtcvad.Vad(aggressiveness)
+        self._floor_sq = floor_rms * floor_rms
 
     def is_speech(self, frame: Frame) -> bool:
+        samples = np.frombuffer(frame.pcm, dtype=np.int16).astype(np.float32)
+        if float(np.mean(samples * samples)) < self._floor_sq:
+            return False
         return self._vad.is_speech(frame.pcm, SAMPLE_RATE)
 
 

@@ -42,11 +42,28 @@ class VoskEngine:
     def transcriber(self) -> "VoskRecognizer":
         return VoskRecognizer(self._model, None, partial_every=2)
 
-    def phrase_spotter(self, phrases: Sequence[str], sensitivity: float) -> "VoskRecognizer":
+    def phrase_spotter(
+        self, pause: Sequence[str], commands: Sequence[str], sensitivity: float
+    ) -> "VoskRecognizer | None":
+        """A grammar recognizer for the phrases, or None when the model cannot make a safe one.
+
+        Without "[unk]" in the model every sound would be forced into a listed phrase (the
+        pause word heard everywhere), and Kaldi crashes on an empty grammar; in both cases the
+        spotter reads the free transcriber's partials instead. A grammar has no thresholds:
+        ``sensitivity`` is for engines that spot by score.
+        """
+        phrases = [*pause, *commands]
         words = sorted({p for p in phrases if all(self.knows(w) for w in p.split())})
-        # "[unk]" lets speech outside the list fall away instead of being forced into a phrase.
-        grammar = words + (["[unk]"] if self.knows("[unk]") else [])
-        return VoskRecognizer(self._model, grammar, partial_every=1)
+        if not words or not self.knows("[unk]"):
+            return None
+        return VoskRecognizer(self._model, [*words, "[unk]"], partial_every=1)
+
+    def grammar_recognizer(self, phrases: Sequence[str]) -> "VoskRecognizer":
+        """A recognizer restricted to exactly these phrases (no "[unk]" added)."""
+        words = sorted({p for p in phrases if all(self.knows(w) for w in p.split())})
+        if not words:
+            raise UserError("none of the phrases is in the Vosk model's vocabulary", self.model)
+        return VoskRecognizer(self._model, words, partial_every=1)
 
     def knows(self, word: str) -> bool:
         return self._model.vosk_model_find_word(word) != -1

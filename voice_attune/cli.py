@@ -1,0 +1,72 @@
+"""The `voice-attune` command: parses arguments, loads settings, reports errors in one line.
+
+Exit status: 0 success, 2 bad input (a one-line reason naming the file and line), 1 internal fault.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from typing import Sequence
+
+from voice_attune import __version__
+from voice_attune.commands import checkword, demo, listen, models
+from voice_attune.config import load_config
+from voice_attune.errors import UserError
+
+COMMANDS = (demo, listen, models, checkword)
+
+EPILOG = """\
+examples:
+  voice-attune demo                               a simulated session, no microphone needed
+  voice-attune listen --audio talk.wav            what the pipeline hears in a recording
+  voice-attune listen --events out.jsonl          listen to the microphone, log JSON lines
+  voice-attune check-word pineapple               how well a pause word will be heard
+  voice-attune models download                    fetch the English Vosk model (about 40 MB)
+
+Settings come from --config FILE, else ./config.yaml, else ~/.config/voice-attune/config.yaml.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="voice-attune",
+        description="A hands-free, offline voice guide for couples' conversations.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"voice-attune {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        command = module.add_parser(sub)
+        command.add_argument("--config", metavar="FILE", help="settings file (default: ./config.yaml)")
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        config = load_config(args.config)
+        return int(args.run(args, config) or 0)
+    except UserError as exc:
+        print(f"voice-attune: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("voice-attune: stopped.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception:  # an internal fault: show it, so it can be reported and fixed
+        traceback.print_exc()
+        print("voice-attune: internal error (the lines above say where); please report it.", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
