@@ -72,3 +72,11 @@ def test_the_pause_phrase_wins_over_a_command_inside_it():
     assert names(s.match(hyp("please stop now"))) == ["pause"]
     s = spotter(pause=("hey pineapple",))
     assert "pause" in names(s.match(hyp("okay hey pineapple")))
+
+
+def test_a_partial_whose_word_times_move_is_still_one_saying():
+    s = spotter()
+    early = Hypothesis("pineapple", (Word("pineapple", 0.96, 1.02),), False)
+    final = Hypothesis("pineapple", (Word("pineapple", 0.96, 2.04),), True)
+    assert names(s.match(early)) == ["pause"]
+    assert s.match(final) == []

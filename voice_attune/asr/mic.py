@@ -60,7 +60,10 @@ class MicrophoneSource:
             try:
                 info = sd.query_devices(self.device, "input")
             except (ValueError, sd.PortAudioError):
-                raise UserError(f"no usable microphone ({_say_device(self.device)}): {first}") from None
+                raise UserError(
+                    f"no usable microphone ({_say_device(self.device)}: {first}); connect one, or "
+                    "choose another in config.yaml audio.input_device (list: python -m sounddevice)"
+                ) from None
             rate = int(info["default_samplerate"])
             log.info("microphone records at %d Hz; resampling to 16000 Hz", rate)
             return rate

@@ -49,6 +49,8 @@ class Spot:
     """0-100."""
     word_end: float | None
     """Audio seconds at which the matched words ended, if the recognizer said."""
+    word_start: float | None = None
+    """Audio seconds at which the matched words began, if the recognizer said."""
 
 
 def phrases_for(pause_words: Sequence[str], commands: dict[str, Sequence[str]]) -> list[Phrase]:
@@ -72,7 +74,7 @@ class Spotter:
     def __init__(self, phrases: Sequence[Phrase], threshold: float):
         self.phrases = list(phrases)
         self.threshold = threshold
-        self._recent: list[tuple[str, float | None, int]] = []
+        self._recent: list[tuple[str, float | None, float | None, int]] = []
         self._utterance = 0
 
     def new_utterance(self) -> None:
@@ -114,20 +116,26 @@ class Spotter:
                 heard = " ".join(tokens[i][0] for i in span)
                 s = score(phrase.text, heard)
                 if s >= self.threshold and (best is None or s > best[0].score):
-                    best = (Spot(phrase, heard, s, tokens[end_index][2]), span)
+                    best = (Spot(phrase, heard, s, tokens[end_index][2], tokens[start_index][1]), span)
         return best
 
     def _is_new(self, spot: Spot) -> bool:
-        name, end = spot.phrase.name, spot.word_end
-        for prev_name, prev_end, utterance in self._recent:
+        # The same saying comes back in every growing partial and in the final, and its word
+        # times may move as the recognizer firms up (a partial's word can end 1 s early): it
+        # is the same saying if its words overlap a recent report or end close to it.
+        name, start, end = spot.phrase.name, spot.word_start, spot.word_end
+        for prev_name, prev_start, prev_end, utterance in self._recent:
             if prev_name != name:
                 continue
             if end is None or prev_end is None:
                 if utterance == self._utterance:
                     return False
-            elif abs(end - prev_end) < _REPEAT_WINDOW:
+                continue
+            if abs(end - prev_end) < _REPEAT_WINDOW:
                 return False
-        self._recent.append((name, end, self._utterance))
+            if start is not None and prev_start is not None and start < prev_end and prev_start < end:
+                return False
+        self._recent.append((name, start, end, self._utterance))
         return True
 
 
