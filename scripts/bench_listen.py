@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
-"""Benchmark of the listening pipeline: stage costs, pause-word recall, false spots, latency, memory.
+"""Listening pipeline benchmark: stage costs, pause-word recall, false spots, latency, memory.
 
 The corpus is synthesized here: conversational sessions in which two voices take turns, with
 1-3 s of silence between sayings, heard clean and under pink noise at 15 dB SNR. The real
 listener (``build_listener``) hears every session; the truth comes from how it was composed.
 One JSON object goes to stdout, progress lines to stderr.
 
-    python scripts/bench_listen.py                 # every engine available here (~7 minutes on 2 idle cores)
+    python scripts/bench_listen.py                 # every engine here (~7 min on 2 idle cores)
     python scripts/bench_listen.py --quick         # a smoke run (~1 minute)
     python scripts/bench_listen.py --engine pocketsphinx --voices en-us,en-us+f3,piper
 
-Work runs in worker processes (per engine: the clean corpus, the noisy corpus, the stage
+Work runs in worker processes (per engine: shares of the clean and the noisy corpus, the stage
 costs), at most --jobs at a time, so each engine's peak memory is its own. CPU times are
 ``time.process_time()`` of single-threaded workers; a real-time factor (RTF) is CPU seconds
 per second of audio. PocketSphinx hears English; the only Vosk model here is the small Korean
@@ -424,7 +424,8 @@ def _tap(listener: Listener) -> _Board:
     board = _Board()
     listener.transcriber = _TappedRecognizer(listener.transcriber, "transcriber", board)
     if listener.phrase_recognizer is not None:
-        listener.phrase_recognizer = _TappedRecognizer(listener.phrase_recognizer, "phrase_spotter", board)
+        listener.phrase_recognizer = _TappedRecognizer(
+            listener.phrase_recognizer, "phrase_spotter", board)
     listener.spotter = _TappedSpotter(listener.spotter, board)  # type: ignore[assignment]
     return board
 
@@ -508,6 +509,8 @@ def evaluate_session(
         "duplicates": duplicates,
         "non_pause_speech_s": sum(it["end"] - it["start"] for it in items if it["kind"] != "pause"),
         "speech_s": sum(it["end"] - it["start"] for it in items),
+        "speech_s_by_kind": {k: sum(it["end"] - it["start"] for it in items if it["kind"] == k)
+                             for k in ("neutral", "confusable")},
     }
 
 
@@ -519,7 +522,8 @@ def run_condition(engine_name: str, corpus: dict[str, Any], audio: list[np.ndarr
     engine = load_engine(engine_name)
     load_cpu = time.process_time() - t0
     _check_vocabulary(engine, config)
-    variants: list[tuple[str, Callable[[], Listener]]] = [("pipeline", lambda: build_listener(config, engine))]
+    variants: list[tuple[str, Callable[[], Listener]]] = [
+        ("pipeline", lambda: build_listener(config, engine))]
     # Without a phrase recognizer the pipeline already spots on the transcript alone.
     if diagnose and build_listener(config, engine).phrase_recognizer is not None:
         variants.append(("transcriber_only", lambda: _transcriber_only(config, engine)))
@@ -609,7 +613,8 @@ def run_stages(engine_name: str, corpus: dict[str, Any], audio: list[np.ndarray]
             timed("text_spotting_alone", lambda: [spotter.match(h) for h in hyps])
             counts["hypotheses"] += len(hyps)
             listener = build_listener(config, engine)
-            counts["events"] += len(timed("pipeline", lambda: list(listener.run(WavSource(wav).frames()))))
+            events = timed("pipeline", lambda: list(listener.run(WavSource(wav).frames())))
+            counts["events"] += len(events)
             log(f"session {n + 1}/{len(chosen)}: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
                 + " s CPU so far")
     vocabulary = {}
@@ -713,6 +718,11 @@ def summarize_condition(part: dict[str, Any]) -> dict[str, Any]:
                        for src in sorted({s["source"] for s in sayings if s["hit"]})},
         "false_spots": len(stray),
         "false_spots_per_hour": _r(len(stray) / non_pause_h, 1) if non_pause_h else None,
+        # Everyday sentences and confusable phrases apart: the corpus holds many of the latter.
+        "false_spots_per_hour_by_kind": {
+            k: _r(sum(f["kind"] == k for f in stray) * 3600.0 / seconds, 1) if seconds else None
+            for k in ("neutral", "confusable")
+            for seconds in [sum(r["speech_s_by_kind"][k] for r in results)]},
         "spots_in_pause_sentences_outside_window": len(false_spots) - len(stray),
         "false_spots_by_kind": {k: sum(1 for f in false_spots if f["kind"] == k)
                                 for k in sorted({f["kind"] for f in false_spots})},
@@ -770,7 +780,8 @@ def _by_phrase(conditions: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any
                 row["voices"].append(f["voice"])
             row["sources"][f["source"]] = row["sources"].get(f["source"], 0) + 1
     ranked = sorted(table.items(), key=lambda kv: -(kv[1]["clean"] + kv[1]["noisy"]))
-    return dict(ranked[:40]) | ({"(more phrases)": {"left_out": len(ranked) - 40}} if len(ranked) > 40 else {})
+    more = {"(more phrases)": {"left_out": len(ranked) - 40}} if len(ranked) > 40 else {}
+    return dict(ranked[:40]) | more
 
 
 def summarize_engine(name: str, corpus: dict[str, Any], parts: dict[str, dict[str, Any]],
@@ -810,7 +821,8 @@ def summarize_engine(name: str, corpus: dict[str, Any], parts: dict[str, dict[st
             conditions[condition] = summarize_condition(part["pipeline"])
             conditions[condition]["pipeline_rtf"] = _r(part["pipeline"]["cpu_s"] / part["audio_s"], 4)
             # Where the pipeline's CPU went, timed inside it (the rest: VAD, framing, plumbing).
-            inside, whole, audio_s = part["pipeline"]["inside_cpu_s"], part["pipeline"]["cpu_s"], part["audio_s"]
+            inside, whole = part["pipeline"]["inside_cpu_s"], part["pipeline"]["cpu_s"]
+            audio_s = part["audio_s"]
             conditions[condition]["in_pipeline_rtf"] = {
                 "whole": _r(whole / audio_s, 4),
                 **{k: _r(v / audio_s, 4) for k, v in inside.items()},
@@ -820,6 +832,8 @@ def summarize_engine(name: str, corpus: dict[str, Any], parts: dict[str, dict[st
     report["recall"] = {c: v["recall"] for c, v in conditions.items()}
     report["latency_s"] = {**{c: v["latency_s"] for c, v in conditions.items()}, "all": _latency(hits)}
     report["false_spots_per_hour"] = {c: v["false_spots_per_hour"] for c, v in conditions.items()}
+    report["false_spots_per_hour_by_kind"] = {c: v["false_spots_per_hour_by_kind"]
+                                              for c, v in conditions.items()}
     report["command_false_spots_per_hour"] = {c: v["command_false_spots_per_hour"]
                                               for c, v in conditions.items()}
     confusable = [{**f, "condition": c} for c, v in conditions.items() for f in v["_false"]
@@ -1073,7 +1087,8 @@ def orchestrate(args: argparse.Namespace) -> int:
     report["skipped_engines"] = skipped
     report["meets_targets"] = {e: r["meets_targets"] for e, r in report["engines"].items()}
     report["wall_s"] = round(time.perf_counter() - _START, 1)
-    report["harness_peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    report["harness_peak_memory_mb"] = round(peak, 1)  # synthesis (Piper) runs here
     json.dump(report, sys.stdout, ensure_ascii=False, indent=2)
     print()
     failed = any("errors" in r for r in report["engines"].values())

@@ -27,6 +27,7 @@ def test_the_shipped_config_yaml_loads_and_matches_the_defaults():
     assert config.vad == defaults.vad
     assert config.spotter == defaults.spotter
     assert config.recognizer == defaults.recognizer
+    assert config.voice == defaults.voice
 
 
 def test_partner_names_and_several_pause_words(tmp_path):

@@ -11,11 +11,11 @@ import traceback
 from typing import Sequence
 
 from voice_attune import __version__
-from voice_attune.commands import checkword, demo, listen, models
+from voice_attune.commands import checkword, demo, listen, models, validate
 from voice_attune.config import load_config
 from voice_attune.errors import UserError
 
-COMMANDS = (demo, listen, models, checkword)
+COMMANDS = (demo, listen, models, checkword, validate)
 
 EPILOG = """\
 examples:
@@ -24,6 +24,7 @@ examples:
   voice-attune listen --events out.jsonl          listen to the microphone, log JSON lines
   voice-attune check-word pineapple               how well a pause word will be heard
   voice-attune models download                    fetch the English Vosk model (about 40 MB)
+  voice-attune validate my-script.yaml            check a session script, line by line
 
 Settings come from --config FILE, else ./config.yaml, else ~/.config/voice-attune/config.yaml.
 """

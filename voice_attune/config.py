@@ -14,6 +14,7 @@ from typing import Literal
 
 from voice_attune import schema
 from voice_attune.errors import UserError
+from voice_attune.voice.settings import VoiceSettings
 from voice_attune.yamlio import compose_file
 
 COMMAND_NAMES = ("resume", "repeat", "next", "more_time", "done", "stop", "yes", "no", "help")
@@ -85,7 +86,7 @@ class VadSettings:
 class SpotterSettings:
     """How readily the pause word and commands are heard."""
 
-    fuzzy_threshold: int = 86
+    fuzzy_threshold: int = 90
     """0-100: how closely recognized words must match a phrase (rapidfuzz ratio)."""
     sensitivity: float = 0.5
     """0-1: keyword spotting sensitivity; higher hears more readily but risks false spots."""
@@ -133,6 +134,7 @@ class Config:
     vad: VadSettings = field(default_factory=VadSettings)
     spotter: SpotterSettings = field(default_factory=SpotterSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
     source: str | None = None
     """The file these settings came from (None: built-in defaults)."""
 

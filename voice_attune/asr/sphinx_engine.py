@@ -106,7 +106,7 @@ class SphinxEngine:
         """
         phones = self.phones(phrase)
         if pause:
-            return max(1.0, (phones - 2) * (2.0 + 8.0 * sensitivity))
+            return max(1.0, (phones - 2) * (1.0 + 4.0 * sensitivity))
         return (phones - 7) * (1.0 + 4.0 * sensitivity)
 
     def knows(self, word: str) -> bool:
