@@ -92,15 +92,138 @@ class Spotted(Event):
     type: ClassVar[str] = "spotted"
 
 
+@dataclass(frozen=True)
+class SessionStart(Event):
+    """A guided session began."""
+
+    script: str
+    partners: dict
+    """{"A": name, "B": name}."""
+    engines: dict
+    """What hears and speaks, e.g. {"recognizer": "pocketsphinx", "voice": "piper"}."""
+    type: ClassVar[str] = "session_start"
+
+
+@dataclass(frozen=True)
+class StepStarted(Event):
+    """The session moved to a step of its script."""
+
+    id: str
+    kind: str
+    type: ClassVar[str] = "step"
+
+
+@dataclass(frozen=True)
+class SayStart(Event):
+    """The assistant started speaking."""
+
+    text: str
+    type: ClassVar[str] = "say_start"
+
+
+@dataclass(frozen=True)
+class SayEnd(Event):
+    """The assistant stopped speaking: finished, or cut off (the pause word, "stop")."""
+
+    interrupted: bool
+    type: ClassVar[str] = "say_end"
+
+
+@dataclass(frozen=True)
+class TurnStart(Event):
+    """A partner's speaking turn began."""
+
+    partner: str
+    """"A" or "B"."""
+    role: str
+    """What the turn is for: speak, mirror, clarify, answer."""
+    limit: float
+    """Seconds the turn may last."""
+    type: ClassVar[str] = "turn_start"
+
+
+@dataclass(frozen=True)
+class TurnWarning(Event):
+    """The gentle warning before a turn's time is up."""
+
+    partner: str
+    remaining: float
+    """Seconds left in the turn."""
+    type: ClassVar[str] = "turn_warning"
+
+
+TURN_END_REASONS = ("done", "silence", "time_limit", "pause", "skip", "stop")
+
+
+@dataclass(frozen=True)
+class TurnEnd(Event):
+    """A partner's turn ended."""
+
+    partner: str
+    reason: str
+    """One of TURN_END_REASONS."""
+    speech_s: float
+    """Seconds the partner actually spoke in the turn."""
+    turn_s: float
+    """Seconds from the turn's start to its end."""
+    type: ClassVar[str] = "turn_end"
+
+
+@dataclass(frozen=True)
+class Paused(Event):
+    """Everything paused: the pause word, or a check-in answered "no"."""
+
+    by: str | None
+    """"A", "B", or None when it cannot be told who said it."""
+    type: ClassVar[str] = "paused"
+
+
+@dataclass(frozen=True)
+class Resumed(Event):
+    """The session went on after a pause."""
+
+    type: ClassVar[str] = "resumed"
+
+
+@dataclass(frozen=True)
+class Choice(Event):
+    """A partner chose from a spoken menu."""
+
+    id: str
+    value: str
+    heard: str
+    """The words the choice was matched from."""
+    type: ClassVar[str] = "choice"
+
+
+@dataclass(frozen=True)
+class Answer(Event):
+    """A question was answered."""
+
+    id: str
+    value: str
+    type: ClassVar[str] = "answer"
+
+
+@dataclass(frozen=True)
+class SessionEnd(Event):
+    """The session ended."""
+
+    reason: str
+    """Why: finished, stop, not_now, unanswered, error."""
+    summary: dict
+    """Each partner's speaking time and turns, pauses, chosen words."""
+    type: ClassVar[str] = "session_end"
+
+
 _TYPES: dict[str, type[Event]] = {
-    cls.type: cls for cls in (SpeechStart, SpeechEnd, Partial, Final, Spotted)
+    cls.type: cls
+    for cls in (
+        SpeechStart, SpeechEnd, Partial, Final, Spotted,
+        SessionStart, StepStarted, SayStart, SayEnd, TurnStart, TurnWarning, TurnEnd,
+        Paused, Resumed, Choice, Answer, SessionEnd,
+    )
 }
-
-
-def register(cls: type[Event]) -> type[Event]:
-    """Make an event class known to :func:`from_dict` (used by the dialog events)."""
-    _TYPES[cls.type] = cls
-    return cls
 
 
 def from_dict(data: dict[str, Any]) -> Event:
