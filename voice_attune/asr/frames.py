@@ -61,8 +61,8 @@ class Framer:
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
-    """Float samples in [-1, 1] to int16, clipped."""
-    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
+    """Float samples in [-1, 1] to int16, clipped; 16-bit input comes back unchanged."""
+    return np.clip(np.round(samples * 32768.0), -32768, 32767).astype(np.int16)
 
 
 def frames_from_array(pcm16k: np.ndarray, t0: float = 0.0) -> Iterator[Frame]:

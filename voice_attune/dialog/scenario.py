@@ -1,0 +1,156 @@
+"""Scenario files: the simulated partners of `voice-attune simulate` (DESIGN.md, "Contract: scenario files").
+
+    partners: {A: Sam, B: Alex}      # optional, overrides config
+    voice: en-us                     # default voice for `say`: an espeak-ng voice, or "piper"
+    echo: 0.3                        # how loud the assistant's own voice leaks into the microphone
+    noise: {kind: pink, snr_db: 20}  # optional steady background noise (white, pink, brown)
+    replies:                         # one entry each time the assistant waits for someone, in order
+      - [{silence: 0.8}, {say: "I feel tired but okay", voice: en-us+f3}, {silence: 2.5}]
+      - [{wav: clips/mirror.wav}]    # paths relative to the scenario file
+    barge_in:                        # spoken while the assistant is talking
+      - {during_say: 3, at: 1.2, say: "pineapple"}
+
+The truth of a simulation comes from here: what was said, by which voice, and when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from voice_attune import SAMPLE_RATE
+from voice_attune import schema
+from voice_attune.config import Partners
+from voice_attune.errors import UserError
+from voice_attune.yamlio import compose_file
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of a reply: silence, synthesized speech, or a recorded clip."""
+
+    silence: float | None = None
+    """Seconds of silence."""
+    say: str | None = None
+    """Words to synthesize."""
+    voice: str | None = None
+    """Voice for `say` (default: the scenario's voice)."""
+    speed: int | None = None
+    """Words per minute for `say` (default 160)."""
+    wav: str | None = None
+    """A WAV clip, relative to the scenario file."""
+    gain: float = 1.0
+    """Loudness of this piece relative to as rendered."""
+
+    def __post_init__(self) -> None:
+        given = [k for k in ("silence", "say", "wav") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("each piece is exactly one of silence, say or wav"
+                             + (f" (this one has {', '.join(given)})" if given else ""))
+        if self.silence is not None and not 0 <= self.silence <= 3600:
+            raise ValueError(f"silence is {self.silence}; use 0 to 3600 seconds")
+        if (self.voice is not None or self.speed is not None) and self.say is None:
+            raise ValueError("voice and speed go with say")
+        if self.speed is not None and not 60 <= self.speed <= 400:
+            raise ValueError(f"speed is {self.speed}; use 60 to 400 words a minute")
+        if not 0 < self.gain <= 10:
+            raise ValueError(f"gain is {self.gain}; use a number above 0, at most 10")
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Steady background noise under everything."""
+
+    kind: Literal["white", "pink", "brown"] = "pink"
+    snr_db: float = 20.0
+    """Signal-to-noise ratio in decibels, measured over the voiced parts."""
+
+    def __post_init__(self) -> None:
+        if not -10 <= self.snr_db <= 80:
+            raise ValueError(f"snr_db is {self.snr_db}; use -10 to 80")
+
+
+@dataclass(frozen=True)
+class BargeIn:
+    """Words spoken while the assistant talks."""
+
+    during_say: int
+    """Which prompt, counting from 1."""
+    at: float
+    """Seconds into that prompt."""
+    say: str
+    voice: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.during_say < 1:
+            raise ValueError(f"during_say is {self.during_say}; prompts count from 1")
+        if self.at < 0:
+            raise ValueError(f"at is {self.at}; use seconds from the start of the prompt")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Simulated partners for one session."""
+
+    partners: Partners | None = None
+    voice: str = "en-us"
+    echo: float = 0.3
+    """0 (none) to 2: the assistant's voice in the microphone, relative to as played."""
+    noise: Noise | None = None
+    replies: tuple[tuple[Segment, ...], ...] = ()
+    barge_in: tuple[BargeIn, ...] = ()
+    base_dir: str = "."
+    """Folder that wav paths are relative to (the scenario file's own)."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.echo <= 2:
+            raise ValueError(f"echo is {self.echo}; use 0 (none) to 2")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check a scenario file; wav clips must exist (named with the line that uses them)."""
+    node = compose_file(path)
+    scenario = schema.build(Scenario, node, str(path))
+    base = Path(path).resolve().parent
+    _check_clips(node, scenario, base, str(path))
+    return Scenario(scenario.partners, scenario.voice, scenario.echo, scenario.noise,
+                    scenario.replies, scenario.barge_in, str(base))
+
+
+def _check_clips(node, scenario: Scenario, base: Path, name: str) -> None:
+    from voice_attune.yamlio import line_of
+
+    replies_node = next((v for k, v in node.value if k.value == "replies"), None)
+    for i, reply in enumerate(scenario.replies):
+        for j, segment in enumerate(reply):
+            if segment.wav is not None and not (base / segment.wav).is_file():
+                piece = replies_node.value[i].value[j]
+                raise UserError(f"no such clip: {segment.wav}", name, line_of(piece))
+
+
+def render_reply(scenario: Scenario, reply: tuple[Segment, ...]) -> np.ndarray:
+    """A reply as 16 kHz mono int16 audio, piece by piece."""
+    from voice_attune.tts import synthesize
+    from voice_attune.testing import trim
+
+    parts = []
+    for segment in reply:
+        if segment.silence is not None:
+            audio = np.zeros(int(round(segment.silence * SAMPLE_RATE)), np.int16)
+        elif segment.say is not None:
+            audio = trim(synthesize(segment.say, segment.voice or scenario.voice, segment.speed or 160))
+        else:
+            audio = _read_clip(Path(scenario.base_dir) / str(segment.wav))
+        if segment.gain != 1.0:
+            audio = np.clip(audio.astype(np.float32) * segment.gain, -32768, 32767).astype(np.int16)
+        parts.append(audio)
+    return np.concatenate(parts) if parts else np.zeros(0, np.int16)
+
+
+def _read_clip(path: Path) -> np.ndarray:
+    from voice_attune.asr.wav import WavSource
+
+    return np.frombuffer(b"".join(f.pcm for f in WavSource(path).frames()), dtype=np.int16)
