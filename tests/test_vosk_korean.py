@@ -46,13 +46,15 @@ def test_streaming_gives_partials_then_a_final_with_word_times(korean):
 
 def test_word_times_stay_on_the_audio_clock_across_silent_gaps(korean):
     # The recognizer hears only the speech, so its own clock skips the 4 s gap; the times it
-    # reports must still be where the words are in the recording.
+    # reports must still be where the words are in the recording. (A wrong mapping is off by
+    # seconds; the small model sometimes drops a first syllable, hence the later start bound.
+    # Vosk's output depends on what recognizers of the same model decoded before.)
     comp = (Composition().silence(1.0).say("안녕하세요", "ko+f3", 140).silence(4.0)
             .say(SENTENCE, "ko", 150).silence(1.0))
     finals = of_type(list(korean_listener(korean).run(frames_from_array(comp.audio()))), "final")
     assert len(finals) == 2, [f.to_dict() for f in finals]
     for final, placed in zip(finals, comp.placed):
-        assert abs(final.start - placed.start) <= 0.3, (final, placed)
+        assert placed.start - 0.3 <= final.start <= placed.start + 0.5, (final, placed)
         assert abs(final.end - placed.end) <= 0.3, (final, placed)
 
 
