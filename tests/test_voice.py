@@ -6,7 +6,6 @@ card); everything else renders real speech.
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 import types

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Literal
 
 from voice_attune import schema
-from voice_attune.errors import UserError
 from voice_attune.voice.settings import VoiceSettings
 from voice_attune.yamlio import compose_file
 

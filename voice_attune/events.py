@@ -25,17 +25,18 @@ class Event:
         body = {"t": round(self.t, 3), "type": self.type}
         for f in dataclasses.fields(self):
             if f.name != "t":
-                body[f.name] = _jsonable(getattr(self, f.name))
+                body[f.name] = jsonable(getattr(self, f.name))
         return body
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Floats rounded to milliseconds, tuples as lists, all the way down."""
     if isinstance(value, float):
         return round(value, 3)
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 

@@ -26,7 +26,7 @@ from voice_attune.asr.recognizer import Engine
 from voice_attune.asr.spotter import normalize, score
 from voice_attune.config import Config
 from voice_attune.errors import UserError
-from voice_attune.events import Event, Final, Spotted
+from voice_attune.events import Event, Final, Spotted, jsonable
 from voice_attune.testing import Composition, trim, word_end_in
 from voice_attune.tts import PIPER_VOICE, piper_available, synthesize
 
@@ -191,7 +191,7 @@ class WordReport:
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain JSON-ready data."""
-        return _rounded(dataclasses.asdict(self))
+        return jsonable(dataclasses.asdict(self))
 
 
 Progress = Callable[[int, int, str], None]
@@ -538,12 +538,3 @@ def _unique(items: list[Any]) -> list[Any]:
             out.append(item)
     return out
 
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 3)
-    if isinstance(value, dict):
-        return {k: _rounded(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    return value

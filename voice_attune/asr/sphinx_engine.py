@@ -150,12 +150,14 @@ class SphinxRecognizer:
             return None  # partials of the language model cost; every 90 ms is enough for them
         if self._spotting:
             return self._new_keywords()
-        hyp = self._d.hyp()
-        text = " ".join(w.text for w in self._words()) if hyp else ""
+        if self._d.hyp() is None:
+            return None
+        words = self._words()
+        text = " ".join(w.text for w in words)
         if not text or text == self._last:
             return None
         self._last = text
-        return Hypothesis(text, self._words(), False)
+        return Hypothesis(text, words, False)
 
     def _new_keywords(self) -> Hypothesis | None:
         # Keyword search keeps every detection of the utterance; report only the new ones.

@@ -16,8 +16,8 @@ import numpy as np
 import soxr
 
 from voice_attune import SAMPLE_RATE
-from voice_attune.asr.mic import import_sounddevice, parse_device
-from voice_attune.errors import UserError
+from voice_attune.devices import import_sounddevice, parse_device, pick_rate, say_device
+from voice_attune.errors import UserError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -165,32 +165,13 @@ class SoundDevicePlayer:
         self.device = parse_device(device)
         self._sd = import_sounddevice()
         self._block_seconds = block_seconds
-        self.rate = self._pick_rate()
+        self.rate = pick_rate(self._sd, self.device, "output", "float32")
         self._lock = threading.Lock()
         self._buffer = np.zeros(0, np.float32)
         self._pos = 0
         self._stream: Any = None
         self._done = threading.Event()
         self._done.set()
-
-    def _pick_rate(self) -> int:
-        sd = self._sd
-        try:
-            sd.check_output_settings(device=self.device, samplerate=SAMPLE_RATE, channels=1,
-                                     dtype="float32")
-            return SAMPLE_RATE
-        except (ValueError, sd.PortAudioError) as first:
-            try:
-                info = sd.query_devices(self.device, "output")
-            except (ValueError, sd.PortAudioError):
-                raise UserError(
-                    f"no usable speaker ({_say_device(self.device)}: {_one_line(first)}); connect "
-                    "one, or choose another in config.yaml audio.output_device "
-                    "(list: python -m sounddevice)"
-                ) from None
-            rate = int(info["default_samplerate"])
-            log.info("speaker plays at %d Hz; resampling from 16000 Hz", rate)
-            return rate
 
     @property
     def playing(self) -> bool:
@@ -215,7 +196,7 @@ class SoundDevicePlayer:
         except (ValueError, sd.PortAudioError) as exc:
             self._done.set()
             raise UserError(
-                f"cannot play through the speaker ({_say_device(self.device)}: {_one_line(exc)}); "
+                f"cannot play through the speaker ({say_device(self.device, 'output')}: {one_line(exc)}); "
                 "is it plugged in?"
             ) from None
         self._stream = stream
@@ -237,7 +218,7 @@ class SoundDevicePlayer:
             stream.abort()  # unlike stop(), does not wait for the device's queue to drain
             stream.close()
         except self._sd.PortAudioError as exc:  # the device may already be gone; it is silent
-            log.info("closing the speaker: %s", _one_line(exc))
+            log.info("closing the speaker: %s", one_line(exc))
         self._done.set()
         return played
 
@@ -261,10 +242,3 @@ class SoundDevicePlayer:
         if chunk.size < frames:
             raise self._sd.CallbackStop
 
-
-def _say_device(device: int | str | None) -> str:
-    return "the default output" if device is None else f"device {device!r}"
-
-
-def _one_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

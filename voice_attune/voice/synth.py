@@ -24,7 +24,7 @@ import numpy as np
 import soxr
 
 from voice_attune import SAMPLE_RATE, tts
-from voice_attune.errors import UserError
+from voice_attune.errors import UserError, one_line
 from voice_attune.voice.settings import VoiceSettings
 
 log = logging.getLogger(__name__)
@@ -274,7 +274,7 @@ class Pyttsx3Synthesizer:
         except TimeoutError:
             self._give_up("pyttsx3 did not answer")
         except Exception as exc:
-            self._give_up(f"pyttsx3 could not start ({_one_line(exc)})")
+            self._give_up(f"pyttsx3 could not start ({one_line(exc)})")
         else:
             self._voice_id = match_voice(voices, settings.voice)
 
@@ -290,7 +290,7 @@ class Pyttsx3Synthesizer:
             except TimeoutError:
                 self._give_up("pyttsx3 did not finish rendering (runAndWait hung)")
             except Exception as exc:
-                self._give_up(f"pyttsx3 produced no audio ({_one_line(exc)})")
+                self._give_up(f"pyttsx3 produced no audio ({one_line(exc)})")
         voice = self._voice_id or self.settings.voice or "en"
         return apply_gain(tts.synthesize(text, voice=voice, speed=self.settings.rate),
                           self.settings.volume)
@@ -333,6 +333,3 @@ def _read_wav(path: Path) -> np.ndarray | None:
     except (OSError, EOFError, wave.Error):
         return None  # missing, truncated, or not a WAV (some drivers write AIFF)
 
-
-def _one_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
