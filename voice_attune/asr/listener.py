@@ -38,6 +38,7 @@ class Listener:
         self._buffer: deque[Frame] = deque(maxlen=frames_for_ms(pre_roll_ms + 1000) + 2)
         self.now = 0.0
         """Audio seconds consumed so far."""
+        self._guide_speaking = False
 
     def feed(self, frame: Frame) -> list[Event]:
         """Listen to one frame; return the events it caused."""
@@ -67,6 +68,18 @@ class Listener:
         if change is None:
             return []
         return self._end_utterance(change.onset, change.offset or self.now)
+
+    @property
+    def guide_speaking(self) -> bool:
+        """While the guide speaks only the phrase spotter listens (the pause word, stop): the
+        transcriber would only transcribe the guide's own echo, at the most CPU of all."""
+        return self._guide_speaking
+
+    @guide_speaking.setter
+    def guide_speaking(self, speaking: bool) -> None:
+        self._guide_speaking = speaking
+        if self.phrase_recognizer is not None and hasattr(self.phrase_recognizer, "guide_speaking"):
+            self.phrase_recognizer.guide_speaking = speaking
 
     def reset(self) -> None:
         """Forget what the recognizers heard (after each prompt, so its echo is not kept)."""
@@ -99,7 +112,9 @@ class Listener:
             hyp = self.phrase_recognizer.accept(frame)
             if hyp is not None:
                 events.extend(self._spots(hyp, frame.end))
-        hyp = self.transcriber.accept(frame)
+        # Without a phrase recognizer the transcriber is what hears the pause word: it never rests.
+        rests = self.guide_speaking and self.phrase_recognizer is not None
+        hyp = None if rests else self.transcriber.accept(frame)
         if hyp is not None:
             # A partial's last word is often a guess in the middle of a longer word ("yeah"
             # on the way to "yesterday"): only the pause word, where every 100 ms counts, is
@@ -136,6 +151,7 @@ def build_listener(config: Config, engine: Engine, partials: bool = False) -> Li
         [p.text for p in phrases if p.kind == "pause"],
         [p.text for p in phrases if p.kind == "command"],
         config.spotter.sensitivity,
+        barge=[p.text for p in phrases if p.name == "stop"],
     )
     return Listener(
         SpeechGate(config.vad),

@@ -53,22 +53,32 @@ class Engine(Protocol):
         """A recognizer for free speech."""
 
     def phrase_spotter(
-        self, pause: Sequence[str], commands: Sequence[str], sensitivity: float
+        self, pause: Sequence[str], commands: Sequence[str], sensitivity: float,
+        barge: Sequence[str] = (),
     ) -> Recognizer | None:
-        """A recognizer restricted to the pause and command phrases (None: cannot make one)."""
+        """A recognizer restricted to the pause and command phrases (None: cannot make one).
+
+        ``barge`` are the commands that count while the guide speaks (stop), besides the pause."""
 
     def knows(self, word: str) -> bool:
         """True if the word is in the model's vocabulary."""
 
 
 class RecognizerGroup:
-    """Several recognizers fed the same audio, their findings merged in the order spoken."""
+    """Several recognizers fed the same audio, their findings merged in the order spoken.
 
-    def __init__(self, members: Sequence[Recognizer]):
+    Each member listens ``always``, only while the partners ``talk``, or only while the guide
+    speaks (``prompt``: a barge-in search); the listener sets ``guide_speaking``.
+    """
+
+    def __init__(self, members: Sequence[Recognizer], when: Sequence[str] | None = None):
         self.members = list(members)
+        self.when = list(when or ["always"] * len(self.members))
+        self.guide_speaking = False
 
     def accept(self, frame: Frame) -> Hypothesis | None:
-        return _merge([m.accept(frame) for m in self.members])
+        skip = "talk" if self.guide_speaking else "prompt"
+        return _merge([m.accept(frame) for m, w in zip(self.members, self.when) if w != skip])
 
     def flush(self) -> Hypothesis | None:
         return _merge([m.flush() for m in self.members])

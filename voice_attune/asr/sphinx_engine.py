@@ -52,16 +52,19 @@ class SphinxEngine:
         return SphinxRecognizer(decoder, spotting=False)
 
     def phrase_spotter(
-        self, pause: Sequence[str], commands: Sequence[str], sensitivity: float
+        self, pause: Sequence[str], commands: Sequence[str], sensitivity: float,
+        barge: Sequence[str] = (),
     ) -> RecognizerGroup | None:
-        """Keyword search: one decoder for each pause phrase and one for the longer commands.
+        """Keyword search: one decoder for each pause phrase, one for the longer commands
+        (while the partners talk) and one for ``barge`` (stop) while the guide speaks.
 
         Phrases sharing one keyword search compete, and a strong partial match of one can hide
         another ("red balloon" went unheard beside the commands); the pause word must never
-        lose that contest, so each pause phrase gets a search of its own.
+        lose that contest, so each pause phrase gets a search of its own. While the guide
+        speaks only the pause word and stop count, so the command search rests then.
         """
         known = lambda ps: sorted({p for p in ps if all(self.knows(w) for w in p.split())})  # noqa: E731
-        groups = [[(p, self.threshold_exponent(p, sensitivity, True))] for p in known(pause)]
+        groups = [([(p, self.threshold_exponent(p, sensitivity, True))], "always") for p in known(pause)]
         # Short commands come from the transcriber's whole words instead (see _MIN_KEYWORD_PHONES).
         long_commands = [
             (p, self.threshold_exponent(p, sensitivity, False))
@@ -69,10 +72,15 @@ class SphinxEngine:
             if self.phones(p) >= _MIN_KEYWORD_PHONES
         ]
         if long_commands:
-            groups.append(long_commands)
+            groups.append((long_commands, "talk"))
+        # Over the guide's own voice a short word is easily imagined: stop is spotted strictly
+        # (a third of a pause phrase's exponent); the pause word stays the sure way to interrupt.
+        stops = [(p, self.threshold_exponent(p, sensitivity, True) / 3) for p in known(barge)]
+        if stops:
+            groups.append((stops, "prompt"))
         if not groups:
             return None
-        return RecognizerGroup([self._keyword_recognizer(g) for g in groups])
+        return RecognizerGroup([self._keyword_recognizer(g) for g, _ in groups], [w for _, w in groups])
 
     def _keyword_recognizer(self, phrases: list[tuple[str, float]]) -> "SphinxRecognizer":
         lines = [f"{p} /1e{-round(exponent):+d}/" for p, exponent in phrases]  # whole exponents

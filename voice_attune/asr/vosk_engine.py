@@ -43,14 +43,16 @@ class VoskEngine:
         return VoskRecognizer(self._model, None, partial_every=2)
 
     def phrase_spotter(
-        self, pause: Sequence[str], commands: Sequence[str], sensitivity: float
+        self, pause: Sequence[str], commands: Sequence[str], sensitivity: float,
+        barge: Sequence[str] = (),
     ) -> "VoskRecognizer | None":
         """A grammar recognizer for the phrases, or None when the model cannot make a safe one.
 
         Without "[unk]" in the model every sound would be forced into a listed phrase (the
         pause word heard everywhere), and Kaldi crashes on an empty grammar; in both cases the
         spotter reads the free transcriber's partials instead. A grammar has no thresholds:
-        ``sensitivity`` is for engines that spot by score.
+        ``sensitivity`` is for engines that spot by score. ``barge`` phrases are among the
+        commands already, and the one grammar listens all the time.
         """
         phrases = [*pause, *commands]
         words = sorted({p for p in phrases if all(self.knows(w) for w in p.split())})

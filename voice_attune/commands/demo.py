@@ -1,68 +1,61 @@
-"""`voice-attune demo`: hear a synthesized example conversation through the real pipeline.
+"""`voice-attune demo`: a whole simulated daily check-in on the bundled engines.
 
-Until the guided sessions exist this runs `listen` over an example recording that it
-synthesizes once (espeak-ng, and Piper when installed) into the user's cache folder.
+Two simulated partners (synthesized speech) go through the bundled daily check-in: turns
+ended by "I'm done", a three-second pause to think, the pause word in the middle of a turn,
+the breaths, "yes" to go on and the turn resumed with its remaining time. The guide speaks
+with the real voice, hears with the real listener, and the whole thing prints as a transcript.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import dataclasses
+from importlib import resources
 from pathlib import Path
 
 from voice_attune.config import Config
 
-EXAMPLE = [
-    # (seconds of silence before, text, voice)
-    (0.8, "I feel tired today, but I am glad we are doing this.", "en-us+f3"),
-    (1.2, "I heard that you are tired, and glad we are doing this.", "piper"),
-    (1.5, "{pause}. I need a minute.", "en-us"),
-    (2.0, "Okay, I am ready. Let's continue.", "piper"),
-    (1.0, "I'm done.", "piper"),
-]
+SCRIPT = "daily-checkin"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "demo",
-        help="a complete simulated example on the bundled engines (no microphone needed)",
-        description="Synthesize an example recording of two partners and run the listening "
-        "pipeline over it: speech, words, the pause word and commands, with audio times.",
+        help="a complete simulated session on the bundled engines (no microphone needed)",
+        description="Run the bundled daily check-in against two simulated partners and print "
+        "it as a transcript with times: who spoke, for how long, what the guide said, a pause "
+        "and its recovery. Needs no microphone, no speaker and no download.",
     )
-    p.add_argument("--wav", metavar="OUT.wav", help="also keep the example recording here")
+    p.add_argument("--events", metavar="OUT.jsonl", help="also write every event as JSON lines")
+    p.add_argument("--wav", metavar="OUT.wav", help="write the whole simulated room, to listen to")
     return p
 
 
-def example_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "voice-attune" / "demo-example.wav"
-
-
-def make_example(path: Path, pause_word: str = "pineapple") -> Path:
-    """Synthesize the example conversation to ``path`` (Piper lines fall back to espeak-ng)."""
-    from voice_attune.asr.wav import write_wav
-    from voice_attune.testing import Composition
-    from voice_attune.tts import piper_available
-
-    piper = piper_available()
-    comp = Composition()
-    for pause, text, voice in EXAMPLE:
-        line = text.format(pause=pause_word.capitalize())
-        comp.silence(pause).say(line, voice if (voice != "piper" or piper) else "en-us+m3")
-    comp.silence(1.0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_wav(path, comp.audio())
-    return path
+def scenario_path() -> Path:
+    return Path(str(resources.files("voice_attune") / "scenarios" / "demo.yaml"))
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from voice_attune.commands import listen
+    from voice_attune.commands.simulate import play
+    from voice_attune.dialog.loader import load_script
+    from voice_attune.dialog.scenario import load_scenario
+    from voice_attune.tts import piper_available
 
-    path = Path(args.wav) if args.wav else example_path()
-    print(f"Synthesizing an example conversation to {path} ...")
-    make_example(path, config.pause_words[0])
-    print(f"Listening to it (pause word: '{config.pause_words[0]}'):\n")
-    listen_args = argparse.Namespace(
-        audio=str(path), events=None, engine=None, pause_word=None, partials=False, quiet=False
+    scenario = load_scenario(scenario_path())
+    if not piper_available():
+        scenario = _without_piper(scenario)
+    config = dataclasses.replace(config, partners=scenario.partners or config.partners)
+    script = load_script(SCRIPT, config)
+    print(f"A simulated daily check-in: {config.partners.A} and {config.partners.B}, pause word "
+          f"'{config.pause_words[0]}'. The guide's words, what it heard, and the timing:\n")
+    return play(script, scenario, config, events=args.events, wav=args.wav)
+
+
+def _without_piper(scenario):
+    """The scenario with espeak-ng standing in for Piper (when the piper extra is missing)."""
+    swap = lambda v: "en-us+m3" if v == "piper" else v  # noqa: E731
+    replies = tuple(
+        tuple(dataclasses.replace(s, voice=swap(s.voice)) if s.say is not None else s for s in reply)
+        for reply in scenario.replies
     )
-    return listen.run(listen_args, config)
+    return dataclasses.replace(scenario, voice=swap(scenario.voice), replies=replies)

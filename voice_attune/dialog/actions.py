@@ -18,8 +18,8 @@ class Say:
     """Speak a prompt (already filled in); the runner reports back when it has finished."""
 
     text: str
-    interruptible: bool = True
-    """False only for what must be heard whole (the pause protocol's first words)."""
+    speed: float = 1.0
+    """Speaking rate relative to the configured voice (a low-energy session speaks slower)."""
 
 
 @dataclass(frozen=True)

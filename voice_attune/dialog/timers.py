@@ -39,9 +39,13 @@ class Timers:
             if key[0] == scope:
                 self._pending[key] = Timer(timer.name, timer.due + seconds, scope)
 
-    def due(self, now: float) -> list[Timer]:
-        """Remove and return the timers due by ``now``, earliest first."""
-        fired = sorted((t for t in self._pending.values() if t.due <= now + 1e-9), key=lambda t: t.due)
+    def due(self, now: float, scopes: tuple[str, ...] | None = None) -> list[Timer]:
+        """Remove and return the timers due by ``now``, earliest first (only of ``scopes`` if given)."""
+        fired = sorted(
+            (t for t in self._pending.values()
+             if t.due <= now + 1e-9 and (scopes is None or t.scope in scopes)),
+            key=lambda t: t.due,
+        )
         for timer in fired:
             del self._pending[(timer.scope, timer.name)]
         return fired

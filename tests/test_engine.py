@@ -1,0 +1,303 @@
+"""The dialog engine on its own: events in, actions and events out (no audio)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from voice_attune.config import Config, Partners
+from voice_attune.dialog import actions
+from voice_attune.dialog.engine import Engine
+from voice_attune.dialog.loader import load_script
+from voice_attune.dialog.scripted import ScriptedRun, Utter
+
+CONFIG = Config(partners=Partners("Sam", "Alex"))
+DONE = Utter("I'm done", commands=("done",))
+
+
+def script(tmp_path, body: str, name: str = "t.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(body))
+    return load_script(path, CONFIG)
+
+
+def run(s, replies, barge_in=None, low_energy=False, until=3600.0) -> ScriptedRun:
+    return ScriptedRun(Engine(s, CONFIG, low_energy=low_energy), replies, barge_in or {}).run(until)
+
+
+ONE_TURN = """
+    title: One turn
+    description: Sam talks.
+    minutes: 1
+    steps:
+      - say: "Sam, go ahead. To pause, say {pause_word}."
+      - turn: A
+        seconds: 40
+        warning: 10
+      - say: Thank you.
+"""
+
+
+def test_the_bundled_check_in_runs_to_its_end_with_both_partners():
+    s = load_script("daily-checkin", CONFIG)
+    talk = [Utter("I feel tired but okay"), DONE]
+    r = run(s, [talk, talk, [Utter("thank you")], talk, talk, [Utter("thanks")]])
+    starts = r.of_type("turn_start")
+    assert [t.partner for t in starts] == ["A", "A", "B", "B", "B", "A"]
+    ends = r.of_type("turn_end")
+    assert [e.reason for e in ends] == ["done", "done", "silence", "done", "done", "silence"]
+    end = r.of_type("session_end")[0]
+    assert end.reason == "finished"
+    assert end.summary["partners"]["A"]["turns"] == 3
+    assert end.summary["partners"]["B"]["speech_s"] == pytest.approx(sum(e.speech_s for e in ends if e.partner == "B"))
+    assert isinstance(r.outs[-1], actions.End)
+
+
+def test_im_done_ends_the_turn_when_it_is_said(tmp_path):
+    r = run(script(tmp_path, ONE_TURN), [[Utter("I had a long day", seconds=2.0), DONE]])
+    end = r.of_type("turn_end")[0]
+    assert end.reason == "done"
+    # the turn ends as the final words arrive, not later
+    final = [e for e in r.events if e.type == "final" and "done" in e.text][0]
+    assert end.t == pytest.approx(final.t, abs=0.05)
+    assert end.speech_s == pytest.approx(2.0 + 0.7, abs=0.05)
+
+
+def test_done_inside_a_longer_sentence_does_not_end_the_turn(tmp_path):
+    r = run(script(tmp_path, ONE_TURN), [[Utter("I am done with feeling like this all the time", commands=("done",)),
+                                          Utter("and that is all", after=2.0), DONE]])
+    ends = r.of_type("turn_end")
+    assert len(ends) == 1 and ends[0].reason == "done"
+    assert ends[0].t > r.of_type("final")[1].t
+
+
+def test_a_slow_speaker_with_long_pauses_keeps_the_turn(tmp_path):
+    slow = [Utter("I", seconds=1.0), Utter("feel", after=3.0), Utter("heavy today", after=3.5),
+            Utter("and tired", after=4.0), DONE]
+    r = run(script(tmp_path, ONE_TURN), [slow])
+    end = r.of_type("turn_end")[0]
+    assert end.reason == "done"
+    assert end.turn_s > 12
+
+
+def test_a_long_silence_ends_the_turn_after_the_patience(tmp_path):
+    r = run(script(tmp_path, ONE_TURN), [[Utter("that's it I think", seconds=1.5)]])
+    end = r.of_type("turn_end")[0]
+    assert end.reason == "silence"
+    last_speech = r.of_type("speech_end")[-1].t
+    assert end.t - last_speech == pytest.approx(12.0, abs=0.1)
+
+
+def test_the_time_limit_warns_then_closes_gently(tmp_path):
+    r = run(script(tmp_path, ONE_TURN), [[Utter("words " * 8, seconds=4.0, after=0.2)] * 12])
+    warning = r.of_type("turn_warning")[0]
+    end = r.of_type("turn_end")[0]
+    start = r.of_type("turn_start")[0]
+    assert end.reason == "time_limit"
+    assert warning.t - start.t == pytest.approx(30.0, abs=0.05)
+    assert warning.remaining == pytest.approx(10.0, abs=0.05)
+    assert end.t - start.t == pytest.approx(40.0, abs=0.05)
+    said = [s.text for s in r.actions(actions.Say)]
+    assert "About 10 seconds left." in said
+    assert "Thank you, Sam. That's our time for this turn." in said
+
+
+def test_more_time_extends_the_turn_once(tmp_path):
+    more = Utter("more time please", commands=("more_time",))
+    r = run(script(tmp_path, ONE_TURN), [[more, Utter("so much to say", after=5.0), more] + [Utter("talk " * 6, seconds=3, after=0.3)] * 20])
+    start, end = r.of_type("turn_start")[0], r.of_type("turn_end")[0]
+    assert end.reason == "time_limit"
+    assert end.t - start.t == pytest.approx(40.0 + 20.0, abs=0.1)
+    said = [s.text for s in r.actions(actions.Say)]
+    assert any(t.startswith("Of course, Sam.") for t in said)
+    assert any("left in this turn" in t for t in said)  # the second ask is answered, not granted
+
+
+def test_the_pause_word_in_a_turn_pauses_and_resume_keeps_the_remaining_time(tmp_path):
+    r = run(script(tmp_path, ONE_TURN),
+            [[Utter("it has been hard", seconds=3.0), Utter("pineapple", after=1.0, pause=True)],
+             [Utter("yes let's go on", commands=("yes",), after=1.0)],
+             [Utter("okay where was I", seconds=2.0), DONE]])
+    first, second = r.of_type("turn_start")
+    paused_end = r.of_type("turn_end")[0]
+    assert paused_end.reason == "pause"
+    assert [e.type for e in r.events if e.type in ("paused", "resumed")] == ["paused", "resumed"]
+    used = paused_end.t - first.t
+    assert second.limit == pytest.approx(40.0 - used, abs=0.1)
+    assert r.of_type("turn_end")[-1].reason == "done"
+    said = [s.text for s in r.actions(actions.Say)]
+    assert said.index("Okay. We're pausing now. Nothing needs to happen.") < said.index("Breathe in.")
+    assert any(t.startswith("Sam, please go on.") for t in said)
+    assert r.of_type("session_end")[0].summary["partners"]["A"]["turns"] == 1
+
+
+LONG_PROMPT = """
+    title: Long prompt
+    description: A long first prompt.
+    minutes: 1
+    steps:
+      - say: "Sam, go ahead whenever you are ready, and take all the time that you need today."
+      - turn: A
+        seconds: 40
+"""
+
+
+def test_the_pause_word_during_a_prompt_stops_the_voice_at_once(tmp_path):
+    r = run(script(tmp_path, LONG_PROMPT), [[Utter("yes", commands=("yes",))], [DONE]],
+            barge_in={1: (1.0, Utter("pineapple", seconds=0.6, pause=True))})
+    outs = r.outs
+    stop_at = next(i for i, o in enumerate(outs) if isinstance(o, actions.StopSpeaking))
+    paused = next(i for i, o in enumerate(outs) if getattr(o, "type", "") == "paused")
+    assert stop_at < paused
+    assert outs[paused].t == pytest.approx(1.0 + 0.6 + 0.1, abs=0.05)
+    said = [s.text for s in r.actions(actions.Say)]
+    # after "yes" the interrupted prompt is said again from its start
+    assert said.count("Sam, go ahead whenever you are ready, and take all the time that you need today.") == 2
+
+
+def test_a_prompt_saying_the_pause_word_does_not_pause_itself(tmp_path):
+    # the echo of "pineapple" arrives where the prompt says it: discounted
+    r = run(script(tmp_path, ONE_TURN), [[DONE]],
+            barge_in={1: (2.4, Utter("pineapple", seconds=0.5, pause=True))})
+    assert r.of_type("paused") == []
+    assert r.of_type("session_end")[0].reason == "finished"
+
+
+def test_not_now_after_a_pause_ends_gently_and_keeps_a_follow_up(tmp_path):
+    r = run(script(tmp_path, ONE_TURN),
+            [[Utter("pineapple", pause=True)], [Utter("not now", commands=("no",))]])
+    end = r.of_type("session_end")[0]
+    assert end.reason == "not_now"
+    assert end.summary["follow_ups"][0]["title"] == "One turn"
+    assert any("come back to" in s.text for s in r.actions(actions.Say))
+
+
+def test_silence_after_a_pause_reminds_once_then_waits(tmp_path):
+    r = run(script(tmp_path, ONE_TURN), [[Utter("pineapple", pause=True)]], until=200)
+    said = [s.text for s in r.actions(actions.Say)]
+    assert said.count("I'm still here. Say yes to go on, or not now to stop for today.") == 1
+    assert not r.engine.finished  # the pause holds; nobody is hurried
+
+
+def test_stop_ends_the_session_kindly_from_a_turn(tmp_path):
+    r = run(script(tmp_path, ONE_TURN), [[Utter("it is a lot"), Utter("stop", commands=("stop",), after=1.0)]])
+    assert r.of_type("turn_end")[0].reason == "stop"
+    end = r.of_type("session_end")[0]
+    assert end.reason == "stop"
+    assert any(s.text.startswith("Okay, we'll stop here.") for s in r.actions(actions.Say))
+
+
+QUESTION = """
+    title: Question
+    description: One question.
+    minutes: 1
+    settings: {reprompt_seconds: 10, give_up_seconds: 60}
+    steps:
+      - ask: "Would you like to talk about the weekend?"
+        answers: {yes: talk, no: end}
+      - say: Let's talk.
+        id: talk
+      - turn: A
+        seconds: 30
+"""
+
+
+def test_repeat_says_the_question_again(tmp_path):
+    r = run(script(tmp_path, QUESTION), [[Utter("repeat", commands=("repeat",))], [Utter("no")]])
+    said = [s.text for s in r.actions(actions.Say)]
+    assert said.count("Would you like to talk about the weekend?") == 2
+    assert r.of_type("answer")[0].value == "no"
+    assert r.of_type("session_end")[0].reason == "finished"
+
+
+def test_an_answer_leads_where_the_script_says(tmp_path):
+    r = run(script(tmp_path, QUESTION), [[Utter("yeah I would")], [DONE]])
+    assert r.of_type("answer")[0].value == "yes"
+    assert [s.kind for s in r.of_type("step")][:2] == ["ask", "say"]
+    assert r.of_type("step")[1].id == "talk"
+
+
+def test_nobody_answering_asks_once_more_then_ends_the_session_by_itself(tmp_path):
+    r = run(script(tmp_path, QUESTION), [])
+    said = [s.text for s in r.actions(actions.Say)]
+    assert said.count("Would you like to talk about the weekend?") == 2
+    end = r.of_type("session_end")[0]
+    assert end.reason == "unanswered"
+    assert 60.0 < end.t < 80.0  # the give-up time, then a short goodbye
+
+
+MENU = """
+    title: Menu
+    description: Choose a feeling.
+    minutes: 1
+    steps:
+      - for_each_partner:
+          - choose: "{speaker}, which word is closest? {options}"
+            id: feeling
+            options: [tired, tense, hopeful]
+            needs: {tired: rest, tense: space to think, hopeful: company}
+          - say: "{speaker} feels {feeling} and would like {feeling.need}."
+"""
+
+
+def test_a_menu_choice_is_confirmed_and_remembered(tmp_path):
+    r = run(script(tmp_path, MENU), [[Utter("I think tense")], [Utter("yes")],
+                                     [Utter("something else")], [Utter("just numb")], [Utter("yes")]])
+    choices = r.of_type("choice")
+    assert [(c.value, c.heard) for c in choices] == [("tense", "I think tense"), ("just numb", "just numb")]
+    said = [s.text for s in r.actions(actions.Say)]
+    assert "Sam feels tense and would like space to think." in said
+    assert r.of_type("session_end")[0].summary["choices"]["feeling"] == {"A": "tense", "B": "just numb"}
+
+
+MIRROR = """
+    title: Mirror
+    description: Say back.
+    minutes: 2
+    steps:
+      - turn: A
+        seconds: 30
+      - mirror: A
+        rounds: 2
+"""
+
+
+def test_not_quite_gives_a_clarifying_turn_and_a_second_mirroring(tmp_path):
+    r = run(script(tmp_path, MIRROR), [
+        [Utter("I feel unseen at home"), DONE],          # Sam speaks
+        [Utter("what I heard is you feel alone"), DONE],  # Alex mirrors
+        [Utter("not quite")],                            # Sam: did that capture it?
+        [Utter("unseen not alone"), DONE],               # Sam clarifies
+        [Utter("you feel unseen"), DONE],                # Alex mirrors again
+        [Utter("yes that's it")],                        # did that capture it? yes
+        [Utter("no")],                                   # is there more? no
+    ])
+    roles = [(t.partner, t.role) for t in r.of_type("turn_start")]
+    assert roles == [("A", "speak"), ("B", "mirror"), ("A", "clarify"), ("B", "mirror")]
+    assert r.of_type("session_end")[0].reason == "finished"
+
+
+CHECK = """
+    title: Check
+    description: Check in.
+    minutes: 1
+    steps:
+      - check_in: Are you comfortable continuing?
+      - say: Good.
+"""
+
+
+def test_a_check_in_answered_no_starts_the_pause(tmp_path):
+    r = run(script(tmp_path, CHECK), [[Utter("no")], [Utter("yes")]])
+    assert [e.type for e in r.events if e.type in ("paused", "resumed")] == ["paused", "resumed"]
+    assert "Good." in [s.text for s in r.actions(actions.Say)]
+
+
+def test_low_energy_uses_the_lighter_settings():
+    s = load_script("daily-checkin", CONFIG)
+    talk = [Utter("okay"), DONE]
+    r = run(s, [talk, talk, [Utter("thanks")], talk, talk, [Utter("thanks")]], low_energy=True)
+    assert r.of_type("turn_start")[0].limit == 40.0
+    assert all(s.speed == 0.9 for s in r.actions(actions.Say))
+    assert "breathe" not in [e.kind for e in r.of_type("step")]

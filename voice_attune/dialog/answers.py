@@ -1,0 +1,66 @@
+"""Understanding short spoken answers: yes or no, a word from a menu, an answer from a list.
+
+Recognizers mishear, so matching is fuzzy (rapidfuzz) over windows of the words heard; very
+short words must be heard exactly ("no" and "now" are one letter apart).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, Sequence
+
+from voice_attune.asr.spotter import normalize, score
+
+YES_WORDS = ("yes", "yeah", "yep", "okay", "ok", "sure", "that's right", "right", "exactly",
+             "that's it", "i'm ready", "ready", "go on", "let's go on")
+NO_WORDS = ("no", "nope", "not quite", "not really", "not now", "not yet", "later", "not today")
+AGAIN_WORDS = ("say it again", "say that again", "again", "repeat", "once more")
+ELSE_WORDS = ("something else", "something different", "none of those", "other", "my own words")
+
+
+def best_match(heard: str, choices: Mapping[str, Sequence[str]], threshold: float = 80.0) -> str | None:
+    """The choice whose phrases best match some window of ``heard``, or None.
+
+    ``choices`` maps a name to the phrases that mean it; the best score wins and ties go to
+    the phrase heard last (people correct themselves: "tired, no, tense").
+    """
+    tokens = normalize(heard).split()
+    best: tuple[float, int, str] | None = None
+    for name, phrases in choices.items():
+        for phrase in phrases:
+            text = normalize(phrase)
+            n = len(text.split())
+            for size in {max(1, n - 1), n, n + 1}:
+                for start in range(0, len(tokens) - size + 1):
+                    s = score(text, " ".join(tokens[start:start + size]))
+                    candidate = (s, start + size, name)
+                    if s >= threshold and (best is None or candidate[:2] > best[:2]):
+                        best = candidate
+    return None if best is None else best[2]
+
+
+def yes_no(heard: str, commands: Iterable[str] = (), yes: Sequence[str] = YES_WORDS,
+           no: Sequence[str] = NO_WORDS) -> str | None:
+    """"yes", "no" or None for an answer to a yes/no question.
+
+    ``commands`` are the spotted command names in the same words (the spotter may have heard
+    "yes" where the transcript says "yes."), used when the words alone decide nothing.
+    """
+    found = best_match(heard, {"yes": yes, "no": no})
+    if found is not None:
+        return found
+    names = set(commands)
+    if "yes" in names or "resume" in names:
+        return "yes"
+    if "no" in names:
+        return "no"
+    return None
+
+
+def menu_text(options: Sequence[str]) -> str:
+    """"tired, tense, or hopeful": a list as it is said aloud."""
+    items = list(options)
+    if len(items) <= 1:
+        return "".join(items)
+    if len(items) == 2:
+        return f"{items[0]} or {items[1]}"
+    return ", ".join(items[:-1]) + f", or {items[-1]}"

@@ -1,0 +1,391 @@
+"""The dialog engine: a pure state machine that runs a script (DESIGN.md, principle 2).
+
+It is fed the listener's events and the runner's reports (``Started``, ``Played``, ``Tick``)
+and returns actions and dialog events; it has no audio, threads or sleeps. Each step runs as
+a generator (``flow.py``, ``talk.py``, ``questions.py``) that waits with ``yield`` for its next
+input, so a step reads top to bottom. Around the steps the engine keeps what holds everywhere:
+
+- the pause word wins at once, also while the guide speaks: the voice stops, the step is held
+  (its timers frozen) and the pause protocol runs; "yes" resumes the step where it was;
+- "stop" ends the session kindly, from anywhere;
+- while the guide speaks only those two count (half-duplex), and a spot that is the guide's
+  own words coming back through the microphone is discounted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generator, Union
+
+from voice_attune.asr.spotter import normalize, score
+from voice_attune.config import Config, Partners
+from voice_attune.dialog import actions, prompts
+from voice_attune.dialog.inputs import Fired, Heard, Played, Resume, Started, Tick
+from voice_attune.dialog.script import Script
+from voice_attune.dialog.summary import Tally
+from voice_attune.dialog.timers import Timers
+from voice_attune.events import (
+    Event, Final, Paused, Resumed, SpeechEnd, SpeechStart, Spotted,
+)
+
+Out = Union[actions.Action, Event]
+"""What the engine hands the runner: actions to carry out and dialog events to log."""
+Input = Union[Event, Started, Played, Tick]
+Flow = Generator[None, object, object]
+
+ECHO_SLACK = 1.5
+"""Seconds around where a prompt says a phrase within which a spot of it is the prompt's echo."""
+ECHO_LATE = 0.3
+"""Seconds after a prompt ends that its last words may still be heard ending (room and VAD)."""
+_CLOSING = ("done", "next")
+"""Commands that count at the end of a longer utterance ("...and that's it. I'm done.")."""
+
+
+class Ended(Exception):
+    """Raised inside a flow once the session has ended, to unwind every step at once."""
+
+
+@dataclass
+class Playing:
+    """A prompt or earcon the runner is playing."""
+
+    text: str | None
+    """The words (None for an earcon)."""
+    start: float
+    duration: float | None = None
+
+
+@dataclass
+class Prompt:
+    """A prompt that was spoken, for telling its echo from a partner's words."""
+
+    text: str
+    start: float
+    end: float | None = None
+    duration: float | None = None
+
+
+@dataclass
+class Segment:
+    """One stretch of voice activity heard by the listener, in audio seconds."""
+
+    onset: float
+    offset: float | None = None
+
+
+@dataclass
+class Engine:
+    """Runs one session of ``script``; feed it inputs and carry out what it returns."""
+
+    script: Script
+    config: Config
+    partners: Partners | None = None
+    low_energy: bool = False
+
+    now: float = 0.0
+    finished: bool = False
+    ending: bool = False
+    playing: Playing | None = None
+    last_prompt: str | None = None
+    listen_since: float = 0.0
+    heard_at: float = 0.0
+    """When a partner last spoke (the end of their speech), for ending an unanswered session."""
+    loop_speaker: str | None = None
+    step_id: str | None = None
+    turn: object | None = None
+    """The open turn (talk.OpenTurn), which a pause or stop closes."""
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Values chosen in this session: id -> {"A": value, "B": value, "_": the latest}."""
+    needs: dict[str, dict[str, str]] = field(default_factory=dict)
+    segments: list[Segment] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)
+
+    def __post_init__(self) -> None:
+        self.partners = self.partners or self.config.partners
+        self.settings = self.script.settings.for_energy(self.low_energy)
+        self.timers = Timers()
+        self._out: list[Out] = []
+        self._flow: Flow | None = None
+        self._pause: Flow | None = None
+        self._scope = "flow"
+        self._paused_at = 0.0
+        self._pending: list[Spotted] = []
+        self._prompts: list[Prompt] = []
+
+    # -- the runner's side ---------------------------------------------------------------
+
+    def start(self, t: float = 0.0) -> list[Out]:
+        """Begin the session at audio time ``t``."""
+        from voice_attune.dialog.flow import run_script
+
+        self.now = t
+        self._flow = run_script(self)
+        self._send("flow", None)
+        return self._drain()
+
+    def feed(self, item: Input) -> list[Out]:
+        """Take one input; return the actions and events it caused, in order."""
+        self.now = max(self.now, item.t)
+        if self.finished:
+            return []
+        if isinstance(item, Tick):
+            scopes = ("pause",) if self._pause is not None else ("pause", "flow")
+            for timer in self.timers.due(self.now, scopes):
+                self._send(timer.scope, Fired(timer.due, timer.name))
+        elif isinstance(item, Started):
+            if self.playing is not None:
+                self.playing.duration = item.duration
+                if self._prompts and self.playing.text is not None:
+                    self._prompts[-1].duration = item.duration
+        elif isinstance(item, Played):
+            if self.playing is not None:
+                self._stopped_playing()
+                self._send(self._active(), item)
+        elif isinstance(item, SpeechStart):
+            self.segments.append(Segment(item.t))
+            self._send(self._active(), item)
+        elif isinstance(item, SpeechEnd):
+            self._speech_end(item)
+        elif isinstance(item, Spotted):
+            self._spotted(item)
+        elif isinstance(item, Final):
+            self._final(item)
+        return self._drain()
+
+    def next_due(self) -> float | None:
+        """When a timer will next fire (the runner may sleep until then)."""
+        return self.timers.next_due()
+
+    # -- what the steps use ---------------------------------------------------------------
+
+    def emit(self, *outs: Out) -> None:
+        """Hand actions and events to the runner."""
+        self._out.extend(outs)
+
+    def play_prompt(self, text: str, remember: bool = True) -> None:
+        """Start speaking ``text``; the step then waits for ``Played``."""
+        if remember:
+            self.last_prompt = text
+        self.playing = Playing(text, self.now)
+        self._prompts = self._prompts[-4:] + [Prompt(text, self.now)]
+        self.emit(actions.Say(text, self.settings.voice_speed))
+
+    def play_chime(self, name: actions.EarconName) -> bool:
+        """Start an earcon; False when earcons are off (nothing to wait for)."""
+        if not self.config.voice.earcons:
+            return False
+        self.playing = Playing(None, self.now)
+        self.emit(actions.Chime(name))
+        return True
+
+    def listen(self, partner: str | None, phrases: tuple[str, ...] = ()) -> None:
+        """Open the microphone for a partner (or either): what is heard from now is theirs."""
+        self.listen_since = self.now
+        self.emit(actions.Listen(partner, phrases))
+
+    def set_timer(self, name: str, due: float) -> None:
+        self.timers.set(self._scope, name, due)
+
+    def cancel_timer(self, name: str | None = None) -> None:
+        self.timers.cancel(self._scope, name)
+
+    @property
+    def in_speech(self) -> bool:
+        return bool(self.segments) and self.segments[-1].offset is None
+
+    @property
+    def pause_word(self) -> str:
+        return self.config.pause_words[0]
+
+    def name(self, letter: str) -> str:
+        """A partner's name from "A" or "B"."""
+        return self.partners.A if letter == "A" else self.partners.B
+
+    def begin_pause(self, by: str | None = None) -> None:
+        """Hold everything and start the pause protocol (the pause word, or a check-in's "no")."""
+        from voice_attune.dialog.flow import pause_protocol
+
+        if self._pause is not None or self.ending:
+            return
+        self._silence()
+        if self.turn is not None:
+            self.turn.close(self, "pause")
+        self.emit(Paused(self.now, by))
+        self.tally.pauses += 1
+        self._paused_at = self.now
+        self._pause = pause_protocol(self)
+        self._send("pause", None)
+
+    def stop(self) -> None:
+        """End the session kindly, from wherever it is."""
+        if self.ending:
+            return
+        self._silence()
+        self._close_flows()
+        self._begin_end("stop", prompts.STOPPING)
+
+    # -- inside ---------------------------------------------------------------------------
+
+    def _active(self) -> str:
+        return "pause" if self._pause is not None else "flow"
+
+    def _send(self, scope: str, item: object) -> None:
+        """Run the flow of ``scope`` until it waits again; handle how it finishes."""
+        gen = self._pause if scope == "pause" else self._flow
+        if gen is None:
+            return
+        previous, self._scope = self._scope, scope
+        try:
+            if item is None:
+                next(gen)
+            else:
+                gen.send(item)
+        except StopIteration as stop:
+            if scope == "pause":
+                self._after_pause(str(stop.value))
+        except Ended:
+            self._close_flows()
+        finally:
+            self._scope = previous
+
+    def _after_pause(self, outcome: str) -> None:
+        self._pause = None
+        self.timers.cancel("pause")
+        if outcome == "resume":
+            paused_for = self.now - self._paused_at
+            self.emit(Resumed(self.now))
+            self.timers.shift("flow", paused_for)
+            self._send("flow", Resume(self.now, paused_for))
+            return
+        self.tally.follow_up(self.script, self.step_id, self.now)
+        self._close_flows()
+        reason = "not_now" if outcome == "not_now" else "unanswered"
+        self._begin_end(reason, prompts.NOT_NOW if reason == "not_now" else prompts.UNANSWERED)
+
+    def _begin_end(self, reason: str, text: str) -> None:
+        from voice_attune.dialog.flow import finish
+
+        self._flow = finish(self, reason, text)
+        self._send("flow", None)
+
+    def _close_flows(self) -> None:
+        for gen in (self._pause, self._flow):
+            if gen is not None:
+                gen.close()
+        self._pause = self._flow = None
+        self.timers.cancel("pause")
+        self.timers.cancel("flow")
+
+    def _silence(self) -> None:
+        """Stop the voice now, if it is speaking."""
+        if self.playing is not None:
+            self.emit(actions.StopSpeaking())
+            self._stopped_playing()
+
+    def _stopped_playing(self) -> None:
+        if self.playing is not None and self.playing.text is not None and self._prompts:
+            self._prompts[-1].end = self.now
+        self.playing = None
+        self.emit(actions.ResetRecognizer())
+
+    def _speech_end(self, item: SpeechEnd) -> None:
+        if self.segments and self.segments[-1].offset is None:
+            segment = self.segments[-1]
+            segment.offset = item.t
+            if segment.onset >= self.listen_since - 0.1 and not self._is_echo_time(segment.onset):
+                self.heard_at = max(self.heard_at, item.t)
+        self._send(self._active(), item)
+
+    def _spotted(self, spot: Spotted) -> None:
+        if self._is_echo(spot):
+            return
+        if spot.kind == "pause":
+            self.begin_pause()
+            return
+        if spot.name == "stop" and self.playing is not None:
+            self.stop()  # barge-in: while the guide speaks there is no utterance end to wait for
+            return
+        if spot.word_end is not None and spot.word_end < self.listen_since - 0.05 and self.playing is None:
+            return  # words from before the microphone was opened for anyone: a prompt's echo
+        self._pending.append(spot)
+
+    def _final(self, final: Final) -> None:
+        pending, self._pending = self._pending, []
+        if not final.text.strip() and not pending:
+            return
+        if final.end is not None and (final.end < self.listen_since - 0.05 or self._is_echo_time(final.end)):
+            if not any(s.name == "stop" for s in pending):
+                return
+        heard = Heard(final.t, final.text, final.start, final.end, self._commands_in(final.text, pending))
+        if "stop" in heard.commands:
+            self.stop()
+        elif self.playing is None and not self.ending:
+            self._send(self._active(), heard)
+
+    def _commands_in(self, text: str, spots: list[Spotted]) -> tuple[str, ...]:
+        """Commands that the utterance is (nearly all of it), or ends with (done, next)."""
+        words = normalize(text)
+        count = len(words.split())
+        names: list[str] = []
+        for spot in spots:
+            said = normalize(spot.text)
+            whole = count <= len(said.split()) + 2
+            closing = spot.name in _CLOSING and words.endswith(said)
+            if (whole or closing) and spot.name not in names:
+                names.append(spot.name)
+        return tuple(names)
+
+    def _is_echo(self, spot: Spotted) -> bool:
+        """Whether a spot is the guide's own prompt coming back through the microphone: the
+        prompt says those words, and they were heard while it played, about where it says them."""
+        when = spot.word_end if spot.word_end is not None else spot.t
+        heard = normalize(spot.text)
+        for prompt in self._prompts:
+            words = normalize(prompt.text)
+            if not _contains(words, heard, self.config.spotter.fuzzy_threshold):
+                continue
+            duration = prompt.duration or (prompt.end or self.now) - prompt.start
+            end = prompt.end if prompt.end is not None else prompt.start + duration
+            if not prompt.start - 0.2 <= when <= end + ECHO_LATE:
+                continue
+            at = prompt.start + duration * _position(words, heard)
+            if abs(when - at) <= ECHO_SLACK:
+                return True
+        return False
+
+    def _is_echo_time(self, t: float) -> bool:
+        """Whether ``t`` falls while a prompt was playing (or just after it)."""
+        for prompt in self._prompts:
+            end = prompt.end if prompt.end is not None else self.now + 1.0
+            if prompt.start <= t <= end + 0.3:
+                return True
+        return False
+
+    def _drain(self) -> list[Out]:
+        out, self._out = self._out, []
+        if any(isinstance(o, actions.End) for o in out):
+            self.finished = True
+        return out
+
+
+def _contains(prompt: str, heard: str, threshold: float) -> bool:
+    tokens, n = prompt.split(), max(1, len(heard.split()))
+    return any(
+        score(heard, " ".join(tokens[i:i + size])) >= threshold
+        for size in {max(1, n - 1), n, n + 1}
+        for i in range(0, max(1, len(tokens) - size + 1))
+    )
+
+
+def _position(prompt: str, heard: str) -> float:
+    """Roughly how far into the prompt (0-1) the heard words are said, by letters."""
+    best, where = -1.0, 0.5
+    tokens = prompt.split()
+    n = max(1, len(heard.split()))
+    letters = 0
+    for i, token in enumerate(tokens):
+        s = score(heard, " ".join(tokens[i:i + n]))
+        if s > best:
+            best, where = s, (letters + len(" ".join(tokens[i:i + n]))) / max(1, len(prompt))
+        letters += len(token) + 1
+    return min(1.0, where)

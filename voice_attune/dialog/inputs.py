@@ -1,0 +1,62 @@
+"""What the dialog engine is fed besides the listener's events, and what its flows receive.
+
+The runner reports on the audio it was asked to play (``Started``, ``Played``) and on the clock
+(``Tick``); the engine turns listening events into ``Heard`` utterances, timers into ``Fired``,
+and the end of a pause into ``Resume`` for the step that was interrupted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Started:
+    """A prompt or earcon began to play."""
+
+    t: float
+    duration: float
+    """Seconds the audio will last if nobody stops it."""
+
+
+@dataclass(frozen=True)
+class Played:
+    """The prompt or earcon asked for has finished playing (not sent when it was stopped)."""
+
+    t: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    """The audio clock moved on; timers due by ``t`` fire."""
+
+    t: float
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One utterance of a partner: its words and the commands said in it."""
+
+    t: float
+    text: str
+    start: float | None
+    end: float | None
+    commands: tuple[str, ...] = ()
+    """Command names (done, next, repeat, ...) that this utterance really is, or ends with."""
+
+
+@dataclass(frozen=True)
+class Fired:
+    """A timer of the current step came due."""
+
+    t: float
+    name: str
+
+
+@dataclass(frozen=True)
+class Resume:
+    """The couple chose to go on after a pause; the interrupted step picks up again."""
+
+    t: float
+    paused_for: float
+    """Seconds the pause lasted (the step's deadlines move by this much)."""

@@ -1,0 +1,206 @@
+"""Questions: yes/no and small-set answers, spoken menus, and "are you comfortable continuing?".
+
+Every question is asked, then listened for; silence brings the question once more, then quiet
+waiting; a question left unanswered long enough ends the session by itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voice_attune.dialog import prompts
+from voice_attune.dialog.answers import AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, menu_text, yes_no
+from voice_attune.dialog.flow import Gen, finish, say, step_name, text_of
+from voice_attune.dialog.inputs import Fired, Heard, Resume
+from voice_attune.dialog.script import NEXT, Ask, CheckIn, Choose, roles
+from voice_attune.events import Answer, Choice
+
+SKIPPED = object()
+"""What a question returns when the partner said "skip"."""
+
+
+def who_answers(who: str, loop_speaker: str | None) -> str | None:
+    """The partner letter expected to answer, or None for either."""
+    if who == "anyone":
+        return None
+    pair = roles(who, loop_speaker)
+    return None if pair is None else pair[0]
+
+
+def ask_reply(e: Any, who: str | None, prompt: str, phrases: tuple[str, ...] = (),
+              options: str = "yes or no") -> Gen:
+    """Ask, then wait for an utterance (returned as ``Heard``), or SKIPPED on "skip".
+
+    "repeat" and "help" are answered here; silence re-asks once, then waits quietly until
+    the session's give-up time, when the session ends by itself.
+    """
+    yield from say(e, prompt)
+    e.listen(who, phrases)
+    asked = e.now
+    e.set_timer("reprompt", e.now + e.settings.reprompt_seconds)
+    e.set_timer("give_up", asked + e.settings.give_up_seconds)
+    while True:
+        inp = yield
+        again = None
+        if isinstance(inp, Heard):
+            if "next" in inp.commands:
+                _done(e)
+                return SKIPPED
+            if "repeat" in inp.commands or ("help" not in inp.commands and _is_again(inp.text, options)):
+                again = prompt
+            elif "help" in inp.commands:
+                again = text_of(e, prompts.QUESTION_HELP, who, options=options)
+            else:
+                _done(e)
+                return inp
+        elif isinstance(inp, Fired) and inp.name == "reprompt":
+            again = prompt
+        elif isinstance(inp, Fired) and inp.name == "give_up":
+            _done(e)
+            yield from finish(e, "unanswered", prompts.UNANSWERED)
+        elif isinstance(inp, Resume):
+            again = prompt
+            e.set_timer("reprompt", e.now + e.settings.reprompt_seconds)
+        if again is not None:
+            yield from say(e, again, remember=False)
+            e.listen(who, phrases)
+
+
+def yes_no_question(e: Any, who: str | None, prompt: str) -> Gen:
+    """"yes", "no", or None (skipped, or still unclear after asking twice)."""
+    for attempt in range(2):
+        heard = yield from ask_reply(e, who, prompt, ("yes", "no"))
+        if heard is SKIPPED:
+            return None
+        answer = yes_no(heard.text, heard.commands)
+        if answer is not None:
+            return answer
+        prompt = text_of(e, prompts.NOT_CAUGHT, who, options="yes, or no")
+    return None
+
+
+def ask(e: Any, step: Ask, loop_speaker: str | None) -> Gen:
+    """An ask step: match the answer to one of its words and go where it leads."""
+    who = who_answers(step.who, loop_speaker)
+    words = [w for w in step.answers if w != "other"]
+    choices = {w: _synonyms(w) for w in words}
+    prompt = text_of(e, step.prompt, loop_speaker)
+    spoken = menu_text(words)
+    for attempt in range(2):
+        heard = yield from ask_reply(e, who, prompt, tuple(words), spoken)
+        if heard is SKIPPED:
+            return NEXT
+        answer = best_match(heard.text, choices) or _by_command(heard.commands, words)
+        if answer is None and "other" in step.answers:
+            answer = "other"
+        if answer is not None:
+            _remember(e, step.id or step_name(step), answer, who or loop_speaker)
+            e.emit(Answer(e.now, step.id or step_name(step), answer))
+            return step.answers[answer]
+        prompt = text_of(e, prompts.NOT_CAUGHT, who, options=spoken)
+    yield from say(e, prompts.LEAVE_IT, remember=False)
+    return NEXT
+
+
+def check_in(e: Any, step: CheckIn, loop_speaker: str | None) -> Gen:
+    """"Are you comfortable continuing?": "no" starts the pause protocol."""
+    answer = yield from yes_no_question(e, None, text_of(e, step.prompt, loop_speaker))
+    if answer == "no":
+        e.begin_pause(None)
+        while True:
+            inp = yield
+            if isinstance(inp, Resume):
+                break
+    return None
+
+
+def choose(e: Any, step: Choose, loop_speaker: str | None) -> Gen:
+    """Offer a menu, take the choice, confirm it, remember it as {id}."""
+    who = who_answers(step.who, loop_speaker) or loop_speaker
+    for attempt in range(3):
+        value = None
+        if step.groups:
+            names = tuple(g.name for g in step.groups)
+            group = yield from pick(e, step, who, text_of(e, step.prompt, who, options=menu_text(names)), names)
+            if group is SKIPPED:
+                return None
+            if group is not None:
+                options = next(g.options for g in step.groups if g.name == group)
+                value = yield from pick(e, step, who, f"{group.capitalize()}: is it {menu_text(options)}?",
+                                        options, heard_group=group)
+        else:
+            value = yield from pick(e, step, who, text_of(e, step.prompt, who, options=menu_text(step.options)),
+                                    step.options)
+        if value is SKIPPED:
+            return None
+        if value is None:
+            yield from say(e, prompts.LEAVE_IT, remember=False)
+            return None
+        value, heard = value
+        key = step.id or step_name(step)
+        confirm = text_of(e, step.confirm, who, **{key: value})
+        answer = yield from yes_no_question(e, who, confirm)
+        if answer != "no":
+            _remember(e, key, value, who)
+            if value in step.needs:
+                e.needs.setdefault(key, {})[who or "_"] = step.needs[value]
+                e.needs[key]["_"] = step.needs[value]
+            e.emit(Choice(e.now, key, value, heard))
+            return None
+    yield from say(e, prompts.LEAVE_IT, remember=False)
+    return None
+
+
+def pick(e: Any, step: Choose, who: str | None, prompt: str, options: tuple[str, ...],
+         heard_group: str | None = None) -> Gen:
+    """One option (with the words it was heard in), SKIPPED, or None after three misses."""
+    choices = {o: (o,) for o in options}
+    choices["\0again"] = AGAIN_WORDS
+    if step.own_words:
+        choices["\0else"] = ELSE_WORDS
+    spoken = menu_text(list(options) + (["something else"] if step.own_words else []))
+    for attempt in range(3):
+        heard = yield from ask_reply(e, who, prompt, options, spoken)
+        if heard is SKIPPED:
+            return SKIPPED
+        found = best_match(heard.text, choices)
+        if found == "\0else":
+            own = yield from ask_reply(e, who, prompts.OWN_WORDS, (), "anything you like")
+            if own is SKIPPED:
+                return SKIPPED
+            return own.text.strip(), own.text
+        if found is not None and found != "\0again":
+            return found, heard.text
+        if found is None:
+            prompt = text_of(e, prompts.NOT_CAUGHT, who, options=spoken)
+    return None
+
+
+def _remember(e: Any, key: str, value: str, who: str | None) -> None:
+    e.values.setdefault(key, {})[who or "_"] = value
+    e.values[key]["_"] = value
+    e.tally.choices.setdefault(key, {})[who or "both"] = value
+
+
+def _synonyms(word: str) -> tuple[str, ...]:
+    if word == "yes":
+        return YES_WORDS
+    if word == "no":
+        return NO_WORDS
+    return (word,)
+
+
+def _by_command(commands: tuple[str, ...], words: list[str]) -> str | None:
+    for name in ("yes", "no"):
+        if name in commands and name in words:
+            return name
+    return None
+
+
+def _is_again(text: str, options: str) -> bool:
+    return best_match(text, {"again": AGAIN_WORDS}) is not None and "again" not in options
+
+
+def _done(e: Any) -> None:
+    e.cancel_timer("reprompt")
+    e.cancel_timer("give_up")

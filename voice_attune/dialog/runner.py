@@ -1,0 +1,121 @@
+"""The runner: one loop, live or simulated, that carries the engine's actions out.
+
+Per 30 ms frame of the audio source it lets the listener hear, tells the engine what was heard,
+what finished playing and what time it is, and then speaks, chimes, stops and resets as the
+engine asks. The audio clock is the source's: a live session and a simulation run this same
+code, only the source and the player differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import numpy as np
+
+from voice_attune import SAMPLE_RATE
+from voice_attune.asr.frames import Frame
+from voice_attune.asr.listener import Listener
+from voice_attune.dialog import actions
+from voice_attune.dialog.engine import Engine, Out
+from voice_attune.dialog.inputs import Played, Started, Tick
+from voice_attune.events import Event, SayEnd, SayStart, SessionEnd, SessionStart
+from voice_attune.voice.earcons import earcon
+from voice_attune.voice.player import Player
+
+
+class Room:
+    """What a session tells its surroundings (the simulated room listens; a real one does not)."""
+
+    def on_listen(self, t: float, partner: str | None) -> None: ...
+
+    def on_say(self, t: float) -> None: ...
+
+
+@dataclass
+class Playback:
+    kind: str
+    """"say" or "chime"."""
+    start: float
+    duration: float
+
+
+@dataclass
+class Session:
+    """Drives one session: engine, listener, voice and player over a stream of frames."""
+
+    engine: Engine
+    listener: Listener
+    render: Callable[[str, float], np.ndarray]
+    """Text and relative speed -> 16 kHz int16 speech (the prompt cache)."""
+    player: Player
+    log: Callable[[Event], None]
+    room: Room = field(default_factory=Room)
+    engines: dict = field(default_factory=dict)
+    """What hears and speaks, for session_start."""
+    volume: float = 0.8
+    now: float = 0.0
+    result: SessionEnd | None = None
+    _playing: Playback | None = None
+
+    def run(self, frames: Iterable[Frame]) -> SessionEnd | None:
+        """Run until the session ends (or the source runs dry); returns its session_end."""
+        e = self.engine
+        self.log(SessionStart(0.0, e.script.name, {"A": e.name("A"), "B": e.name("B")}, self.engines))
+        self._do(e.start(0.0))
+        for frame in frames:
+            self.now = frame.end
+            if hasattr(self.player, "advance"):
+                self.player.advance(self.now)
+            for event in self.listener.feed(frame):
+                self.log(event)
+                self._do(e.feed(event))
+            self._check_playback()
+            self._do(e.feed(Tick(self.now)))
+            if e.finished:
+                break
+        return self.result
+
+    def _check_playback(self) -> None:
+        p = self._playing
+        if p is None or self.player.playing:
+            return
+        end = min(self.now, p.start + p.duration)
+        self._playing = None
+        self.listener.guide_speaking = False
+        if p.kind == "say":
+            self.log(SayEnd(end, False))
+        self._do(self.engine.feed(Played(end)))
+
+    def _do(self, outs: list[Out]) -> None:
+        for out in outs:
+            if isinstance(out, Event):
+                self.log(out)
+                if isinstance(out, SessionEnd):
+                    self.result = out
+            elif isinstance(out, actions.Say):
+                pcm = self.render(out.text, out.speed)
+                self._play("say", pcm)
+                self.log(SayStart(self.now, out.text))
+                self.room.on_say(self.now)
+                self._do(self.engine.feed(Started(self.now, pcm.size / SAMPLE_RATE)))
+            elif isinstance(out, actions.Chime):
+                self._play("chime", earcon(out.name, self.volume))
+            elif isinstance(out, actions.StopSpeaking):
+                self.player.stop()
+                if self._playing is not None and self._playing.kind == "say":
+                    self.log(SayEnd(self.now, True))
+                self._playing = None
+                self.listener.guide_speaking = False
+            elif isinstance(out, actions.Listen):
+                self.room.on_listen(self.now, out.partner)
+            elif isinstance(out, actions.ResetRecognizer):
+                self.listener.reset()
+            elif isinstance(out, actions.End):
+                if self._playing is not None:
+                    self.player.wait()
+
+    def _play(self, kind: str, pcm: np.ndarray) -> None:
+        self.player.play(pcm)
+        self._playing = Playback(kind, self.now, pcm.size / SAMPLE_RATE)
+        self.listener.guide_speaking = True
