@@ -301,3 +301,18 @@ def test_low_energy_uses_the_lighter_settings():
     assert r.of_type("turn_start")[0].limit == 40.0
     assert all(s.speed == 0.9 for s in r.actions(actions.Say))
     assert "breathe" not in [e.kind for e in r.of_type("step")]
+
+
+def test_the_readme_example_script_is_valid():
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    start = readme.index("title: Daily check-in\ndescription: Each of you says")
+    example = readme[start:readme.index("```", start)]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "example.yaml"
+        path.write_text(example)
+        s = load_script(path, CONFIG)
+    assert [step.kind for step in s.steps] == ["say", "breathe", "for_each_partner", "ask", "check_in", "end"]

@@ -39,6 +39,9 @@ ECHO_LATE = 0.3
 """Seconds after a prompt ends that its last words may still be heard ending (room and VAD)."""
 _CLOSING = ("done", "next")
 """Commands that count at the end of a longer utterance ("...and that's it. I'm done.")."""
+_ANYWHERE = ("more_time",)
+"""Commands that count anywhere in an utterance ("I would like more time, please"): granting
+one by mistake costs nothing, while the others (stop, help, repeat) would interrupt someone."""
 
 
 class Ended(Exception):
@@ -323,7 +326,8 @@ class Engine:
             self._send(self._active(), heard)
 
     def _commands_in(self, text: str, spots: list[Spotted]) -> tuple[str, ...]:
-        """Commands that the utterance is (nearly all of it), or ends with (done, next)."""
+        """Commands that the utterance is (nearly all of it), ends with (done, next), or holds
+        anywhere (more time)."""
         words = normalize(text)
         count = len(words.split())
         names: list[str] = []
@@ -331,7 +335,7 @@ class Engine:
             said = normalize(spot.text)
             whole = count <= len(said.split()) + 2
             closing = spot.name in _CLOSING and words.endswith(said)
-            if (whole or closing) and spot.name not in names:
+            if (whole or closing or spot.name in _ANYWHERE) and spot.name not in names:
                 names.append(spot.name)
         return tuple(names)
 

@@ -94,7 +94,7 @@ def ask(e: Any, step: Ask, loop_speaker: str | None) -> Gen:
         if answer is None and "other" in step.answers:
             answer = "other"
         if answer is not None:
-            _remember(e, step.id or step_name(step), answer, who or loop_speaker)
+            _remember(e, step.id or step_name(step), answer, who or loop_speaker, chosen=False)
             e.emit(Answer(e.now, step.id or step_name(step), answer))
             return step.answers[answer]
         prompt = text_of(e, prompts.NOT_CAUGHT, who, options=spoken)
@@ -176,10 +176,11 @@ def pick(e: Any, step: Choose, who: str | None, prompt: str, options: tuple[str,
     return None
 
 
-def _remember(e: Any, key: str, value: str, who: str | None) -> None:
+def _remember(e: Any, key: str, value: str, who: str | None, chosen: bool = True) -> None:
     e.values.setdefault(key, {})[who or "_"] = value
     e.values[key]["_"] = value
-    e.tally.choices.setdefault(key, {})[who or "both"] = value
+    if chosen:  # the summary names what was chosen from menus, not every yes and no
+        e.tally.choices.setdefault(key, {})[who or "both"] = value
 
 
 def _synonyms(word: str) -> tuple[str, ...]:

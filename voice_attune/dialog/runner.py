@@ -8,6 +8,7 @@ code, only the source and the player differ.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -19,9 +20,12 @@ from voice_attune.asr.listener import Listener
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine, Out
 from voice_attune.dialog.inputs import Played, Started, Tick
+from voice_attune.errors import UserError
 from voice_attune.events import Event, SayEnd, SayStart, SessionEnd, SessionStart
 from voice_attune.voice.earcons import earcon
 from voice_attune.voice.player import Player
+
+log = logging.getLogger(__name__)
 
 
 class Room:
@@ -94,7 +98,7 @@ class Session:
                 if isinstance(out, SessionEnd):
                     self.result = out
             elif isinstance(out, actions.Say):
-                pcm = self.render(out.text, out.speed)
+                pcm = self._render(out.text, out.speed)
                 self._play("say", pcm)
                 self.log(SayStart(self.now, out.text))
                 self.room.on_say(self.now)
@@ -114,6 +118,14 @@ class Session:
             elif isinstance(out, actions.End):
                 if self._playing is not None:
                     self.player.wait()
+
+    def _render(self, text: str, speed: float) -> np.ndarray:
+        """The prompt's audio; if the voice fails, the session goes on with the prompt printed."""
+        try:
+            return self.render(text, speed)
+        except UserError as exc:
+            log.warning("could not speak a prompt (%s); going on without it", exc)
+            return np.zeros(0, np.int16)
 
     def _play(self, kind: str, pcm: np.ndarray) -> None:
         self.player.play(pcm)
