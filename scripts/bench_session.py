@@ -42,12 +42,9 @@ from voice_attune.tts import PIPER_VOICE  # noqa: E402
 from voice_attune.voice.speaking import Voice  # noqa: E402
 
 TARGETS: dict[str, tuple[str, float]] = {
-    "speech_time_mean_abs_error_s": ("<=", 0.25),
-    "speech_time_max_abs_error_s": ("<=", 0.25),
-    "done_delay_p95_s": ("<=", 1.0),
-    "barge_in_delay_p95_s": ("<=", 0.5),
-    "in_turn_pause_delay_p95_s": ("<=", 0.5),
-    "turns_ended_during_pauses": ("<=", 0),
+    "speech_time_mean_abs_error_s": ("<=", 0.25), "speech_time_max_abs_error_s": ("<=", 0.25),
+    "done_delay_p95_s": ("<=", 1.0), "barge_in_delay_p95_s": ("<=", 0.5),
+    "in_turn_pause_delay_p95_s": ("<=", 0.5), "turns_ended_during_pauses": ("<=", 0),
     "speed_overall_x": (">=", 10.0),
 }
 NAMES = Partners("Sam", "Alex")
@@ -80,17 +77,12 @@ SENTENCES = (
     "I get anxious when the bills pile up.", "Let's plan a walk by the river this weekend.",
     "You made me laugh so hard at breakfast.", "I want us to share the cooking more evenly.",
     "It meant a lot that you called my dad.", "Sometimes I worry that we drift apart.",
-    "The car needs new tires before winter.", "I loved the note you left on the fridge.",
     "When you sigh like that, I feel judged.", "I'm nervous about the doctor's appointment.",
-    "I loved dancing with you at the wedding.", "The neighbors invited us over for a barbecue.",
     "I felt calm when we sat on the porch together.", "It scares me when we go quiet for days.",
-    "I'd love a trip to the mountains in spring.", "The budget makes me feel overwhelmed.",
     "You seemed distant at your friend's party.", "I'm excited about the garden this year.",
-    "I feel closer to you after our walks.", "The baby slept through the night for once.",
     "My sister called and we talked for an hour.", "I finally finished the report for my boss.",
-    "The train was crowded and I stood the whole way.", "I bought fresh bread from the bakery.",
-    "I miss our Sunday mornings in bed.", "The dog chewed my favorite shoes again.",
-)
+    "The train was crowded and I stood the whole way.", "I miss our Sunday mornings in bed.",
+)  # 22: a scenario takes at most 6 turns x 3 + 2
 DONE = {  # text -> (variant, partner); texts differ per partner so each names one voice
     "I'm done.": ("piper", ""), "I'm done": ("alone", "A"), "I am done.": ("alone", "B"),
     "That's all, I'm done.": ("phrase", "A"), "That's it for now, I'm done.": ("phrase", "A"),
@@ -100,13 +92,14 @@ ENDINGS = ("piper", "phrase", "alone", "phrase", "piper", "silence")
 IN_TURN_PAUSE = ("Pineapple.", "Sorry, I need a moment, pineapple")  # the word ends each text
 BARGE_PAUSE = ("pineapple", "Pineapple!")
 YES = "Yes, let's go on."
+# Breaths after a pause (default 2): each is 10 s of near silence that would only lengthen
+# the sessions and flatter the speed figure.
 PAUSE_BREATHS = 1
-"""Breaths after a pause (the default is 2): each is ten seconds of near silence that would
-only make the sessions longer and the speed figure kinder."""
+# The room places barge-ins by counting prompts, so the plan counts them too. The pause
+# protocol says before resuming: pausing, breathe first, two cues a breath (in, out; no hold),
+# the question and "let's go on".
 PROTOCOL_SAYS = 4 + 2 * PAUSE_BREATHS
-"""Prompts the pause protocol says before resuming: pausing, breathe first, two cues a breath
-(in, out; no hold), the question and "let's go on". The room counts prompts to place
-barge-ins, so the plan counts them too."""
+Samples = dict[str, list[dict[str, Any]]]
 
 
 @dataclass
@@ -115,10 +108,8 @@ class Plan:
 
     name: str
     scenario: Scenario
-    voice_of: dict[str, str] = field(default_factory=dict)
-    """Spoken text -> the voice that says it (each text has one voice within a scenario)."""
-    barges: list[tuple[int, str]] = field(default_factory=list)
-    """(prompt number, prompt text) that each barge-in is meant for."""
+    voice_of: dict[str, str] = field(default_factory=dict)  # text -> its one voice
+    barges: list[tuple[int, str]] = field(default_factory=list)  # (prompt number, its text)
     pauses: int = 0
 
 
@@ -130,10 +121,9 @@ class TimedVoice(Voice):
 
     def render(self, text: str, speed: float = 1.0) -> np.ndarray:
         began = time.perf_counter()
-        try:
-            return super().render(text, speed)
-        finally:
-            self.render_s += time.perf_counter() - began
+        pcm = super().render(text, speed)
+        self.render_s += time.perf_counter() - began
+        return pcm
 
 
 def filled(text: str) -> str:
@@ -236,7 +226,7 @@ def stats(values: Sequence[float]) -> dict[str, Any]:
             "p95": round(float(np.percentile(a, 95)), 3), "max": round(float(a.max()), 3)}
 
 
-def analyse(sim: Simulation, plan: Plan) -> dict[str, list[dict[str, Any]]]:
+def analyse(sim: Simulation, plan: Plan) -> Samples:
     """Samples of one session: turns, "I'm done" endings, pause words, stray pauses."""
     assert sim.room is not None
     end = sim.audio_s
@@ -254,16 +244,16 @@ def analyse(sim: Simulation, plan: Plan) -> dict[str, list[dict[str, Any]]]:
     truth = sim.room.truth
     paused = [e.t for e in sim.events if e.type == "paused"]
     finals = [(e.t, e.text) for e in sim.events if e.type == "final"]
-    out: dict[str, list[dict[str, Any]]] = {"turns": [], "done": [], "pause": [], "stray": []}
+    out: Samples = {"turns": [], "done": [], "pause": [], "stray": []}
     for i, tr in enumerate(turns):
         a, b = tr["start"], tr["end"]
         # Truth at 1 ms: partner speech inside the window, less where the guide was speaking.
         grid = np.zeros(max(1, int(round((b - a) * 1000))), bool)
-        for spans, value in ((((p.start, p.end) for p in truth), True), (((s[0], s[1]) for s in says), False)):
-            for s, t in spans:
-                lo, hi = max(0, int(round((s - a) * 1000))), min(grid.size, int(round((t - a) * 1000)))
-                if lo < hi:
-                    grid[lo:hi] = value
+        spans = [(p.start, p.end, True) for p in truth] + [(s[0], s[1], False) for s in says]
+        for s, t, value in spans:
+            lo, hi = max(0, round((s - a) * 1000)), min(grid.size, round((t - a) * 1000))
+            if lo < hi:
+                grid[lo:hi] = value
         next_start = turns[i + 1]["start"] if i + 1 < len(turns) else float("inf")
         # Speech of the same reply still to come when a silence ended the turn: a wrong ending.
         later = [p.text for p in truth if p.kind == "reply" and p.partner == tr["partner"]
@@ -284,8 +274,8 @@ def analyse(sim: Simulation, plan: Plan) -> dict[str, list[dict[str, Any]]]:
                                 "turn_end": tr["reason"], "heard": heard, "at": round(p.end, 2)})
         if "pineapple" not in p.text.lower():
             continue
-        row = {"text": p.text, "voice": voice, "kind": "barge_in" if p.kind == "barge_in" else "in_turn",
-               "at": round(p.end, 2), "hit": False, "delay_s": None, "heard": heard}
+        row = {"text": p.text, "voice": voice, "at": round(p.end, 2), "hit": False, "delay_s": None,
+               "kind": "barge_in" if p.kind == "barge_in" else "in_turn", "heard": heard}
         if p.kind == "barge_in":
             n, say = next(((n, s) for n, s in enumerate(says, 1) if s[0] <= p.start < s[1]), (0, None))
             row["prompt"] = say[2] if say else None
@@ -319,7 +309,7 @@ def check(name: str, value: float | None) -> dict[str, Any]:
 
 
 def run_scenario(script: Any, plan: Plan, config: Config, voice: TimedVoice,
-                 engine: str) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+                 engine: str) -> tuple[dict[str, Any], Samples]:
     """Simulate one scenario; its summary line and its samples."""
     voice.render_s = 0.0
     # CPU seconds of the loop alone: session_start is its first event (the room has synthesized
@@ -335,13 +325,15 @@ def run_scenario(script: Any, plan: Plan, config: Config, voice: TimedVoice,
     return {
         "name": plan.name, "echo": plan.scenario.echo,
         "noise": "pink 20 dB" if plan.scenario.noise else None,
-        "audio_s": round(sim.audio_s, 1), "wall_s": round(sim.wall_s, 2), "speed_x": round(sim.speed, 1),
+        "audio_s": round(sim.audio_s, 1), "wall_s": round(sim.wall_s, 2),
+        "speed_x": round(sim.speed, 1),
         "meets_speed": sim.speed >= TARGETS["speed_overall_x"][1],
         "cpu_s": round(loop_cpu, 2), "cpu_speed_x": round(sim.audio_s / max(loop_cpu, 1e-9), 1),
         "prompt_render_in_loop_s": round(voice.render_s, 2),
         "turns": len(data["turns"]), "done_heard": recall(data["done"]),
         "pause_words_heard": recall(data["pause"]),
-        "replies_used": f"{used}/{len(plan.scenario.replies)}", "pauses": f"{pauses} (planned {plan.pauses})",
+        "replies_used": f"{used}/{len(plan.scenario.replies)}",
+        "pauses": f"{pauses} (planned {plan.pauses})",
         # A missed barge-in or pause word shifts every later reply by one: still measured
         # against what was really played, but the plan's voices then meet other prompts.
         "flow_as_planned": used == len(plan.scenario.replies) and pauses == plan.pauses
@@ -350,10 +342,10 @@ def run_scenario(script: Any, plan: Plan, config: Config, voice: TimedVoice,
     }, data
 
 
-def build_report(results: list[tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]]) -> dict[str, Any]:
+def build_report(results: list[tuple[dict[str, Any], Samples]]) -> dict[str, Any]:
     """Every figure over all scenarios, with the targets checked."""
-    rows = lambda part: [dict(r, scenario=i["name"], echo=i["echo"]) for i, d in results for r in d[part]]  # noqa: E731
-    turns, done, pause = rows("turns"), rows("done"), rows("pause")
+    turns, done, pause = ([dict(r, scenario=i["name"], echo=i["echo"]) for i, d in results for r in d[part]]
+                          for part in ("turns", "done", "pause"))
     measured = [t for t in turns if t["reason"] not in ("pause", "open")]
     errors = [t["speech_s"] - t["truth_s"] for t in measured]
     err = [abs(x) for x in errors]
@@ -368,22 +360,23 @@ def build_report(results: list[tuple[dict[str, Any], dict[str, list[dict[str, An
     report: dict[str, Any] = {
         "speech_time": {
             "turns": len(measured),
-            "by_reason": {r: sum(t["reason"] == r for t in measured) for r in sorted({t["reason"] for t in measured})},
+            "by_reason": {r: sum(t["reason"] == r for t in measured)
+                          for r in sorted({t["reason"] for t in measured})},
             "mean_abs_error_s": round(float(np.mean(err)), 3) if err else None,
             "max_abs_error_s": round(max(err), 3) if err else None,
             "mean_error_s": round(float(np.mean(errors)), 3) if errors else None,
             "p95_abs_error_s": stats(err)["p95"],
             "worst": [{k: t[k] for k in turn_keys}
                       for t in sorted(measured, key=lambda t: -abs(t["speech_s"] - t["truth_s"]))[:6]],
-            "pause_ended_turns": {"count": len(paused_turns),
-                                  "mean_abs_error_s": round(float(np.mean(paused_turns)), 3) if paused_turns else None}},
+            "pause_ended_turns": {"count": len(paused_turns), "mean_abs_error_s":
+                                  round(float(np.mean(paused_turns)), 3) if paused_turns else None}},
         "done": {"delay_s": delays(done), "recall": recall(done), "by_variant": recall(done, "variant"),
                  "by_voice": recall(done, "voice"), "misses": [r for r in done if not r["hit"]][:12]},
-        "pause": {"barge_in_delay_s": delays(barge), "in_turn_delay_s": delays(in_turn), "all_delay_s": delays(pause),
+        "pause": {"barge_in_delay_s": delays(barge), "in_turn_delay_s": delays(in_turn),
+                  "all_delay_s": delays(pause),
                   "recall": {"all": recall(pause), "barge_in": recall(barge), "in_turn": recall(in_turn)},
                   "barge_in_by_voice": recall(barge, "voice"), "barge_in_by_echo": recall(barge, "echo"),
                   "in_turn_by_voice": recall(in_turn, "voice"),
-                  "outside_turns_and_prompts": [r for r in pause if r["kind"] == "outside_turn"],
                   "stray_pauses": sum(len(d["stray"]) for _, d in results),
                   "misses": [r for r in pause if not r["hit"]][:16]},
         "turns_ended_during_pauses": {"count": len(wrong), "cases": [
@@ -424,13 +417,14 @@ def run(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[str, 
         prompt_s = [voice.render(t).size / SAMPLE_RATE for t in fixed]
         progress(f"{len(fixed)} prompts rendered with {voice.name}; {len(indices)} scenarios")
         for n, index in enumerate(indices, 1):
-            info, data = run_scenario(script, plan_scenario(index, args.seed, prompt_s), config, voice, args.engine)
+            plan = plan_scenario(index, args.seed, prompt_s)
+            info, data = run_scenario(script, plan, config, voice, args.engine)
             results.append((info, data))
             progress(f"scenario {n}/{len(indices)} {info['name']}: {info['audio_s']:.0f} s audio in "
                      f"{info['wall_s']:.1f} s ({info['speed_x']}x; {info['cpu_speed_x']}x of CPU); turns "
                      f"{info['turns']}, done {info['done_heard']}, pause {info['pause_words_heard']}, "
                      f"flow as planned: {info['flow_as_planned']}")
-    return {
+    report = {
         "benchmark": "bench_session",
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
         "quick": args.quick, "seed": args.seed, "engine": args.engine, "guide_voice": voice.name,
@@ -441,6 +435,9 @@ def run(args: argparse.Namespace, progress: Callable[[str], None]) -> dict[str, 
         "wall_s": round(time.perf_counter() - started, 1),
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
     }
+    report["checks"] = report.pop("checks")  # the verdicts last, where a reader looks first
+    report["meets_targets"] = report.pop("meets_targets")
+    return report
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -448,7 +445,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help=f"{len(QUICK)} scenarios, for a smoke run")
     p.add_argument("--scenarios", type=int, default=len(CONDITIONS),
-                   help=f"scenarios in a full run (default {len(CONDITIONS)}; conditions repeat after that)")
+                   help=f"scenarios in a full run (default {len(CONDITIONS)}; conditions repeat)")
     p.add_argument("--seed", type=int, default=7, help="seed for texts, speeds, gaps and barge-in times")
     p.add_argument("--engine", choices=("auto", "pocketsphinx", "vosk"), default="pocketsphinx",
                    help="recognizer (default pocketsphinx: the scenarios are English)")

@@ -316,3 +316,14 @@ def test_the_readme_example_script_is_valid():
         path.write_text(example)
         s = load_script(path, CONFIG)
     assert [step.kind for step in s.steps] == ["say", "breathe", "for_each_partner", "ask", "check_in", "end"]
+
+
+def test_warm_up_renders_the_scripts_prompts_for_both_partners():
+    from voice_attune.dialog.runner import warm_up
+
+    rendered: list[str] = []
+    engine = Engine(load_script("daily-checkin", CONFIG), CONFIG)
+    warm_up(engine, lambda text, speed: rendered.append(text)).join(timeout=10)
+    assert "Sam, what do you need most from Alex today?" in rendered
+    assert "Alex, what do you need most from Sam today?" in rendered
+    assert "Okay. We're pausing now. Nothing needs to happen." in rendered

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.asr.mic import MicrophoneSource
     from voice_attune.dialog.engine import Engine
     from voice_attune.dialog.loader import load_script
-    from voice_attune.dialog.runner import Session
+    from voice_attune.dialog.runner import Session, warm_up
     from voice_attune.dialog.transcript import Transcript
     from voice_attune.events import EventLog
     from voice_attune.voice.player import SoundDevicePlayer
@@ -60,9 +60,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
             log.write([event])
             transcript.write(event)
 
+        engine = Engine(script, config, None, args.low_energy)
+        warm_up(engine, voice.render)
         session = Session(
-            Engine(script, config, None, args.low_energy), build_listener(config, recognizer),
-            voice.render, player, on_event,
+            engine, build_listener(config, recognizer), voice.render, player, on_event,
             engines={"recognizer": recognizer.name, "voice": voice.name}, volume=config.voice.volume,
         )
         try:

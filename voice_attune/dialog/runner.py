@@ -9,6 +9,7 @@ code, only the source and the player differ.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -131,3 +132,39 @@ class Session:
         self.player.play(pcm)
         self._playing = Playback(kind, self.now, pcm.size / SAMPLE_RATE)
         self.listener.guide_speaking = True
+
+
+def warm_up(engine: Engine, render: Callable[[str, float], np.ndarray]) -> threading.Thread:
+    """Render the script's prompts in the background, so a Raspberry Pi speaks without delay.
+
+    Prompts are filled in for either partner speaking; ones that depend on what is said in the
+    session are rendered when needed. Returns the (daemon) thread doing it.
+    """
+    from voice_attune.dialog import prompts
+    from voice_attune.dialog.checks import spoken_texts
+    from voice_attune.dialog.flow import text_of
+
+    texts: list[str] = []
+    fixed = [prompts.PAUSING, prompts.BREATHE_FIRST, prompts.CONTINUE_QUESTION, prompts.RESUMING,
+             *prompts.BREATH_CUES, prompts.STOPPING, prompts.NOT_NOW]
+    for template in [t for _, t in spoken_texts(engine.script)] + fixed:
+        for speaker in ("A", "B"):
+            try:
+                text = text_of(engine, template, speaker)
+            except (KeyError, ValueError, IndexError):
+                continue
+            if text not in texts:
+                texts.append(text)
+    speed = engine.settings.voice_speed
+
+    def work() -> None:
+        for text in texts:
+            try:
+                render(text, speed)
+            except UserError:
+                return  # the session itself will say what is wrong with the voice
+
+    thread = threading.Thread(target=work, name="prompt-warm-up", daemon=True)
+    thread.start()
+    return thread
+
