@@ -128,7 +128,7 @@ def test_the_pause_word_in_a_turn_pauses_and_resume_keeps_the_remaining_time(tmp
     assert r.of_type("turn_end")[-1].reason == "done"
     said = [s.text for s in r.actions(actions.Say)]
     assert said.index("Okay. We're pausing now. Nothing needs to happen.") < said.index("Breathe in.")
-    assert any(t.startswith("Sam, please go on.") for t in said)
+    assert any(t.startswith("Sam, the floor is yours again") for t in said)
     assert r.of_type("session_end")[0].summary["partners"]["A"]["turns"] == 1
 
 

@@ -263,3 +263,19 @@ def test_a_prompt_the_voice_cannot_speak_does_not_end_the_session(tmp_path: Path
                  notice=lambda m: None)
     assert [e.text for e in r.events if e.type == "say_start"].count("Would you like to begin?") == 2
     assert r.end.reason == "unanswered"
+
+
+def test_a_simulation_gives_the_same_events_every_run(tmp_path: Path, voice: Voice):
+    scenario = """
+        voice: piper
+        echo: 0.4
+        noise: {kind: pink, snr_db: 25}
+        replies:
+          - [{silence: 0.7}, {say: "Honestly I feel a bit tense."}, {silence: 2.5}, {say: "I'm done."}]
+        barge_in:
+          - {during_say: 2, at: 0.8, say: "Pineapple.", voice: piper}
+        """
+    runs = [sim(tmp_path, BARGE, scenario, voice) for _ in range(2)]
+    first, second = ([e.to_dict() for e in r.events] for r in runs)
+    assert first == second
+    assert any(e["type"] == "turn_end" for e in first)

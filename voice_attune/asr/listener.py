@@ -81,12 +81,20 @@ class Listener:
         if self.phrase_recognizer is not None and hasattr(self.phrase_recognizer, "guide_speaking"):
             self.phrase_recognizer.guide_speaking = speaking
 
-    def reset(self) -> None:
-        """Forget what the recognizers heard (after each prompt, so its echo is not kept)."""
+    def reset(self) -> list[Event]:
+        """Forget what the recognizers heard and close any utterance still open (after each
+        prompt, so its echo is not kept and a partner's speech starts a fresh utterance: a
+        VAD segment begun by the guide's voice would otherwise run on into the partner's)."""
+        events: list[Event] = []
+        change = self.gate.close(self.now)
+        if change is not None:
+            offset = change.offset or self.now
+            events.append(SpeechEnd(offset, offset - change.onset))
         self.transcriber.reset()
         if self.phrase_recognizer is not None:
             self.phrase_recognizer.reset()
         self.spotter.new_utterance()
+        return events
 
     def run(self, frames: Iterable[Frame]) -> Iterator[Event]:
         """Listen to a whole stream, yielding events as they happen."""

@@ -17,14 +17,21 @@ AGAIN_WORDS = ("say it again", "say that again", "again", "repeat", "once more")
 ELSE_WORDS = ("something else", "something different", "none of those", "other", "my own words")
 
 
-def best_match(heard: str, choices: Mapping[str, Sequence[str]], threshold: float = 80.0) -> str | None:
+def best_match(heard: str, choices: Mapping[str, Sequence[str]], threshold: float = 88.0) -> str | None:
     """The choice whose phrases best match some window of ``heard``, or None.
 
     ``choices`` maps a name to the phrases that mean it; the best score wins and ties go to
     the phrase heard last (people correct themselves: "tired, no, tense").
     """
-    tokens = normalize(heard).split()
-    best: tuple[float, int, str] | None = None
+    found = _best(normalize(heard).split(), choices, threshold)
+    return None if found is None else found[3]
+
+
+def _best(tokens: list[str], choices: Mapping[str, Sequence[str]], threshold: float,
+          first: bool = False) -> tuple[float, int, int, str] | None:
+    """(score, end, start, name) of the best-matching window, or None; with ``first``, the
+    earliest match wins instead of the best-scoring latest one."""
+    best: tuple[float, int, int, str] | None = None
     for name, phrases in choices.items():
         for phrase in phrases:
             text = normalize(phrase)
@@ -32,22 +39,32 @@ def best_match(heard: str, choices: Mapping[str, Sequence[str]], threshold: floa
             for size in {max(1, n - 1), n, n + 1}:
                 for start in range(0, len(tokens) - size + 1):
                     s = score(text, " ".join(tokens[start:start + size]))
-                    candidate = (s, start + size, name)
-                    if s >= threshold and (best is None or candidate[:2] > best[:2]):
+                    candidate = (s, start + size, start, name)
+                    if s < threshold:
+                        continue
+                    if best is None or (((-start, s) > (-best[2], best[0])) if first else candidate[:2] > best[:2]):
                         best = candidate
-    return None if best is None else best[2]
+    return best
 
 
 def yes_no(heard: str, commands: Iterable[str] = (), yes: Sequence[str] = YES_WORDS,
            no: Sequence[str] = NO_WORDS) -> str | None:
     """"yes", "no" or None for an answer to a yes/no question.
 
-    ``commands`` are the spotted command names in the same words (the spotter may have heard
-    "yes" where the transcript says "yes."), used when the words alone decide nothing.
+    The answer must open the utterance ("No, I'd rather stop") or be most of it ("not now,
+    thanks"): a sentence that merely contains "other today" or "ready" is not an answer. The
+    first answer heard counts: "yes, let's go on" misheard as "yes it's no longer" is yes.
+    ``commands`` are the spotted command names in the same words, used the same way.
     """
-    found = best_match(heard, {"yes": yes, "no": no})
+    tokens = normalize(heard).split()
+    found = _best(tokens, {"yes": yes, "no": no}, 88.0, first=True)
     if found is not None:
-        return found
+        _, end, start, name = found
+        if start <= 1 or len(tokens) <= (end - start) + 3:
+            return name
+        return None
+    if len(tokens) > 4:
+        return None
     names = set(commands)
     if "yes" in names or "resume" in names:
         return "yes"

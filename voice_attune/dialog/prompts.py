@@ -24,7 +24,7 @@ UNANSWERED = (
 DEFAULT_END = "That's the end of this session. Thank you both."
 
 TURN_NUDGE = "{speaker}, take your time. You can begin whenever you're ready, or say skip."
-TURN_RESUMED = "{speaker}, please go on. You have about {remaining} left."
+TURN_RESUMED = "{speaker}, the floor is yours again, with about {remaining} left."
 MORE_TIME = "Of course, {speaker}. Take about {remaining} more."
 NO_MORE_TIME = "{speaker}, there's about {remaining} left in this turn."
 TURN_HELP = (

@@ -115,7 +115,9 @@ class Session:
             elif isinstance(out, actions.Listen):
                 self.room.on_listen(self.now, out.partner)
             elif isinstance(out, actions.ResetRecognizer):
-                self.listener.reset()
+                for event in self.listener.reset():
+                    self.log(event)
+                    self._do(self.engine.feed(event))
             elif isinstance(out, actions.End):
                 if self._playing is not None:
                     self.player.wait()

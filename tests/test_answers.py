@@ -1,0 +1,37 @@
+"""Short spoken answers: yes or no, and a word from a menu."""
+
+from __future__ import annotations
+
+import pytest
+
+from voice_attune.dialog.answers import best_match, menu_text, yes_no
+
+
+@pytest.mark.parametrize("heard, answer", [
+    ("yes", "yes"), ("yeah", "yes"), ("okay", "yes"), ("yes let's go on", "yes"),
+    ("well yes i think so", "yes"), ("yes it's no longer", "yes"),  # a misheard "yes, let's go on"
+    ("no", "no"), ("not now thank you", "no"), ("not quite", "no"), ("no i would rather stop", "no"),
+])
+def test_yes_and_no_are_understood(heard, answer):
+    assert yes_no(heard) == answer
+
+
+@pytest.mark.parametrize("heard", [
+    "the kids were sweet to each other today",  # "other today" is not "not today"
+    "i bought fresh bread today",               # "bread" is not "ready"
+    "now",                                      # short words must be heard exactly
+])
+def test_a_sentence_that_only_sounds_like_an_answer_is_not_one(heard):
+    assert yes_no(heard) is None
+
+
+def test_the_last_menu_word_said_wins():
+    choices = {"tired": ("tired",), "tense": ("tense",), "hopeful": ("hopeful",)}
+    assert best_match("tired no tense", choices) == "tense"
+    assert best_match("i feel hopeful today", choices) == "hopeful"
+    assert best_match("i feel hungry", choices) is None
+
+
+def test_menus_are_said_as_people_say_lists():
+    assert menu_text(["tired", "tense", "hopeful"]) == "tired, tense, or hopeful"
+    assert menu_text(["yes", "no"]) == "yes or no"
