@@ -61,7 +61,7 @@ def test_im_done_ends_the_turn_when_it_is_said(tmp_path):
     # the turn ends as the final words arrive, not later
     final = [e for e in r.events if e.type == "final" and "done" in e.text][0]
     assert end.t == pytest.approx(final.t, abs=0.05)
-    assert end.speech_s == pytest.approx(2.0 + 0.7, abs=0.05)
+    assert end.speech_s == pytest.approx(2.0 + 0.7 - 2 * 0.03, abs=0.01)  # one VAD frame off each stretch
 
 
 def test_done_inside_a_longer_sentence_does_not_end_the_turn(tmp_path):

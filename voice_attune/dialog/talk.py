@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from voice_attune import FRAME_MS
 from voice_attune.dialog import prompts
 from voice_attune.dialog.flow import Gen, chime, say, text_of
 from voice_attune.dialog.inputs import Fired, Heard, Resume
@@ -18,6 +19,7 @@ from voice_attune.dialog.script import Mirror, Turn, roles
 from voice_attune.dialog.summary import about
 from voice_attune.events import SpeechEnd, SpeechStart, TurnEnd, TurnStart, TurnWarning
 
+FRAME_S = FRAME_MS / 1000.0
 EXTRA_SHARE = 0.5
 """"More time" adds this share of the turn's length (at least MIN_EXTRA seconds), once."""
 MIN_EXTRA = 20.0
@@ -47,13 +49,18 @@ class OpenTurn:
             self.windows.append([now, None])
 
     def speech(self, e: Any) -> float:
-        """Seconds the partner spoke in this turn so far."""
+        """Seconds the partner spoke in this turn so far.
+
+        The VAD marks whole 30 ms frames, so a stretch of speech comes out about one frame
+        longer than it was (half a frame at each end, on average): one frame is taken off each.
+        """
         total = 0.0
         for start, end in self.windows:
             end = e.now if end is None else end
             for seg in e.segments:
                 offset = e.now if seg.offset is None else seg.offset
-                total += max(0.0, min(end, offset) - max(start, seg.onset))
+                overlap = min(end, offset) - max(start, seg.onset)
+                total += max(0.0, overlap - FRAME_S)
         return total
 
     def quiet_since(self, e: Any) -> float | None:
