@@ -52,7 +52,7 @@ def test_a_script_loads_by_path_as_well_as_by_name(tmp_path):
 
 
 def test_an_unknown_library_name_lists_the_library():
-    with pytest.raises(UserError, match="no script file or library script called 'dialy-checkin'; the library has: .*daily-checkin"):
+    with pytest.raises(UserError, match="no script file or library script called 'dialy-checkin'; there are: .*daily-checkin"):
         load_script("dialy-checkin", Config())
 
 

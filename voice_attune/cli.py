@@ -11,15 +11,16 @@ import traceback
 from typing import Sequence
 
 from voice_attune import __version__
-from voice_attune.commands import checkword, demo, listen, live, models, simulate, validate
+from voice_attune.commands import checkword, demo, listen, listing, live, models, simulate, validate
 from voice_attune.config import load_config
 from voice_attune.errors import UserError
 
-COMMANDS = (demo, live, simulate, listen, models, checkword, validate)
+COMMANDS = (demo, live, simulate, listing, listen, models, checkword, validate)
 
 EPILOG = """\
 examples:
   voice-attune demo                               a simulated session, no microphone needed
+  voice-attune list                               the session scripts there are
   voice-attune run daily-checkin                  a live session on the microphone and speaker
   voice-attune simulate daily-checkin --scenario s.yaml   a session with simulated partners
   voice-attune listen --audio talk.wav            what the pipeline hears in a recording

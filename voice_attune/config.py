@@ -134,6 +134,8 @@ class Config:
     spotter: SpotterSettings = field(default_factory=SpotterSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    scripts_dir: str | None = None
+    """A folder of the couple's own session scripts; None: ~/.local/share/voice-attune/sessions."""
     source: str | None = None
     """The file these settings came from (None: built-in defaults)."""
 
@@ -194,6 +196,19 @@ def apply_env(config: Config, env: dict[str, str]) -> Config:
     return dataclasses.replace(config, recognizer=recognizer, audio=audio)
 
 
+def data_dir() -> Path:
+    """$XDG_DATA_HOME/voice-attune (~/.local/share/voice-attune when unset)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "voice-attune"
+
+
+def scripts_dir(config: Config) -> Path:
+    """The folder of the couple's own session scripts (it may not exist)."""
+    if config.scripts_dir:
+        return Path(config.scripts_dir).expanduser()
+    return data_dir() / "sessions"
+
+
 def models_dir(config: Config) -> Path:
     """The folder that holds downloaded Vosk models."""
     if config.recognizer.models_dir:
@@ -201,6 +216,5 @@ def models_dir(config: Config) -> Path:
     checkout = Path(__file__).resolve().parents[1] / "models"
     if (checkout / "README.md").is_file():
         return checkout
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "voice-attune" / "models"
+    return data_dir() / "models"
 

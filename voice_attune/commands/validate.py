@@ -32,7 +32,7 @@ def run(args: argparse.Namespace, config: Config, out: IO[str] | None = None, er
     status = 0
     for item in args.files:
         try:
-            path = resolve(item)
+            path = resolve(item, config)
             script, problems = read_script(path, config)
         except UserError as exc:
             script, problems = None, [exc]

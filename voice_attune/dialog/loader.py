@@ -47,24 +47,41 @@ def library_names() -> list[str]:
     return sorted(p.stem for p in library_dir().glob("*.yaml"))
 
 
-def resolve(path_or_name: str | Path) -> Path:
-    """A script file from a path, or from a library name like ``daily-checkin``."""
+def resolve(path_or_name: str | Path, config: Config | None = None) -> Path:
+    """A script file from a path, or from a name: the couple's own folder first, then the library."""
     path = Path(path_or_name)
     if path.is_file():
         return path
     text = str(path_or_name)
     if "/" not in text and "\\" not in text and path.suffix not in (".yaml", ".yml"):
-        shipped = library_dir() / f"{text}.yaml"
-        if shipped.is_file():
-            return shipped
-        names = ", ".join(library_names()) or "none"
-        raise UserError(f"no script file or library script called '{text}'; the library has: {names}")
+        folders = ([user_dir(config)] if config is not None else []) + [library_dir()]
+        for folder in folders:
+            if (folder / f"{text}.yaml").is_file():
+                return folder / f"{text}.yaml"
+        names = ", ".join(sorted(set(library_names()) | set(user_names(config)))) or "none"
+        raise UserError(f"no script file or library script called '{text}'; there are: {names} "
+                        "(`voice-attune list` says what each is)")
     raise UserError("no such file", text)
+
+
+def user_dir(config: Config | None) -> Path:
+    """The couple's own scripts folder (see config ``scripts_dir``)."""
+    from voice_attune.config import scripts_dir
+
+    return scripts_dir(config or Config())
+
+
+def user_names(config: Config | None) -> list[str]:
+    """Names of the scripts in the couple's own folder, sorted."""
+    if config is None:
+        return []
+    folder = user_dir(config)
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
 
 
 def load_script(path_or_name: str | Path, config: Config) -> Script:
     """Load and check a script; the first mistake is raised as a UserError."""
-    path = resolve(path_or_name)
+    path = resolve(path_or_name, config)
     script, problems = read_script(path, config)
     if problems:
         first = problems[0]
@@ -80,7 +97,7 @@ def validate_files(paths: Sequence[str | Path], config: Config) -> list[str]:
     errors: list[str] = []
     for item in paths:
         try:
-            _, problems = read_script(resolve(item), config)
+            _, problems = read_script(resolve(item, config), config)
         except UserError as exc:
             problems = [exc]
         errors.extend(str(p) for p in problems)
