@@ -327,3 +327,12 @@ def test_warm_up_renders_the_scripts_prompts_for_both_partners():
     assert "Sam, what do you need most from Alex today?" in rendered
     assert "Alex, what do you need most from Sam today?" in rendered
     assert "Okay. We're pausing now. Nothing needs to happen." in rendered
+
+
+def test_stop_said_over_the_guide_stops_the_voice_and_pauses_first(tmp_path):
+    r = run(script(tmp_path, LONG_PROMPT), [[Utter("stop", commands=("stop",))]],
+            barge_in={1: (1.0, Utter("stop", seconds=0.4, commands=("stop",)))})
+    kinds = [type(o).__name__ for o in r.outs]
+    assert kinds.index("StopSpeaking") < kinds.index("Paused")
+    end = r.of_type("session_end")[0]
+    assert end.reason == "stop"  # "stop" again at the pause question ends it

@@ -391,3 +391,24 @@ def test_the_example_in_the_format_docstring_is_a_valid_script(tmp_path):
     path = tmp_path / "example.yaml"
     path.write_text(example, encoding="utf-8")
     assert problems(path) == []
+
+
+def test_a_menu_of_feelings_comes_from_config(tmp_path):
+    from voice_attune.config import Config as C
+
+    config = C(feelings={"heavy": {"drained": "quiet company", "numb": "a walk"}, "light": {"calm": "company"}})
+    path = write(tmp_path, '  - choose: "{speaker}, which is closest? {options}"\n    id: feeling\n    options: feelings\n'
+                           '    who: A\n  - say: "{A} would like {feeling.need}."\n')
+    step = load_script(str(path), config).steps[0]
+    assert [g.name for g in step.groups] == ["heavy", "light"]
+    assert step.options == ("drained", "numb", "calm")
+    assert step.needs["numb"] == "a walk"
+
+
+def test_the_feelings_menu_in_config_is_checked_with_its_line(tmp_path):
+    from voice_attune.config import load_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text("feelings:\n  heavy: {drained: quiet company}\n  light: {drained: company}\n")
+    with pytest.raises(UserError, match="config.yaml:1: .*feeling 'drained' is in two groups"):
+        load_config(path, env={})

@@ -121,6 +121,32 @@ class AudioSettings:
     """Speaker; env VOICE_ATTUNE_OUTPUT_DEVICE overrides. None: the system default."""
 
 
+DEFAULT_FEELINGS: dict[str, dict[str, str]] = {
+    "heavy": {"drained": "quiet company", "overwhelmed": "practical help", "tired": "rest"},
+    "tense": {"anxious": "reassurance", "tense": "a hug", "irritable": "space to think"},
+    "lighter": {"hopeful": "time together", "calm": "a slow evening", "grateful": "a moment to say thanks"},
+}
+"""The shared menu of feelings, in groups so a spoken menu stays short, each with a need."""
+_MENU_MAX = 7
+
+
+def _check_feelings(feelings: dict[str, dict[str, str]]) -> None:
+    if not feelings:
+        raise ValueError("feelings needs at least one group, like: heavy: {drained: quiet company}")
+    if len(feelings) > _MENU_MAX:
+        raise ValueError(f"feelings has {len(feelings)} groups; at most {_MENU_MAX}, so the spoken menu stays short")
+    seen: set[str] = set()
+    for group, words in feelings.items():
+        if not words or len(words) > _MENU_MAX:
+            raise ValueError(f"feelings.{group} has {len(words)} feelings; use 1 to {_MENU_MAX}")
+        for word, need in words.items():
+            if word in seen:
+                raise ValueError(f"feeling '{word}' is in two groups")
+            if not str(need).strip():
+                raise ValueError(f"feeling '{word}' needs a need, like: {word}: quiet company")
+            seen.add(word)
+
+
 @dataclass(frozen=True)
 class Config:
     """All settings of voice-attune."""
@@ -136,10 +162,13 @@ class Config:
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     scripts_dir: str | None = None
     """A folder of the couple's own session scripts; None: ~/.local/share/voice-attune/sessions."""
+    feelings: dict[str, dict[str, str]] = field(default_factory=lambda: {g: dict(m) for g, m in DEFAULT_FEELINGS.items()})
+    """The shared feelings menu: group -> {feeling: need}; scripts use it with ``options: feelings``."""
     source: str | None = None
     """The file these settings came from (None: built-in defaults)."""
 
     def __post_init__(self) -> None:
+        _check_feelings(self.feelings)
         words = tuple(w.strip().lower() for w in self.pause_words if w.strip())
         if not words:
             raise ValueError("pause_words needs at least one word or phrase")

@@ -28,6 +28,10 @@ _MIN_KEYWORD_PHONES = 5
 # said inside them: 1e-15 heard 14/40 at 0.3 and 1/40 at 1.0; 1e-35 heard 35/40 and 13/40,
 # and its only false alarms over 18 prompts (x0.5-x2) were on "nine apples ... pine tree".
 _BARGE_BOOST = 2.3
+# "Stop" over the guide's voice: at 1e-2 a plain opening prompt was heard as "stop" at echo 0.3
+# and 1.0; at 1e+4 none of seven prompts was, and 2 of 10 real "stop"s were heard (the engine
+# treats one as a pause, which can be undone). The pause word is the sure way to interrupt.
+_BARGE_STOP_STRICTER = 6.0
 # Where cepstral mean normalization starts, measured on speech at ordinary recording levels.
 # PocketSphinx's own starting point suits much quieter input; from it, the first second of a
 # session is misheard (a cold "apple pie" became "pineapple"). Live CMN adapts from here on.
@@ -86,7 +90,8 @@ class SphinxEngine:
         # While the guide speaks, its echo masks a partner's voice: the pause word is searched
         # far more permissively then (see _BARGE_BOOST), stop strictly, in one search per
         # pause phrase (stop rides with the first), so the guide's talking costs one decoder.
-        stops = [(p, self.threshold_exponent(p, sensitivity, True) / 3) for p in known(barge)]
+        stops = [(p, self.threshold_exponent(p, sensitivity, True) / 3 - _BARGE_STOP_STRICTER)
+                 for p in known(barge)]
         for i, p in enumerate(pauses):
             groups.append(([(p, self.threshold_exponent(p, sensitivity, True) * _BARGE_BOOST)]
                            + (stops if i == 0 else []), "prompt"))

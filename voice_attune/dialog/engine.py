@@ -7,7 +7,7 @@ input, so a step reads top to bottom. Around the steps the engine keeps what hol
 
 - the pause word wins at once, also while the guide speaks: the voice stops, the step is held
   (its timers frozen) and the pause protocol runs; "yes" resumes the step where it was;
-- "stop" ends the session kindly, from anywhere;
+- "stop" ends the session kindly, from anywhere (said over the guide's voice, it pauses first);
 - while the guide speaks only those two count (half-duplex), and a spot that is the guide's
   own words coming back through the microphone is discounted.
 """
@@ -306,7 +306,10 @@ class Engine:
             self.begin_pause()
             return
         if spot.name == "stop" and self.playing is not None:
-            self.stop()  # barge-in: while the guide speaks there is no utterance end to wait for
+            # Barge-in: "stop" over the guide's voice stops it at once and pauses; a short word
+            # heard through the echo may be imagined, and a pause can be undone where an ended
+            # session cannot. "Stop" or "not now" at the pause question then ends it.
+            self.begin_pause()
             return
         if spot.word_end is not None and spot.word_end < self.listen_since - 0.05 and self.playing is None:
             return  # words from before the microphone was opened for anyone: a prompt's echo

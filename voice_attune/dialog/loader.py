@@ -22,6 +22,7 @@ from voice_attune.dialog.script import (
     Ask,
     Choose,
     ForEachPartner,
+    Group,
     LowEnergy,
     Script,
     Settings,
@@ -111,7 +112,7 @@ def read_script(path: Path, config: Config) -> tuple[Script | None, list[UserErr
         root = compose_file(path)
     except UserError as exc:
         return None, [exc]
-    reader = _Reader()
+    reader = _Reader(config)
     script = reader.script(root, name)
     found = reader.problems
     if script is not None and not found:
@@ -125,8 +126,9 @@ def read_script(path: Path, config: Config) -> tuple[Script | None, list[UserErr
 class _Reader:
     """Turns YAML nodes into script dataclasses, collecting (line, message) problems."""
 
-    def __init__(self) -> None:
+    def __init__(self, config: Config | None = None) -> None:
         self.problems: list[tuple[int, str]] = []
+        self.config = config or Config()
 
     def add(self, line: int, message: str) -> None:
         self.problems.append((line, message))
@@ -290,6 +292,12 @@ class _Reader:
             values["id"] = readers.step_id(node)
         elif cls is ForEachPartner and name == "steps":
             values["steps"] = self._steps(node, key, in_loop=True)
+        elif cls is Choose and name == "options" and readers.is_word(node, "feelings"):
+            # The couple's own menu from config.yaml: groups of feelings, each with its need.
+            menu = self.config.feelings
+            values["groups"] = tuple(Group(g, tuple(words)) for g, words in menu.items())
+            values["options"] = tuple(w for words in menu.values() for w in words)
+            values.setdefault("needs", {w: n for words in menu.values() for w, n in words.items()})
         elif cls is Choose and name == "options":
             values["options"], values["groups"] = readers.options(node)
         elif cls is Choose and name == "needs":

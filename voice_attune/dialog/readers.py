@@ -40,6 +40,11 @@ def is_null(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag == _NULL
 
 
+def is_word(node: yaml.Node, word: str) -> bool:
+    """Whether a node is exactly this plain word."""
+    return isinstance(node, yaml.ScalarNode) and node.value == word
+
+
 def read(hint: Any, node: yaml.Node, key: str) -> Any:
     """A plain value of the type a field declares."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -140,7 +145,8 @@ def options(node: yaml.Node) -> tuple[tuple[str, ...], tuple[Group, ...]]:
             raise Bad(line_of(node), f"option '{repeated[0]}' is in two groups")
         return tuple(flat), groups
     raise Bad(line_of(node), "'options' must be a list like [calm, tense], "
-                             "or groups like {heavy: [drained, tense], light: [calm]}")
+                             "groups like {heavy: [drained, tense], light: [calm]}, "
+                             "or the word feelings (the menu in config.yaml)")
 
 
 def option_list(node: yaml.Node, key: str) -> tuple[str, ...]:
