@@ -57,7 +57,7 @@ case "$task" in
     ;;
   test)
     say "Running the tests"
-    exec "$venv/bin/python" -m pytest -q
+    exec "$venv/bin/python" -m pytest -q -n auto --dist worksteal
     ;;
   install)
     say "Installed. Try: $venv/bin/voice-attune demo"
