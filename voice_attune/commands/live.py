@@ -40,6 +40,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.events import EventLog
     from voice_attune.voice.player import SoundDevicePlayer
     from voice_attune.voice.speaking import Voice
+    from voice_attune.welcome import is_first_session, remember_notice_said
 
     script = load_script(args.script, config)
     mic = MicrophoneSource(config.audio.input_device)
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             log.write([event])
             transcript.write(event)
 
-        engine = Engine(script, config, None, args.low_energy)
+        engine = Engine(script, config, None, args.low_energy, first_session=is_first_session())
         warm_up(engine, voice.render)
         session = Session(
             engine, build_listener(config, recognizer), voice.render, player, on_event,
@@ -72,4 +73,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
             player.stop()
             print("\nStopped. Nothing was recorded.")
             return 0
+        finally:
+            if engine.first_notice_said:
+                remember_notice_said()
     return 0

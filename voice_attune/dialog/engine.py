@@ -84,6 +84,9 @@ class Engine:
     config: Config
     partners: Partners | None = None
     low_energy: bool = False
+    first_session: bool = False
+    """Say once, before the first step, that this is not therapy or a crisis service."""
+    first_notice_said: bool = False
 
     now: float = 0.0
     finished: bool = False

@@ -68,6 +68,9 @@ def step_name(step: Step) -> str:
 
 def run_script(e: Any) -> Gen:
     """The whole session: the steps, then the ending."""
+    if e.first_session:
+        yield from say(e, prompts.FIRST_SESSION, remember=False)
+        e.first_notice_said = True
     target = yield from run_list(e, e.script.steps, None)
     yield from finish(e, "finished", prompts.DEFAULT_END if target is None else None)
 

@@ -21,6 +21,10 @@ UNANSWERED = (
     "It seems this isn't a good moment. Let's stop here for now. "
     "You can start again whenever you like."
 )
+FIRST_SESSION = (
+    "Welcome. One thing, said only this first time: I can guide your conversations, "
+    "but I am not therapy, and not a crisis service."
+)
 DEFAULT_END = "That's the end of this session. Thank you both."
 
 TURN_NUDGE = "{speaker}, take your time. You can begin whenever you're ready, or say skip."

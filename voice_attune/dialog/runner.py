@@ -149,6 +149,8 @@ def warm_up(engine: Engine, render: Callable[[str, float], np.ndarray]) -> threa
     texts: list[str] = []
     fixed = [prompts.PAUSING, prompts.BREATHE_FIRST, prompts.CONTINUE_QUESTION, prompts.RESUMING,
              *prompts.BREATH_CUES, prompts.STOPPING, prompts.NOT_NOW]
+    if engine.first_session:
+        fixed.insert(0, prompts.FIRST_SESSION)
     for template in [t for _, t in spoken_texts(engine.script)] + fixed:
         for speaker in ("A", "B"):
             try:

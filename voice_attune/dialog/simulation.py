@@ -46,7 +46,7 @@ class Simulation:
 def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: bool = False,
              engine: str | None = None, voice: Voice | None = None, keep_audio: bool = False,
              on_event: Callable[[Event], None] | None = None,
-             notice: Callable[[str], None] = print) -> Simulation:
+             notice: Callable[[str], None] = print, first_session: bool = False) -> Simulation:
     """Run ``script`` against the simulated partners of ``scenario``; same result every run."""
     partners = scenario.partners or config.partners
     recognizer = open_engine(config, engine, notice=notice)
@@ -62,7 +62,7 @@ def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: 
             on_event(event)
 
     session = Session(
-        Engine(script, config, partners, low_energy), listener, voice.render, player, log, room,
+        Engine(script, config, partners, low_energy, first_session=first_session), listener, voice.render, player, log, room,
         engines={"recognizer": recognizer.name, "voice": voice.name}, volume=config.voice.volume,
     )
     room.prepare()
