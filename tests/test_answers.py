@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_attune.dialog.answers import best_match, menu_text, yes_no
+from voice_attune.dialog.answers import YES_WORDS, best_match, menu_text, yes_no
 
 
 @pytest.mark.parametrize("heard, answer", [
@@ -35,3 +35,14 @@ def test_the_last_menu_word_said_wins():
 def test_menus_are_said_as_people_say_lists():
     assert menu_text(["tired", "tense", "hopeful"]) == "tired, tense, or hopeful"
     assert menu_text(["yes", "no"]) == "yes or no"
+
+
+@pytest.mark.parametrize("heard", ["i'm not ready", "not yeah", "not okay", "i'm not sure"])
+def test_a_yes_word_after_not_is_a_no(heard):
+    assert yes_no(heard) == "no"
+
+
+def test_not_yet_misheard_is_never_taken_for_yes():
+    choices = {"yes": YES_WORDS, "not yet": ("not yet",)}
+    assert best_match("not yeah", choices) != "yes"
+    assert best_match("yeah i'd like that", choices) == "yes"

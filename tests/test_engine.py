@@ -336,3 +336,59 @@ def test_stop_said_over_the_guide_stops_the_voice_and_pauses_first(tmp_path):
     assert kinds.index("StopSpeaking") < kinds.index("Paused")
     end = r.of_type("session_end")[0]
     assert end.reason == "stop"  # "stop" again at the pause question ends it
+
+
+def test_more_time_inside_a_sentence_is_not_a_request(tmp_path):
+    wish = Utter("I wish we had more time together on weekends", seconds=3.0, commands=("more_time",))
+    r = run(script(tmp_path, ONE_TURN), [[wish, Utter("could I have some more time please", commands=("more_time",)), DONE]])
+    said = [s.text for s in r.actions(actions.Say)]
+    assert sum(t.startswith("Of course, Sam.") for t in said) == 1  # only the request is granted
+
+
+REMEMBER = """
+    title: Remember
+    description: Say back what was said.
+    minutes: 1
+    steps:
+      - for_each_partner:
+          - turn: speaker
+            id: wish
+            seconds: 30
+            remember: true
+          - say: "{speaker} would like {wish}."
+"""
+
+
+def test_a_remembered_turn_keeps_the_words_said_before_im_done(tmp_path):
+    r = run(script(tmp_path, REMEMBER), [[Utter("a quiet evening I'm done", commands=("done",))],
+                                         [Utter("a walk", seconds=1.0), DONE]])
+    said = [s.text for s in r.actions(actions.Say)]
+    assert "Sam would like a quiet evening." in said
+    assert "Alex would like a walk." in said
+
+
+def test_a_partner_who_said_nothing_is_never_lent_the_other_partners_words(tmp_path):
+    r = run(script(tmp_path, REMEMBER), [[Utter("a quiet evening", seconds=1.0), DONE], [DONE]])
+    said = [s.text for s in r.actions(actions.Say)]
+    assert "Sam would like a quiet evening." in said
+    assert "Alex would like something." in said
+
+
+NEEDS = """
+    title: Needs
+    description: Choose a need.
+    minutes: 1
+    steps:
+      - choose: "Sam, what would help? {options}"
+        id: need
+        who: A
+        options: [quiet company, practical help]
+      - say: "Sam would like {need}."
+"""
+
+
+def test_a_menu_option_holding_a_command_word_is_an_answer_not_the_command(tmp_path):
+    r = run(script(tmp_path, NEEDS), [[Utter("practical help", commands=("help",))], [Utter("yes")]])
+    assert [c.value for c in r.of_type("choice")] == ["practical help"]
+    said = [s.text for s in r.actions(actions.Say)]
+    assert "Sam would like practical help." in said

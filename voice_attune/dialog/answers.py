@@ -14,6 +14,7 @@ YES_WORDS = ("yes", "yeah", "yep", "okay", "ok", "sure", "that's right", "right"
              "that's it", "i'm ready", "ready", "go on", "let's go on")
 NO_WORDS = ("no", "nope", "not quite", "not really", "not now", "not yet", "later", "not today")
 AGAIN_WORDS = ("say it again", "say that again", "again", "repeat", "once more")
+NEGATIONS = ("not", "don't", "isn't", "never", "can't")
 ELSE_WORDS = ("something else", "something different", "none of those", "other", "my own words")
 
 
@@ -28,9 +29,10 @@ def best_match(heard: str, choices: Mapping[str, Sequence[str]], threshold: floa
 
 
 def _best(tokens: list[str], choices: Mapping[str, Sequence[str]], threshold: float,
-          first: bool = False) -> tuple[float, int, int, str] | None:
+          first: bool = False, negated: bool = False) -> tuple[float, int, int, str] | None:
     """(score, end, start, name) of the best-matching window, or None; with ``first``, the
-    earliest match wins instead of the best-scoring latest one."""
+    earliest match wins instead of the best-scoring latest one. A phrase right after "not"
+    does not count, or with ``negated`` only such a phrase counts."""
     best: tuple[float, int, int, str] | None = None
     for name, phrases in choices.items():
         for phrase in phrases:
@@ -38,6 +40,9 @@ def _best(tokens: list[str], choices: Mapping[str, Sequence[str]], threshold: fl
             n = len(text.split())
             for size in {max(1, n - 1), n, n + 1}:
                 for start in range(0, len(tokens) - size + 1):
+                    after_not = start > 0 and tokens[start - 1] in NEGATIONS and text.split()[0] not in NEGATIONS
+                    if after_not != negated:
+                        continue  # "not ready", "I'm not okay" are no answer of "ready", "okay"
                     s = score(text, " ".join(tokens[start:start + size]))
                     candidate = (s, start + size, start, name)
                     if s < threshold:
@@ -65,6 +70,8 @@ def yes_no(heard: str, commands: Iterable[str] = (), yes: Sequence[str] = YES_WO
         return None
     if len(tokens) > 4:
         return None
+    if _best(tokens, {"yes": yes}, 88.0, negated=True) is not None:
+        return "no"  # "I'm not ready", "not okay"
     names = set(commands)
     if "yes" in names or "resume" in names:
         return "yes"

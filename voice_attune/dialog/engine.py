@@ -37,11 +37,12 @@ ECHO_SLACK = 1.5
 """Seconds around where a prompt says a phrase within which a spot of it is the prompt's echo."""
 ECHO_LATE = 0.3
 """Seconds after a prompt ends that its last words may still be heard ending (room and VAD)."""
-_CLOSING = ("done", "next")
-"""Commands that count at the end of a longer utterance ("...and that's it. I'm done.")."""
-_ANYWHERE = ("more_time",)
-"""Commands that count anywhere in an utterance ("I would like more time, please"): granting
-one by mistake costs nothing, while the others (stop, help, repeat) would interrupt someone."""
+_CLOSING = ("done", "next", "more_time")
+"""Commands that count at the end of a longer utterance ("...and that's it. I'm done.", "could
+I have some more time, please"); the others (stop, help, repeat) only as nearly all of it. Said
+inside a sentence ("I wish we had more time together") none counts: it would interrupt someone."""
+_COURTESY = ("please", "thanks", "thank you")
+"""Words that may follow a closing command."""
 
 
 class Ended(Exception):
@@ -340,8 +341,8 @@ class Engine:
         for spot in spots:
             said = normalize(spot.text)
             whole = count <= len(said.split()) + 2
-            closing = spot.name in _CLOSING and words.endswith(said)
-            if (whole or closing or spot.name in _ANYWHERE) and spot.name not in names:
+            closing = spot.name in _CLOSING and _ends_with(words, said, self.config.spotter.fuzzy_threshold)
+            if (whole or closing) and spot.name not in names:
                 names.append(spot.name)
         return tuple(names)
 
@@ -376,6 +377,18 @@ class Engine:
         if any(isinstance(o, actions.End) for o in out):
             self.finished = True
         return out
+
+
+def _ends_with(words: str, said: str, threshold: float) -> bool:
+    """Whether an utterance ends with the phrase (heard fuzzily), perhaps with a "please" after."""
+    for courtesy in ("", *_COURTESY):
+        if courtesy and not words.endswith(" " + courtesy):
+            continue
+        body = words[: len(words) - len(courtesy)].split() if courtesy else words.split()
+        n = len(said.split())
+        if len(body) >= n and score(said, " ".join(body[-n:])) >= threshold:
+            return True
+    return False
 
 
 def _contains(prompt: str, heard: str, threshold: float) -> bool:

@@ -20,6 +20,8 @@ from voice_attune.dialog.template import fill
 from voice_attune.events import SessionEnd, StepStarted
 
 Gen = Generator[None, Any, Any]
+MISSING = "something"
+"""What a prompt says for a value nobody gave (a skipped menu, a silent remembered turn)."""
 
 
 class Values(Mapping[str, str]):
@@ -45,7 +47,9 @@ class Values(Mapping[str, str]):
         who = part.split(".")[0] if part[:1] in ("A", "B") else None
         if who is None and self.speaker is not None and self.speaker in chosen:
             who = self.speaker
-        return chosen.get(who or "_", chosen.get("_", "something"))
+        if who is None and self.speaker is not None and ("A" in chosen or "B" in chosen):
+            return MISSING  # only the other partner said it: never lend them their words
+        return chosen.get(who or "_", chosen.get("_", MISSING))
 
     def __iter__(self) -> Iterator[str]:
         return iter(())

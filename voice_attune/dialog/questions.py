@@ -43,6 +43,9 @@ def ask_reply(e: Any, who: str | None, prompt: str, phrases: tuple[str, ...] = (
         inp = yield
         again = None
         if isinstance(inp, Heard):
+            if phrases and best_match(inp.text, {p: (p,) for p in phrases}) is not None:
+                _done(e)
+                return inp  # an answer that holds a command word ("practical help")
             if "next" in inp.commands:
                 _done(e)
                 return SKIPPED

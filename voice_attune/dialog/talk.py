@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from voice_attune import FRAME_MS
+from voice_attune.asr.spotter import normalize, score
 from voice_attune.dialog import prompts
 from voice_attune.dialog.flow import Gen, chime, say, text_of
 from voice_attune.dialog.inputs import Fired, Heard, Resume
@@ -88,8 +89,8 @@ def turn_step(e: Any, step: Turn, loop_speaker: str | None) -> Gen:
     speaker, _ = roles(step.who, loop_speaker)
     words = yield from turn(e, speaker, "speak", step.seconds, step.patience, step.warning,
                             step.warning_prompt, step.time_up_prompt)
-    if step.remember and step.id:
-        heard = " ".join(words).strip()
+    heard = " ".join(words).strip()
+    if step.remember and step.id and heard:  # nothing heard: later prompts say "something"
         e.values.setdefault(step.id, {})[speaker] = heard
         e.values[step.id]["_"] = heard
 
@@ -146,6 +147,9 @@ def turn(e: Any, partner: str, role: str, limit: float, patience: float, warning
             heard_any = True
             commands = inp.commands
             if "done" in commands or "next" in commands:
+                said = before_command(e, inp.text, "done" if "done" in commands else "next")
+                if said:
+                    turn.words.append(said)
                 turn.close(e, "done" if "done" in commands else "skip")
                 yield from chime(e, "turn_end")
                 return turn.words
@@ -252,3 +256,13 @@ def _arm_patience(e: Any, turn: OpenTurn, patience: float) -> None:
         e.cancel_timer("patience")
     else:
         e.set_timer("patience", quiet + patience)
+
+
+def before_command(e: Any, text: str, name: str) -> str:
+    """The words of an utterance before the command that closes it ("I'd like quiet. I'm done")."""
+    tokens = normalize(text).split()
+    for phrase in sorted(e.config.spotter.commands.get(name, ()), key=len, reverse=True):
+        n = len(normalize(phrase).split())
+        if len(tokens) >= n and score(normalize(phrase), " ".join(tokens[-n:])) >= e.config.spotter.fuzzy_threshold:
+            return " ".join(tokens[:-n])
+    return " ".join(tokens)
