@@ -392,3 +392,26 @@ def test_a_menu_option_holding_a_command_word_is_an_answer_not_the_command(tmp_p
     assert [c.value for c in r.of_type("choice")] == ["practical help"]
     said = [s.text for s in r.actions(actions.Say)]
     assert "Sam would like practical help." in said
+
+
+GROUPED = """
+    title: Grouped
+    description: Choose from the feelings menu.
+    minutes: 1
+    steps:
+      - for_each_partner:
+          - choose: "{speaker}, which is closest: {options}?"
+            id: feeling
+            options: feelings
+          - say: "{speaker} feels {feeling} and would like {feeling.need}."
+"""
+
+
+def test_a_grouped_menu_asks_the_group_then_the_word(tmp_path):
+    r = run(script(tmp_path, GROUPED), [[Utter("heavy")], [Utter("drained")], [Utter("yes")],
+                                        [Utter("something else")], [Utter("a bit numb")], [Utter("yes")]])
+    said = [s.text for s in r.actions(actions.Say)]
+    assert "Heavy: is it drained, overwhelmed, or tired?" in said
+    assert "Sam feels drained and would like quiet company." in said
+    assert [c.value for c in r.of_type("choice")] == ["drained", "a bit numb"]
+    assert r.of_type("session_end")[0].reason == "finished"

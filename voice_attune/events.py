@@ -24,7 +24,7 @@ class Event:
         """The event as the JSON object of the contract."""
         body = {"t": round(self.t, 3), "type": self.type}
         for f in dataclasses.fields(self):
-            if f.name != "t":
+            if f.name != "t" and f.metadata.get("logged", True):
                 body[f.name] = jsonable(getattr(self, f.name))
         return body
 
@@ -73,6 +73,8 @@ class Final(Event):
     """Seconds: when the first recognized word began (None if unknown)."""
     end: float | None
     """Seconds: when the last recognized word ended (None if unknown)."""
+    answer: str | None = dataclasses.field(default=None, metadata={"logged": False})
+    """The same utterance heard as one of the answers a question expects (not logged)."""
     type: ClassVar[str] = "final"
 
 

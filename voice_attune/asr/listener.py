@@ -7,7 +7,8 @@ which keeps a quiet room cheap; every time they report is mapped back to audio t
 from __future__ import annotations
 
 from collections import deque
-from typing import Iterable, Iterator
+from dataclasses import replace
+from typing import Any, Iterable, Iterator, Sequence
 
 from voice_attune.asr.frames import Frame
 from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
@@ -28,10 +29,14 @@ class Listener:
         phrase_recognizer: Recognizer | None = None,
         pre_roll_ms: int = 300,
         partials: bool = False,
+        answers: Any = None,
     ):
         self.gate = gate
         self.transcriber = transcriber
         self.phrase_recognizer = phrase_recognizer
+        self.answers = answers
+        """Hears an utterance as one of the answers a question expects (expected.py), or None."""
+        self._expecting = False
         self.spotter = spotter
         self.partials = partials
         self._pre_roll = pre_roll_ms / 1000.0
@@ -85,6 +90,11 @@ class Listener:
         if self.phrase_recognizer is not None and hasattr(self.phrase_recognizer, "guide_speaking"):
             self.phrase_recognizer.guide_speaking = speaking
 
+    def expect(self, phrases: Sequence[str]) -> None:
+        """The answers an open question expects, from the next utterance on (none: free speech)."""
+        if self.answers is not None:
+            self._expecting = self.answers.expect(phrases)
+
     def reset(self) -> list[Event]:
         """Forget what the recognizers heard and close any utterance still open (after each
         prompt, so its echo is not kept and a partner's speech starts a fresh utterance: a
@@ -97,6 +107,8 @@ class Listener:
         self.transcriber.reset()
         if self.phrase_recognizer is not None:
             self.phrase_recognizer.reset()
+        if self.answers is not None:
+            self.answers.reset()
         self.spotter.new_utterance()
         return events
 
@@ -112,10 +124,15 @@ class Listener:
             hyp = self.phrase_recognizer.flush()
             if hyp is not None:
                 events.extend(self._spots(hyp))
+        answer = self.answers.flush() if self._expecting else None
         hyp = self.transcriber.flush()
         if hyp is not None:
             events.extend(self._spots(hyp))
-            events.append(_final(hyp, self.now))
+        if hyp is not None or answer is not None:
+            final = _final(hyp or Hypothesis("", (), True), self.now)
+            if answer is not None:
+                final = replace(final, answer=answer.text)
+            events.append(final)
         return events
 
     def _recognize(self, frame: Frame) -> list[Event]:
@@ -124,6 +141,8 @@ class Listener:
             hyp = self.phrase_recognizer.accept(frame)
             if hyp is not None:
                 events.extend(self._spots(hyp, frame.end))
+        if self._expecting and not self.guide_speaking:
+            self.answers.accept(frame)
         # Without a phrase recognizer the transcriber is what hears the pause word: it never rests.
         rests = self.guide_speaking and self.phrase_recognizer is not None
         hyp = None if rests else self.transcriber.accept(frame)
@@ -165,6 +184,7 @@ def build_listener(config: Config, engine: Engine, partials: bool = False) -> Li
         config.spotter.sensitivity,
         barge=[p.text for p in phrases if p.name == "stop"],
     )
+    answers = engine.answer_recognizer([p.text for p in phrases]) if hasattr(engine, "answer_recognizer") else None
     return Listener(
         SpeechGate(config.vad),
         engine.transcriber(),
@@ -172,4 +192,5 @@ def build_listener(config: Config, engine: Engine, partials: bool = False) -> Li
         phrase_recognizer,
         pre_roll_ms=config.vad.pre_roll_ms,
         partials=partials,
+        answers=answers,
     )

@@ -60,6 +60,10 @@ class Engine(Protocol):
 
         ``barge`` are the commands that count while the guide speaks (stop), besides the pause."""
 
+    def answer_recognizer(self, extra: Sequence[str]) -> "Recognizer | None":
+        """A recognizer with ``expect(phrases)`` that hears an utterance as one of the expected
+        answers (or ``extra`` phrases, or neither); None: the engine cannot make one."""
+
     def knows(self, word: str) -> bool:
         """True if the word is in the model's vocabulary."""
 

@@ -64,6 +64,19 @@ class SphinxEngine:
         decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", cmninit=self.cmninit, **_FAST_SEARCH)
         return SphinxRecognizer(decoder, spotting=False)
 
+    def grammar_decoder(self) -> "SphinxRecognizer":
+        """A recognizer whose searches the caller adds (grammars of expected answers)."""
+        decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", cmninit=self.cmninit)
+        recognizer = SphinxRecognizer(decoder, spotting=False)
+        recognizer.partials = False
+        return recognizer
+
+    def answer_recognizer(self, extra: Sequence[str]) -> "SphinxAnswers":
+        """Hears the answers a question expects (see expected.py); ``extra``: the commands."""
+        from voice_attune.asr.expected import SphinxAnswers
+
+        return SphinxAnswers(self, extra)
+
     def phrase_spotter(
         self, pause: Sequence[str], commands: Sequence[str], sensitivity: float,
         barge: Sequence[str] = (),
@@ -171,6 +184,14 @@ class SphinxRecognizer:
         self._reported_until = float("-inf")
         self.partials = True
         """Whether to report partial transcripts (off when nothing reads them: 15% of the CPU)."""
+
+    @property
+    def decoder(self) -> Any:
+        return self._d
+
+    @property
+    def in_utterance(self) -> bool:
+        return self._in_utt
 
     def accept(self, frame: Frame) -> Hypothesis | None:
         if not self._in_utt:

@@ -60,6 +60,13 @@ class VoskEngine:
             return None
         return VoskRecognizer(self._model, [*words, "[unk]"], partial_every=1)
 
+    def answer_recognizer(self, extra: Sequence[str]) -> "VoskAnswers | None":
+        """Hears the answers a question expects (see expected.py); None without "[unk]", which
+        keeps a non-answer from being forced into an answer."""
+        from voice_attune.asr.expected import VoskAnswers
+
+        return VoskAnswers(self, extra) if self.knows("[unk]") else None
+
     def grammar_recognizer(self, phrases: Sequence[str]) -> "VoskRecognizer":
         """A recognizer restricted to exactly these phrases (no "[unk]" added)."""
         words = sorted({p for p in phrases if all(self.knows(w) for w in p.split())})

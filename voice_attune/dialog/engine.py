@@ -321,12 +321,13 @@ class Engine:
 
     def _final(self, final: Final) -> None:
         pending, self._pending = self._pending, []
-        if not final.text.strip() and not pending:
+        if not final.text.strip() and not pending and not final.answer:
             return
         if final.end is not None and (final.end < self.listen_since - 0.05 or self._is_echo_time(final.end)):
             if not any(s.name == "stop" for s in pending):
                 return
-        heard = Heard(final.t, final.text, final.start, final.end, self._commands_in(final.text, pending))
+        heard = Heard(final.t, final.text, final.start, final.end, self._commands_in(final.text, pending),
+                      final.answer)
         if "stop" in heard.commands:
             self.stop()
         elif self.playing is None and not self.ending:

@@ -210,6 +210,8 @@ def pause_protocol(e: Any) -> Gen:
         inp = yield
         if isinstance(inp, Heard):
             answer = yes_no(inp.text, inp.commands)
+            if answer is None and inp.answer:
+                answer = yes_no(inp.answer)
             if answer == "yes":
                 yield from say(e, prompts.RESUMING, remember=False)
                 return "resume"

@@ -43,6 +43,17 @@ class Heard:
     end: float | None
     commands: tuple[str, ...] = ()
     """Command names (done, next, repeat, ...) that this utterance really is, or ends with."""
+    answer: str | None = None
+    """The utterance as heard by the recognizer listening for the expected answers (if any)."""
+
+    def match(self, choices, threshold: float = 88.0) -> str | None:
+        """The choice the words match: the transcript first, then the expected-answer hearing."""
+        from voice_attune.dialog.answers import best_match
+
+        found = best_match(self.text, choices, threshold)
+        if found is None and self.answer:
+            found = best_match(self.answer, choices, threshold)
+        return found
 
 
 @dataclass(frozen=True)

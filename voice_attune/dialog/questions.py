@@ -43,7 +43,7 @@ def ask_reply(e: Any, who: str | None, prompt: str, phrases: tuple[str, ...] = (
         inp = yield
         again = None
         if isinstance(inp, Heard):
-            if phrases and best_match(inp.text, {p: (p,) for p in phrases}) is not None:
+            if phrases and inp.match({p: (p,) for p in phrases}) is not None:
                 _done(e)
                 return inp  # an answer that holds a command word ("practical help")
             if "next" in inp.commands:
@@ -72,10 +72,12 @@ def ask_reply(e: Any, who: str | None, prompt: str, phrases: tuple[str, ...] = (
 def yes_no_question(e: Any, who: str | None, prompt: str) -> Gen:
     """"yes", "no", or None (skipped, or still unclear after asking twice)."""
     for attempt in range(2):
-        heard = yield from ask_reply(e, who, prompt, ("yes", "no"))
+        heard = yield from ask_reply(e, who, prompt, YES_WORDS + NO_WORDS)
         if heard is SKIPPED:
             return None
         answer = yes_no(heard.text, heard.commands)
+        if answer is None and heard.answer:
+            answer = yes_no(heard.answer)
         if answer is not None:
             return answer
         prompt = text_of(e, prompts.NOT_CAUGHT, who, options="yes, or no")
@@ -90,10 +92,11 @@ def ask(e: Any, step: Ask, loop_speaker: str | None) -> Gen:
     prompt = text_of(e, step.prompt, loop_speaker)
     spoken = menu_text(words)
     for attempt in range(2):
-        heard = yield from ask_reply(e, who, prompt, tuple(words), spoken)
+        expected = tuple(p for w in words for p in choices[w])
+        heard = yield from ask_reply(e, who, prompt, expected, spoken)
         if heard is SKIPPED:
             return NEXT
-        answer = best_match(heard.text, choices) or _by_command(heard.commands, words)
+        answer = heard.match(choices) or _by_command(heard.commands, words)
         if answer is None and "other" in step.answers:
             answer = "other"
         if answer is not None:
@@ -127,10 +130,13 @@ def choose(e: Any, step: Choose, loop_speaker: str | None) -> Gen:
             group = yield from pick(e, step, who, text_of(e, step.prompt, who, options=menu_text(names)), names)
             if group is SKIPPED:
                 return None
-            if group is not None:
-                options = next(g.options for g in step.groups if g.name == group)
-                value = yield from pick(e, step, who, f"{group.capitalize()}: is it {menu_text(options)}?",
-                                        options, heard_group=group)
+            if group is not None and group[0] not in names:
+                value = group  # their own words, said at the first question
+            elif group is not None:
+                name = group[0]
+                options = next(g.options for g in step.groups if g.name == name)
+                value = yield from pick(e, step, who, f"{name.capitalize()}: is it {menu_text(options)}?",
+                                        options, heard_group=name)
         else:
             value = yield from pick(e, step, who, text_of(e, step.prompt, who, options=menu_text(step.options)),
                                     step.options)
@@ -162,18 +168,19 @@ def pick(e: Any, step: Choose, who: str | None, prompt: str, options: tuple[str,
     if step.own_words:
         choices["\0else"] = ELSE_WORDS
     spoken = menu_text(list(options) + (["something else"] if step.own_words else []))
+    expected = tuple(p for phrases in choices.values() for p in phrases)
     for attempt in range(3):
-        heard = yield from ask_reply(e, who, prompt, options, spoken)
+        heard = yield from ask_reply(e, who, prompt, expected, spoken)
         if heard is SKIPPED:
             return SKIPPED
-        found = best_match(heard.text, choices)
+        found = heard.match(choices)
         if found == "\0else":
             own = yield from ask_reply(e, who, prompts.OWN_WORDS, (), "anything you like")
             if own is SKIPPED:
                 return SKIPPED
             return own.text.strip(), own.text
         if found is not None and found != "\0again":
-            return found, heard.text
+            return found, heard.text or heard.answer
         if found is None:
             prompt = text_of(e, prompts.NOT_CAUGHT, who, options=spoken)
     return None

@@ -113,6 +113,7 @@ class Session:
                 self._playing = None
                 self.listener.guide_speaking = False
             elif isinstance(out, actions.Listen):
+                self.listener.expect(out.phrases)
                 self.room.on_listen(self.now, out.partner)
             elif isinstance(out, actions.ResetRecognizer):
                 for event in self.listener.reset():
