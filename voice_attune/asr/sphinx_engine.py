@@ -259,7 +259,7 @@ class SphinxRecognizer:
 
     def _words(self) -> tuple[Word, ...]:
         words = []
-        for seg in self._d.seg():
+        for seg in self._d.seg() or ():  # None when a grammar search found no path
             text = _clean(seg.word)
             if not text or _FILLER.match(text):
                 continue

@@ -48,4 +48,4 @@ def _line(path: Path, config: Config, width: int, read_script) -> str:
     script, problems = read_script(path, config)
     if script is None:
         return f"  {path.stem:<{width}}(cannot be used yet) {problems[0]}"
-    return f"  {path.stem:<{width}}{script.minutes_text + ' min':<10}{script.description}"
+    return f"  {path.stem:<{width}}{script.minutes_text + ' min':<11}{script.description}"

@@ -24,6 +24,9 @@ FRAME_S = FRAME_MS / 1000.0
 EXTRA_SHARE = 0.5
 """"More time" adds this share of the turn's length (at least MIN_EXTRA seconds), once."""
 MIN_EXTRA = 20.0
+LOOSE_COMMAND = 80.0
+"""How closely the last words of a turn must match "I'm done" to be left out of what is
+remembered: "i'm down" (87.5) is the recognizer's "I'm done", not the partner's words."""
 
 
 @dataclass
@@ -89,7 +92,7 @@ def turn_step(e: Any, step: Turn, loop_speaker: str | None) -> Gen:
     speaker, _ = roles(step.who, loop_speaker)
     words = yield from turn(e, speaker, "speak", step.seconds, step.patience, step.warning,
                             step.warning_prompt, step.time_up_prompt)
-    heard = " ".join(words).strip()
+    heard = before_command(e, " ".join(words), "done")  # a misheard "I'm done" said last
     if step.remember and step.id and heard:  # nothing heard: later prompts say "something"
         e.values.setdefault(step.id, {})[speaker] = heard
         e.values[step.id]["_"] = heard
@@ -263,6 +266,6 @@ def before_command(e: Any, text: str, name: str) -> str:
     tokens = normalize(text).split()
     for phrase in sorted(e.config.spotter.commands.get(name, ()), key=len, reverse=True):
         n = len(normalize(phrase).split())
-        if len(tokens) >= n and score(normalize(phrase), " ".join(tokens[-n:])) >= e.config.spotter.fuzzy_threshold:
+        if len(tokens) >= n and score(normalize(phrase), " ".join(tokens[-n:])) >= LOOSE_COMMAND:
             return " ".join(tokens[:-n])
     return " ".join(tokens)

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Spoken answers to menus and yes/no questions: how often the guide understands them.
+
+Each answer is synthesized here (Piper and espeak-ng voices), said alone or inside a short
+sentence, once with pink noise at 20 dB, and heard by the real listener (VAD, PocketSphinx)
+exactly as in a session: once as free speech (the transcript alone) and once with the
+question's answers expected (the transcript, then the expected-answer recognizer). Non-answers
+("I don't know") must match nothing. Prints one JSON object; progress goes to stderr.
+
+    python scripts/bench_answers.py                  # about 6 minutes on 2 idle cores
+    python scripts/bench_answers.py --quick          # two voices, bare words only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from voice_attune.asr.frames import frames_from_array
+from voice_attune.asr.listener import build_listener
+from voice_attune.asr.sphinx_engine import SphinxEngine
+from voice_attune.config import DEFAULT_FEELINGS, Config
+from voice_attune.dialog.answers import AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, yes_no
+from voice_attune.testing import add_noise, synthesize, trim
+from voice_attune.tts import piper_available
+
+PHRASINGS = ("{w}", "I feel {w}", "probably {w}", "{w} I think")
+NON_ANSWERS = ("I don't know", "let me think about it", "what were they again", "nothing really")
+YES_NO = (("yes", "yes"), ("no", "no"), ("yeah I think so", "yes"), ("not really", "no"),
+          ("okay", "yes"), ("not yet", "no"))
+VOICES = (("piper", 160), ("en-us", 160), ("en-us+f3", 140), ("en-us+f5", 150), ("en-us+klatt", 175))
+
+
+def menus() -> list[tuple[str, ...]]:
+    """The default feelings menu as it is asked: the groups, then each group's words."""
+    return [tuple(DEFAULT_FEELINGS)] + [tuple(words) for words in DEFAULT_FEELINGS.values()]
+
+
+def hear(engine, clips: list[np.ndarray], expected: list[tuple[str, ...]]) -> list[tuple[str, str | None]]:
+    """Each clip heard by one listener in a row (as in a session: 1.5 s apart), its question's
+    answers expected from its start; returns (transcript, expected-answer hearing) per clip."""
+    gap = np.zeros(24000, np.int16)
+    starts, parts, at = [], [], 0
+    for clip in clips:
+        parts += [gap, clip]
+        starts.append((at + gap.size) / 16000)
+        at += gap.size + clip.size
+    parts.append(gap)
+    listener = build_listener(Config(), engine)
+    heard: list[list] = [[] for _ in clips]
+    current = -1
+    for frame in frames_from_array(np.concatenate(parts)):
+        while current + 1 < len(clips) and frame.t >= starts[current + 1] - 0.6:
+            current += 1
+            listener.expect(expected[current])
+        for event in listener.feed(frame):
+            if event.type == "final":
+                heard[current].append(event)
+    for event in listener.close():
+        if event.type == "final":
+            heard[current].append(event)
+    return [(" ".join(f.text for f in fs), " ".join(f.answer for f in fs if f.answer) or None) for fs in heard]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="two voices, answers said alone")
+    args = ap.parse_args()
+    voices = [v for v in VOICES if v[0] != "piper" or piper_available()]
+    phrasings = PHRASINGS[:1] if args.quick else PHRASINGS
+    if args.quick:
+        voices = voices[:2]
+    engine = SphinxEngine()
+    tally: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    began = time.perf_counter()
+    cases = []
+    for menu in menus():
+        choices = {w: (w,) for w in menu} | {"\0again": AGAIN_WORDS, "\0else": ELSE_WORDS}
+        expected = tuple(p for ps in choices.values() for p in ps)
+        cases += [("menu", p.format(w=w), w, choices, expected) for w in menu for p in phrasings]
+        cases += [("non_answer", t, None, choices, expected) for t in NON_ANSWERS[: 2 if args.quick else None]]
+    cases += [("yes_no", t, a, None, YES_WORDS + NO_WORDS) for t, a in YES_NO]
+    for n, (voice, speed) in enumerate(voices):
+        print(f"[{n + 1}/{len(voices)}] {voice}: {len(cases)} answers, clean and in noise", file=sys.stderr)
+        clean = [trim(synthesize(text, voice, speed)) for _, text, _, _, _ in cases]
+        for noisy in (False, True):
+            clips = [add_noise(c, "pink", 20.0, seed=i) for i, c in enumerate(clean)] if noisy else clean
+            for mode in ("transcript", "expected"):
+                expected = [exp if mode == "expected" else () for *_, exp in cases]
+                for (kind, _, truth, choices, _), (said, answer) in zip(cases, hear(engine, clips, expected)):
+                    if kind == "yes_no":
+                        got = yes_no(said) or (yes_no(answer) if answer else None)
+                    else:
+                        got = best_match(said, choices) or (answer and best_match(answer, choices)) or None
+                    row = tally[f"{kind}/{mode}"][voice]
+                    row[0] += got == truth
+                    row[1] += got is not None and got != truth  # a wrong answer taken
+                    row[2] += 1
+    out: dict = {"engine": "pocketsphinx", "wall_s": round(time.perf_counter() - began, 1), "results": {}}
+    for key, by_voice in sorted(tally.items()):
+        right = sum(r[0] for r in by_voice.values())
+        wrong = sum(r[1] for r in by_voice.values())
+        total = sum(r[2] for r in by_voice.values())
+        out["results"][key] = {
+            "understood": f"{right}/{total}", "wrong_answer_taken": f"{wrong}/{total}",
+            "by_voice": {v: f"{r[0]}/{r[2]}" for v, r in by_voice.items()},
+        }
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
