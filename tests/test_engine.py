@@ -423,3 +423,21 @@ def test_a_misheard_im_done_at_the_end_is_not_remembered(tmp_path):
     said = [s.text for s in r.actions(actions.Say)]
     assert "Sam would like a quiet evening." in said
     assert "Alex would like a walk." in said
+
+
+def test_own_words_that_are_on_the_menu_after_all_take_the_menu_word_and_its_need(tmp_path):
+    r = run(script(tmp_path, GROUPED), [[Utter("something else")], [Utter("I feel hopeful")], [Utter("yes")],
+                                        [Utter("something else")], [Utter("I feel a bit numb")], [Utter("yes")]])
+    assert [c.value for c in r.of_type("choice")] == ["hopeful", "a bit numb"]
+    said = [s.text for s in r.actions(actions.Say)]
+    assert "Sam feels hopeful and would like time together." in said
+    assert "Alex feels a bit numb and would like something." in said  # never Sam's need
+
+
+def test_an_answer_heard_by_the_expected_answers_wins_over_an_aside(tmp_path):
+    from voice_attune.dialog.inputs import Heard
+
+    choices = {"lighter": ("lighter",), "heavy": ("heavy",), "\0else": ("something else",)}
+    assert Heard(1.0, "something wider", 0.0, 1.0, (), "lighter").match(choices) == "lighter"
+    assert Heard(1.0, "something else", 0.0, 1.0, (), None).match(choices) == "\0else"
+    assert Heard(1.0, "heavy", 0.0, 1.0, (), "lighter").match(choices) == "heavy"

@@ -41,6 +41,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.voice.player import SoundDevicePlayer
     from voice_attune.voice.speaking import Voice
     from voice_attune.welcome import is_first_session, remember_notice_said
+    from voice_attune.history import remember
+    from datetime import datetime
 
     script = load_script(args.script, config)
     mic = MicrophoneSource(config.audio.input_device)
@@ -57,11 +59,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
                 raise UserError(f"cannot write events: {exc.strerror}", args.events) from None
         log = EventLog(stream)
 
+        events: list = []
+
         def on_event(event) -> None:
+            events.append(event)
             log.write([event])
             transcript.write(event)
 
         engine = Engine(script, config, None, args.low_energy, first_session=is_first_session())
+        started = datetime.now()
         warm_up(engine, voice.render)
         session = Session(
             engine, build_listener(config, recognizer), voice.render, player, on_event,
@@ -76,4 +82,5 @@ def run(args: argparse.Namespace, config: Config) -> int:
         finally:
             if engine.first_notice_said:
                 remember_notice_said()
+            remember(events, started)  # only a session that ended; a failure is said once
     return 0

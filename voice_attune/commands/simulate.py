@@ -32,6 +32,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("auto", "vosk", "pocketsphinx"), help="recognizer (default: config)")
     p.add_argument("--low-energy", action="store_true", help="the script's lighter version for heavy days")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
+    p.add_argument("--history", action="store_true",
+                   help="add this simulated session to your history, as a live session would be")
     return p
 
 
@@ -42,11 +44,12 @@ def run(args: argparse.Namespace, config: Config) -> int:
     script = load_script(args.script, config)
     scenario = load_scenario(args.scenario)
     return play(script, scenario, config, events=args.events, wav=args.wav, engine=args.engine,
-                low_energy=args.low_energy, quiet=args.quiet)
+                low_energy=args.low_energy, quiet=args.quiet, history=args.history)
 
 
 def play(script, scenario, config: Config, *, events: str | None = None, wav: str | None = None,
-         engine: str | None = None, low_energy: bool = False, quiet: bool = False) -> int:
+         engine: str | None = None, low_energy: bool = False, quiet: bool = False,
+         history: bool = False) -> int:
     """Simulate and print; shared with `demo`."""
     from voice_attune.asr.wav import write_wav
     from voice_attune.dialog.simulation import simulate
@@ -75,6 +78,13 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
         raise UserError("the simulated session did not end by itself", script.path)
     if quiet:
         print(summary_lines(result.end.summary))
+    if history:
+        from datetime import datetime
+
+        from voice_attune.history import remember
+
+        if remember(result.events, datetime.now()) is not None:
+            print("Added to your history (voice-attune history).")
     if wav:
         try:
             write_wav(Path(wav), result.room.recording())

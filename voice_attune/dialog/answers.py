@@ -80,6 +80,20 @@ def yes_no(heard: str, commands: Iterable[str] = (), yes: Sequence[str] = YES_WO
     return None
 
 
+LEAD_INS = ("i think i'm feeling", "i think i feel", "i'm feeling", "i am feeling", "i feel", "i'm",
+            "i am", "feeling", "probably", "maybe", "i think", "it's", "it feels")
+
+
+def own_words(heard: str) -> str:
+    """An answer in someone's own words, as it reads back after "Sam feels ...": the lead-in
+    goes ("i feel a bit numb" -> "a bit numb"); the rest is theirs, word for word."""
+    text = normalize(heard)
+    for lead in sorted(LEAD_INS, key=len, reverse=True):
+        if text.startswith(lead + " "):
+            return text[len(lead) + 1:]
+    return text
+
+
 def menu_text(options: Sequence[str]) -> str:
     """"tired, tense, or hopeful": a list as it is said aloud."""
     items = list(options)

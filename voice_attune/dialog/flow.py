@@ -47,7 +47,9 @@ class Values(Mapping[str, str]):
         who = part.split(".")[0] if part[:1] in ("A", "B") else None
         if who is None and self.speaker is not None and self.speaker in chosen:
             who = self.speaker
-        if who is None and self.speaker is not None and ("A" in chosen or "B" in chosen):
+        if who is None and self.speaker is not None:
+            who = self.speaker
+        if who is not None and who not in chosen and ("A" in chosen or "B" in chosen):
             return MISSING  # only the other partner said it: never lend them their words
         return chosen.get(who or "_", chosen.get("_", MISSING))
 

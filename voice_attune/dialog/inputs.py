@@ -47,13 +47,17 @@ class Heard:
     """The utterance as heard by the recognizer listening for the expected answers (if any)."""
 
     def match(self, choices, threshold: float = 88.0) -> str | None:
-        """The choice the words match: the transcript first, then the expected-answer hearing."""
+        """The choice the words match: the transcript first, then the expected-answer hearing.
+        Choices named with a leading NUL ("\\0again") are asides, taken only when neither
+        hearing matched an answer ("something wider" is "lighter" to the answer grammar)."""
         from voice_attune.dialog.answers import best_match
 
-        found = best_match(self.text, choices, threshold)
-        if found is None and self.answer:
-            found = best_match(self.answer, choices, threshold)
-        return found
+        said = best_match(self.text, choices, threshold)
+        heard = best_match(self.answer, choices, threshold) if self.answer else None
+        for found in (said, heard):  # an offered answer before "say it again", "something else"
+            if found is not None and not found.startswith("\0"):
+                return found
+        return said or heard
 
 
 @dataclass(frozen=True)

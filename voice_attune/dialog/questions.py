@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from voice_attune.dialog import prompts
-from voice_attune.dialog.answers import AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, menu_text, yes_no
+from voice_attune.dialog.answers import (
+    AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, menu_text, own_words, yes_no,
+)
 from voice_attune.dialog.flow import Gen, finish, say, step_name, text_of
 from voice_attune.dialog.inputs import Fired, Heard, Resume
 from voice_attune.dialog.script import NEXT, Ask, CheckIn, Choose, roles
@@ -178,7 +180,9 @@ def pick(e: Any, step: Choose, who: str | None, prompt: str, options: tuple[str,
             own = yield from ask_reply(e, who, prompts.OWN_WORDS, (), "anything you like")
             if own is SKIPPED:
                 return SKIPPED
-            return own.text.strip(), own.text
+            offered = step.options or tuple(o for g in step.groups for o in g.options)
+            on_menu = best_match(own.text, {o: (o,) for o in offered})  # "I feel hopeful" after all
+            return (on_menu or own_words(own.text)), own.text
         if found is not None and found != "\0again":
             return found, heard.text or heard.answer
         if found is None:

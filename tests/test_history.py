@@ -1,0 +1,164 @@
+"""The private history: real SQLite files, sessions recorded from real events, read back."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from voice_attune.cli import main
+from voice_attune.config import data_dir
+from voice_attune.events import Choice, SessionEnd, SessionStart
+from voice_attune.history import FILE, History, remember
+from voice_attune.tts import piper_available
+
+NOW = datetime(2026, 11, 26, 19, 30)
+
+
+def session_events(script="daily-checkin", reason="finished", feeling="tense", follow_up=False):
+    summary = {
+        "reason": reason, "duration_s": 240.0,
+        "partners": {"A": {"name": "Sam", "speech_s": 61.5, "turns": 3},
+                     "B": {"name": "Alex", "speech_s": 48.0, "turns": 3}},
+        "pauses": 1, "choices": {"feeling": {"A": feeling, "B": "hopeful"}},
+        "follow_ups": [{"script": script, "title": "Daily check-in", "step": "speak", "t": 100.0}] if follow_up else [],
+    }
+    return [SessionStart(0.0, script, {"A": "Sam", "B": "Alex"}, {}),
+            Choice(50.0, "feeling", feeling, feeling), SessionEnd(240.0, reason, summary)]
+
+
+def test_a_session_is_recorded_and_read_back(tmp_path):
+    history = History.open(tmp_path / "data")
+    sid = history.record(session_events(follow_up=True), NOW)
+    [s] = history.sessions()
+    assert (s.id, s.script, s.ended, s.pauses, s.duration_s) == (sid, "daily-checkin", "finished", 1, 240.0)
+    assert s.partners["A"] == {"name": "Sam", "speech_s": 61.5, "turns": 3}
+    assert sorted(s.choices) == [("feeling", "A", "tense"), ("feeling", "B", "hopeful")]
+    assert [f.topic for f in history.open_follow_ups()] == ["Daily check-in"]
+
+
+def test_the_history_is_private_to_the_user(tmp_path):
+    history = History.open(tmp_path / "data")
+    assert stat.S_IMODE((tmp_path / "data").stat().st_mode) == 0o700
+    assert stat.S_IMODE(history.path.stat().st_mode) == 0o600
+
+
+def test_a_session_that_never_ended_is_not_recorded(tmp_path):
+    history = History.open(tmp_path)
+    assert history.record(session_events()[:2], NOW) is None
+    assert history.sessions() == []
+
+
+def test_forget_removes_the_rows_and_the_bytes(tmp_path):
+    history = History.open(tmp_path)
+    history.record(session_events(feeling="zanzibarish"), NOW - timedelta(days=40))
+    history.record(session_events(feeling="quietly"), NOW)
+    assert history.forget(until=NOW - timedelta(days=30)) == 1
+    assert [s.choices[0][2] for s in history.sessions()] in (["quietly"], ["hopeful"])
+    assert b"zanzibarish" not in history.path.read_bytes()  # compacted, not only unlinked rows
+    assert history.forget() == 1 and history.sessions() == []
+
+
+def test_an_older_history_is_migrated_not_discarded(tmp_path):
+    path = tmp_path / FILE
+    with sqlite3.connect(path) as db:  # a version 0 file: someone's old data in another table
+        db.execute("CREATE TABLE notes (text TEXT)")
+        db.execute("INSERT INTO notes VALUES ('keep me')")
+    history = History.open(tmp_path)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("SELECT text FROM notes").fetchall() == [("keep me",)]
+    assert history.record(session_events(), NOW) is not None
+
+
+def test_a_history_that_cannot_be_written_never_breaks_the_session(tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    said = []
+    assert remember(session_events(), NOW, blocked / "voice-attune", notice=said.append) is None
+    assert len(said) == 1 and "could not be added to the history" in said[0]
+
+
+WRITER = """
+import sys, time
+from datetime import datetime
+from pathlib import Path
+from voice_attune.history import History
+from tests.test_history import session_events
+h = History.open(Path(sys.argv[1]))
+h.record(session_events(), datetime(2026, 11, 1, 8, 0))
+import sqlite3
+db = sqlite3.connect(h.path)
+db.execute("BEGIN")
+db.execute("INSERT INTO sessions (started, script, duration_s, ended, pauses, partners) VALUES ('2026-11-02T08:00:00', 'half', 1, 'finished', 0, '{}')")
+print("in transaction", flush=True)
+time.sleep(60)
+"""
+
+
+def test_killing_a_writer_mid_transaction_leaves_a_readable_history(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path)], stdout=subprocess.PIPE,
+                            cwd=Path(__file__).parent.parent, text=True)
+    assert proc.stdout.readline().strip() == "in transaction"
+    proc.kill()
+    proc.wait()
+    history = History.open(tmp_path)
+    assert [s.script for s in history.sessions()] == ["daily-checkin"]  # the half-written one is gone
+
+
+def test_the_history_command_shows_sessions_days_feelings_and_follow_ups(capsys):
+    history = History.open(data_dir())
+    today = datetime.now().replace(microsecond=0)
+    history.record(session_events(feeling="tense", follow_up=True), today)
+    history.record(session_events(feeling="tense"), today - timedelta(days=1))
+    assert main(["history", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert len(report["sessions"]) == 2
+    assert report["feelings_most_named"][0] == {"value": "tense", "times": 2}
+    assert report["sessions_per_week"][-1] + report["sessions_per_week"][-2] == 2
+    assert [f["topic"] for f in report["open_follow_ups"]] == ["Daily check-in"]
+    assert main(["history"]) == 0
+    text = capsys.readouterr().out
+    assert "Feelings named most: tense (2)" in text and "To come back to:" in text
+
+
+def test_no_history_yet_says_so_kindly(capsys):
+    assert main(["history"]) == 0
+    assert "No sessions yet" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
+def test_a_simulated_session_lands_in_the_history_and_is_read_back(capsys):
+    scenario = Path(__file__).parent / "scenarios" / "feelings-menu.yaml"
+    assert main(["simulate", "feelings-menu", "--scenario", str(scenario), "--quiet", "--history"]) == 0
+    capsys.readouterr()
+    assert main(["history", "--json"]) == 0
+    [s] = json.loads(capsys.readouterr().out)["sessions"]
+    assert s["script"] == "feelings-menu" and s["ended"] == "finished"
+    assert {c["value"] for c in s["choices"]} == {"drained", "hopeful"}
+
+
+def test_forget_asks_first_and_keeps_everything_on_anything_but_forget(monkeypatch, capsys):
+    history = History.open(data_dir())
+    history.record(session_events(), datetime(2026, 9, 1, 8, 0))
+    history.record(session_events(), datetime(2026, 11, 1, 8, 0))
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    assert main(["forget", "--before", "2026-10-01"]) == 0
+    assert "Nothing was deleted." in capsys.readouterr().out and len(history.sessions()) == 2
+    monkeypatch.setattr("builtins.input", lambda prompt: "forget")
+    assert main(["forget", "--before", "2026-10-01"]) == 0
+    assert [s.started.month for s in history.sessions()] == [11]
+    assert main(["forget", "--all", "--yes"]) == 0 and history.sessions() == []
+
+
+def test_forget_with_a_bad_day_says_so_in_one_line(capsys):
+    assert main(["forget", "--before", "last tuesday", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert "--before needs a day like 2026-11-01" in err and err.count("\n") == 1

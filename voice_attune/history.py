@@ -1,0 +1,207 @@
+"""The couple's private history: one SQLite file in the data folder, never any audio.
+
+A session is recorded from its events (DESIGN.md, principle 4): the script, when it began, how
+long it lasted, each partner's speaking time and turns, pauses, how it ended, the feelings and
+needs chosen, and anything set aside to come back to. Every write is one transaction, so a
+process killed mid-write leaves the history as it was before; the schema version lives in the
+file (``PRAGMA user_version``) and an older history is migrated step by step, never discarded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from voice_attune.errors import UserError
+from voice_attune.events import Event
+
+FILE = "history.sqlite3"
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sessions, the words chosen in them, and what was set aside.
+    """
+    CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        started TEXT NOT NULL,          -- local wall-clock time, ISO 8601
+        script TEXT NOT NULL,
+        duration_s REAL NOT NULL,
+        ended TEXT NOT NULL,            -- finished, stop, not_now, unanswered, error
+        pauses INTEGER NOT NULL,
+        partners TEXT NOT NULL          -- JSON: {"A": {"name", "speech_s", "turns"}, "B": ...}
+    );
+    CREATE TABLE choices (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        step TEXT NOT NULL,
+        partner TEXT NOT NULL,          -- A, B or both
+        value TEXT NOT NULL
+    );
+    CREATE TABLE follow_ups (
+        id INTEGER PRIMARY KEY,
+        session_id INTEGER REFERENCES sessions(id) ON DELETE SET NULL,
+        created TEXT NOT NULL,
+        script TEXT NOT NULL,
+        topic TEXT NOT NULL,            -- what was set aside, as the guide can say it
+        closed TEXT                     -- when it was talked about (NULL: still open)
+    );
+    """,
+)
+
+
+@dataclass
+class Session:
+    """One recorded session, as `voice-attune history` shows it."""
+
+    id: int
+    started: datetime
+    script: str
+    duration_s: float
+    ended: str
+    pauses: int
+    partners: dict[str, dict[str, Any]]
+    choices: list[tuple[str, str, str]] = field(default_factory=list)
+    """(step, partner, value)."""
+
+
+@dataclass
+class FollowUp:
+    id: int
+    created: datetime
+    script: str
+    topic: str
+
+
+class History:
+    """The history file; open it with ``History.open(folder)``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    @classmethod
+    def open(cls, folder: Path) -> "History":
+        """Open (creating or migrating) the history in ``folder``, private to this user."""
+        from voice_attune.welcome import private_dir
+
+        try:
+            path = private_dir(folder) / FILE
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+            os.chmod(path, 0o600)
+            history = cls(path)
+            with closing(history._connect()) as db:
+                _migrate(db)
+        except (OSError, sqlite3.Error) as exc:
+            raise UserError(f"cannot open the history ({exc})", str(folder / FILE)) from None
+        return history
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=5.0)
+        db.execute("PRAGMA foreign_keys = ON")
+        return db
+
+    def record(self, events: Iterable[Event], started: datetime) -> int | None:
+        """Record one session from its events, in one transaction; returns its id (None: the
+        events hold no ended session)."""
+        events = list(events)
+        start = next((e for e in events if e.type == "session_start"), None)
+        end = next((e for e in events if e.type == "session_end"), None)
+        if start is None or end is None:
+            return None
+        summary = end.summary
+        with closing(self._connect()) as db, db:
+            cur = db.execute(
+                "INSERT INTO sessions (started, script, duration_s, ended, pauses, partners)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (started.isoformat(timespec="seconds"), start.script, summary.get("duration_s", end.t),
+                 end.reason, summary.get("pauses", 0), json.dumps(summary.get("partners", {}))),
+            )
+            session_id = cur.lastrowid
+            db.executemany(
+                "INSERT INTO choices (session_id, step, partner, value) VALUES (?, ?, ?, ?)",
+                [(session_id, step, who, value)
+                 for step, by in summary.get("choices", {}).items() for who, value in by.items()],
+            )
+            db.executemany(
+                "INSERT INTO follow_ups (session_id, created, script, topic) VALUES (?, ?, ?, ?)",
+                [(session_id, started.isoformat(timespec="seconds"), f.get("script", start.script),
+                  f.get("title") or f.get("script", start.script))
+                 for f in summary.get("follow_ups", [])],
+            )
+        return session_id
+
+    def sessions(self, since: datetime | None = None, until: datetime | None = None) -> list[Session]:
+        """Recorded sessions, newest first, optionally within [since, until)."""
+        where, args = _period(since, until)
+        with closing(self._connect()) as db:
+            rows = db.execute(
+                "SELECT id, started, script, duration_s, ended, pauses, partners FROM sessions"
+                f"{where} ORDER BY started DESC, id DESC", args).fetchall()
+            chosen: dict[int, list[tuple[str, str, str]]] = {}
+            for sid, step, who, value in db.execute("SELECT session_id, step, partner, value FROM choices"):
+                chosen.setdefault(sid, []).append((step, who, value))
+        return [Session(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], json.loads(r[6]),
+                        chosen.get(r[0], [])) for r in rows]
+
+    def open_follow_ups(self) -> list[FollowUp]:
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT id, created, script, topic FROM follow_ups WHERE closed IS NULL"
+                              " ORDER BY created, id").fetchall()
+        return [FollowUp(r[0], datetime.fromisoformat(r[1]), r[2], r[3]) for r in rows]
+
+    def close_follow_up(self, follow_up_id: int, when: datetime) -> None:
+        with closing(self._connect()) as db, db:
+            db.execute("UPDATE follow_ups SET closed = ? WHERE id = ?",
+                       (when.isoformat(timespec="seconds"), follow_up_id))
+
+    def forget(self, since: datetime | None = None, until: datetime | None = None) -> int:
+        """Delete the sessions of a period (all: no bounds) and their follow-ups, then compact
+        the file so the deleted rows are gone from the disk too. Returns how many were deleted."""
+        where, args = _period(since, until)
+        with closing(self._connect()) as db:
+            with db:
+                ids = [r[0] for r in db.execute(f"SELECT id FROM sessions{where}", args)]
+                db.executemany("DELETE FROM follow_ups WHERE session_id = ?", [(i,) for i in ids])
+                db.executemany("DELETE FROM sessions WHERE id = ?", [(i,) for i in ids])
+                if since is None and until is None:
+                    db.execute("DELETE FROM follow_ups")
+            db.execute("VACUUM")
+        return len(ids)
+
+
+def _period(since: datetime | None, until: datetime | None) -> tuple[str, list[str]]:
+    clauses, args = [], []
+    if since is not None:
+        clauses.append("started >= ?")
+        args.append(since.isoformat(timespec="seconds"))
+    if until is not None:
+        clauses.append("started < ?")
+        args.append(until.isoformat(timespec="seconds"))
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring an older history up to date, one version at a time, each in one transaction."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise sqlite3.DatabaseError(f"written by a newer voice-attune (version {version})")
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        db.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
+
+
+def remember(events: Iterable[Event], started: datetime, folder: Path | None = None,
+             notice=None) -> int | None:
+    """Record a session that has ended; a history that cannot be written (a full disk, a
+    read-only folder) is reported once and never breaks anything."""
+    from voice_attune.config import data_dir
+
+    try:
+        return History.open(folder or data_dir()).record(events, started)
+    except (UserError, OSError, sqlite3.Error) as exc:
+        message = f"This session could not be added to the history: {exc}"
+        (notice or (lambda m: print(m, file=__import__("sys").stderr)))(message)
+        return None
