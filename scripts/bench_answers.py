@@ -30,7 +30,9 @@ from voice_attune.testing import add_noise, synthesize, trim
 from voice_attune.tts import piper_available
 
 PHRASINGS = ("{w}", "I feel {w}", "probably {w}", "{w} I think")
-NON_ANSWERS = ("I don't know", "let me think about it", "what were they again", "nothing really")
+NON_ANSWERS = ("I don't know", "let me think about it", "nothing really", "I can't say")
+ASIDES = (("what were they again", "\0again"), ("something else", "\0else"))
+"""Not answers, but asking for the menu again or for their own words: understood as that."""
 YES_NO = (("yes", "yes"), ("no", "no"), ("yeah I think so", "yes"), ("not really", "no"),
           ("okay", "yes"), ("not yet", "no"))
 VOICES = (("piper", 160), ("en-us", 160), ("en-us+f3", 140), ("en-us+f5", 150), ("en-us+klatt", 175))
@@ -77,6 +79,7 @@ def main() -> int:
         voices = voices[:2]
     engine = SphinxEngine()
     tally: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
+    wrong: dict[str, list[str]] = defaultdict(list)
     began = time.perf_counter()
     cases = []
     for menu in menus():
@@ -84,6 +87,7 @@ def main() -> int:
         expected = tuple(p for ps in choices.values() for p in ps)
         cases += [("menu", p.format(w=w), w, choices, expected) for w in menu for p in phrasings]
         cases += [("non_answer", t, None, choices, expected) for t in NON_ANSWERS[: 2 if args.quick else None]]
+        cases += [("aside", t, truth, choices, expected) for t, truth in ASIDES]
     cases += [("yes_no", t, a, None, YES_WORDS + NO_WORDS) for t, a in YES_NO]
     for n, (voice, speed) in enumerate(voices):
         print(f"[{n + 1}/{len(voices)}] {voice}: {len(cases)} answers, clean and in noise", file=sys.stderr)
@@ -101,6 +105,9 @@ def main() -> int:
                     row[0] += got == truth
                     row[1] += got is not None and got != truth  # a wrong answer taken
                     row[2] += 1
+                    if got is not None and got != truth and len(wrong[f"{kind}/{mode}"]) < 12:
+                        wrong[f"{kind}/{mode}"].append(f"{voice}: {text!r} -> {got!r} "
+                                                       f"(heard {said!r} / {answer!r})")
     out: dict = {"engine": "pocketsphinx", "wall_s": round(time.perf_counter() - began, 1), "results": {}}
     for key, by_voice in sorted(tally.items()):
         right = sum(r[0] for r in by_voice.values())
@@ -109,6 +116,7 @@ def main() -> int:
         out["results"][key] = {
             "understood": f"{right}/{total}", "wrong_answer_taken": f"{wrong}/{total}",
             "by_voice": {v: f"{r[0]}/{r[2]}" for v, r in by_voice.items()},
+            "wrong_examples": wrong[key],
         }
     print(json.dumps(out, indent=2))
     return 0

@@ -441,3 +441,18 @@ def test_an_answer_heard_by_the_expected_answers_wins_over_an_aside(tmp_path):
     assert Heard(1.0, "something wider", 0.0, 1.0, (), "lighter").match(choices) == "lighter"
     assert Heard(1.0, "something else", 0.0, 1.0, (), None).match(choices) == "\0else"
     assert Heard(1.0, "heavy", 0.0, 1.0, (), "lighter").match(choices) == "heavy"
+
+
+@pytest.mark.parametrize("answer,talked", [("yes", True), ("later", False)])
+def test_a_follow_up_is_raised_once_at_the_start(tmp_path, answer, talked):
+    s = script(tmp_path, ONE_TURN)
+    engine = Engine(s, CONFIG, follow_up="daily check-in")
+    replies = [[Utter(answer)]] + ([[Utter("it still matters to me", seconds=2.0), DONE], [DONE]] if talked else [])
+    r = ScriptedRun(engine, replies + [[DONE]]).run()
+    said = [a.text for a in r.actions(actions.Say)]
+    assert said[0].startswith("Last time, in your daily check-in, you set something aside")
+    assert sum(t.startswith("Last time") for t in said) == 1
+    assert engine.follow_up_talked is talked
+    assert ("Thank you both. Now, on to today's session." in said) is talked
+    assert r.of_type("session_end")[0].reason == "finished"
+    assert s.steps[0].text.startswith("Sam, go ahead") and any(t.startswith("Sam, go ahead") for t in said)

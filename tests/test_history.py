@@ -162,3 +162,46 @@ def test_forget_with_a_bad_day_says_so_in_one_line(capsys):
     assert main(["forget", "--before", "last tuesday", "--yes"]) == 2
     err = capsys.readouterr().err
     assert "--before needs a day like 2026-11-01" in err and err.count("\n") == 1
+
+
+SET_ASIDE = """
+partners: {A: Sam, B: Alex}
+voice: piper
+echo: 0.3
+replies:
+  - [{silence: 0.8}, {say: "I slept badly."}, {silence: 1.5}, {say: "Pineapple."}, {silence: 8}]
+  - [{silence: 2.0}, {say: "Not now."}]
+"""
+
+COME_BACK = """
+partners: {A: Sam, B: Alex}
+voice: piper
+echo: 0.3
+replies:
+  - [{silence: 0.8}, {say: "Yes."}]
+  - [{silence: 0.8}, {say: "I worry about the mornings."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "Me too."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "I slept well."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "My meeting."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "I'll cook dinner."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "Not so well."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "My sister."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "I'll call you at lunch."}, {silence: 1.0}, {say: "I'm done."}]
+"""
+
+
+@pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
+def test_what_was_set_aside_is_raised_at_the_next_session_and_closed_when_talked_about(tmp_path, capsys):
+    first, second = tmp_path / "aside.yaml", tmp_path / "back.yaml"
+    first.write_text(SET_ASIDE)
+    second.write_text(COME_BACK)
+    assert main(["simulate", "morning", "--scenario", str(first), "--history"]) == 0
+    assert "Session ended (not_now)" in capsys.readouterr().out
+    history = History.open(data_dir())
+    [open_one] = history.open_follow_ups()
+    assert history.sessions()[0].ended == "not_now"
+    assert main(["simulate", "morning", "--scenario", str(second), "--history"]) == 0
+    out = capsys.readouterr().out
+    assert "Last time, in your morning" in out and "set something aside" in out
+    assert history.open_follow_ups() == []  # talked about: closed
+    assert [s.ended for s in history.sessions()] == ["finished", "not_now"]

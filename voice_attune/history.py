@@ -205,3 +205,27 @@ def remember(events: Iterable[Event], started: datetime, folder: Path | None = N
         message = f"This session could not be added to the history: {exc}"
         (notice or (lambda m: print(m, file=__import__("sys").stderr)))(message)
         return None
+
+
+def next_follow_up(folder: Path | None = None) -> FollowUp | None:
+    """The oldest follow-up still open (None if there is none, or no readable history)."""
+    from voice_attune.config import data_dir
+
+    try:
+        path = (folder or data_dir()) / FILE
+        if not path.exists():
+            return None
+        found = History.open(folder or data_dir()).open_follow_ups()
+    except (UserError, OSError, sqlite3.Error):
+        return None
+    return found[0] if found else None
+
+
+def talked_about(follow_up: FollowUp, when: datetime, folder: Path | None = None) -> None:
+    """Close a follow-up the couple came back to (a failure only leaves it open)."""
+    from voice_attune.config import data_dir
+
+    try:
+        History.open(folder or data_dir()).close_follow_up(follow_up.id, when)
+    except (UserError, OSError, sqlite3.Error):
+        pass

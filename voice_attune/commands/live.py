@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.voice.player import SoundDevicePlayer
     from voice_attune.voice.speaking import Voice
     from voice_attune.welcome import is_first_session, remember_notice_said
-    from voice_attune.history import remember
+    from voice_attune.history import next_follow_up, remember, talked_about
     from datetime import datetime
 
     script = load_script(args.script, config)
@@ -66,7 +66,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
             log.write([event])
             transcript.write(event)
 
-        engine = Engine(script, config, None, args.low_energy, first_session=is_first_session())
+        follow_up = next_follow_up()
+        engine = Engine(script, config, None, args.low_energy, first_session=is_first_session(),
+                        follow_up=follow_up.topic.lower() if follow_up else None)
         started = datetime.now()
         warm_up(engine, voice.render)
         session = Session(
@@ -83,4 +85,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
             if engine.first_notice_said:
                 remember_notice_said()
             remember(events, started)  # only a session that ended; a failure is said once
+            if follow_up is not None and engine.follow_up_talked:
+                talked_about(follow_up, datetime.now())
     return 0

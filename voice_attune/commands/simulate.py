@@ -71,9 +71,15 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
             if not quiet:
                 transcript.write(event)
 
+        follow_up = None
+        if history:  # as a live session: raise what is open, and record it afterwards
+            from voice_attune.history import next_follow_up
+
+            follow_up = next_follow_up()
         result = simulate(script, scenario, config, low_energy=low_energy, engine=engine,
                           keep_audio=bool(wav), on_event=on_event,
-                          notice=lambda m: print(m, file=sys.stderr))
+                          notice=lambda m: print(m, file=sys.stderr),
+                          follow_up=follow_up.topic.lower() if follow_up else None)
     if result.end is None:
         raise UserError("the simulated session did not end by itself", script.path)
     if quiet:
@@ -81,10 +87,12 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
     if history:
         from datetime import datetime
 
-        from voice_attune.history import remember
+        from voice_attune.history import remember, talked_about
 
         if remember(result.events, datetime.now()) is not None:
             print("Added to your history (voice-attune history).")
+        if follow_up is not None and result.follow_up_talked:
+            talked_about(follow_up, datetime.now())
     if wav:
         try:
             write_wav(Path(wav), result.room.recording())

@@ -88,6 +88,9 @@ class Engine:
     first_session: bool = False
     """Say once, before the first step, that this is not therapy or a crisis service."""
     first_notice_said: bool = False
+    follow_up: str | None = None
+    """Something set aside in an earlier session (its practice's title), raised at the start."""
+    follow_up_talked: bool = False
 
     now: float = 0.0
     finished: bool = False

@@ -77,6 +77,10 @@ def run_script(e: Any) -> Gen:
     if e.first_session:
         yield from say(e, prompts.FIRST_SESSION, remember=False)
         e.first_notice_said = True
+    if e.follow_up:
+        from voice_attune.dialog.followup import raise_follow_up
+
+        yield from raise_follow_up(e)
     target = yield from run_list(e, e.script.steps, None)
     yield from finish(e, "finished", prompts.DEFAULT_END if target is None else None)
 

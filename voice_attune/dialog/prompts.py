@@ -25,6 +25,16 @@ FIRST_SESSION = (
     "Welcome. One thing, said only this first time: I can guide your conversations, "
     "but I am not therapy, and not a crisis service."
 )
+FOLLOW_UP_QUESTION = (
+    "Last time, in your {topic}, you set something aside to come back to. "
+    "Would you like to talk about it now? You can say yes, or later."
+)
+FOLLOW_UP_LATER = "Okay. It can wait for another day."
+FOLLOW_UP_TURN = (
+    "{speaker}, what would you like to say about it? {listener}, you only listen. "
+    "When you have finished, you can say: I'm done."
+)
+FOLLOW_UP_DONE = "Thank you both. Now, on to today's session."
 DEFAULT_END = "That's the end of this session. Thank you both."
 
 TURN_NUDGE = "{speaker}, take your time. You can begin whenever you're ready, or say skip."

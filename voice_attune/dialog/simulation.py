@@ -33,6 +33,8 @@ class Simulation:
     player: RecordingPlayer | None = None
     audio_s: float = 0.0
     wall_s: float = 0.0
+    follow_up_talked: bool = False
+    """The follow-up raised at the start was talked about ("yes, now")."""
 
     @property
     def speed(self) -> float:
@@ -46,7 +48,8 @@ class Simulation:
 def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: bool = False,
              engine: str | None = None, voice: Voice | None = None, keep_audio: bool = False,
              on_event: Callable[[Event], None] | None = None,
-             notice: Callable[[str], None] = print, first_session: bool = False) -> Simulation:
+             notice: Callable[[str], None] = print, first_session: bool = False,
+             follow_up: str | None = None) -> Simulation:
     """Run ``script`` against the simulated partners of ``scenario``; same result every run."""
     partners = scenario.partners or config.partners
     recognizer = open_engine(config, engine, notice=notice)
@@ -62,7 +65,8 @@ def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: 
             on_event(event)
 
     session = Session(
-        Engine(script, config, partners, low_energy, first_session=first_session), listener, voice.render, player, log, room,
+        Engine(script, config, partners, low_energy, first_session=first_session, follow_up=follow_up),
+        listener, voice.render, player, log, room,
         engines={"recognizer": recognizer.name, "voice": voice.name}, volume=config.voice.volume,
     )
     room.prepare()
@@ -70,4 +74,5 @@ def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: 
     result.end = session.run(room.frames())
     result.wall_s = time.perf_counter() - began
     result.audio_s = session.now
+    result.follow_up_talked = session.engine.follow_up_talked
     return result
