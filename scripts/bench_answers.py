@@ -96,7 +96,7 @@ def main() -> int:
             clips = [add_noise(c, "pink", 20.0, seed=i) for i, c in enumerate(clean)] if noisy else clean
             for mode in ("transcript", "expected"):
                 expected = [exp if mode == "expected" else () for *_, exp in cases]
-                for (kind, _, truth, choices, _), (said, answer) in zip(cases, hear(engine, clips, expected)):
+                for (kind, text, truth, choices, _), (said, answer) in zip(cases, hear(engine, clips, expected)):
                     if kind == "yes_no":
                         got = yes_no(said) or (yes_no(answer) if answer else None)
                     else:

@@ -205,3 +205,21 @@ def test_what_was_set_aside_is_raised_at_the_next_session_and_closed_when_talked
     assert "Last time, in your morning" in out and "set something aside" in out
     assert history.open_follow_ups() == []  # talked about: closed
     assert [s.ended for s in history.sessions()] == ["finished", "not_now"]
+
+
+def test_export_says_what_it_contains_then_writes_the_period(tmp_path, capsys):
+    history = History.open(data_dir())
+    history.record(session_events(feeling="tense", follow_up=True), datetime(2026, 11, 3, 8, 0))
+    history.record(session_events(feeling="drained"), datetime(2026, 9, 3, 8, 0))
+    out = tmp_path / "november.md"
+    assert main(["export", "--since", "2026-11-01", "--until", "2026-12-01", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.index("contains") < printed.index("Wrote")
+    text = out.read_text()
+    assert "1 session(s) on 1 day(s)" in text and "tense (1)" in text and "drained" not in text
+    assert "Sam 1.0 min (3 turns)" in text and "Daily check-in" in text
+
+
+def test_export_to_a_folder_that_does_not_exist_is_one_line(tmp_path, capsys):
+    assert main(["export", "--out", str(tmp_path / "no" / "such.md")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

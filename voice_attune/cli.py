@@ -11,11 +11,11 @@ import traceback
 from typing import Sequence
 
 from voice_attune import __version__
-from voice_attune.commands import checkword, demo, forget, history, listen, listing, live, models, simulate, validate
+from voice_attune.commands import checkword, demo, export, forget, history, listen, listing, live, models, simulate, validate
 from voice_attune.config import load_config
 from voice_attune.errors import UserError
 
-COMMANDS = (demo, live, simulate, listing, history, forget, listen, models, checkword, validate)
+COMMANDS = (demo, live, simulate, listing, history, export, forget, listen, models, checkword, validate)
 
 EPILOG = """\
 examples:
@@ -24,6 +24,7 @@ examples:
   voice-attune run daily-checkin                  a live session on the microphone and speaker
   voice-attune simulate daily-checkin --scenario s.yaml   a session with simulated partners
   voice-attune history                            your recent sessions and what is still open
+  voice-attune export --out november.md           a Markdown summary of the last 30 days
   voice-attune forget --before 2026-10-01         delete history, for real (asks first)
   voice-attune listen --audio talk.wav            what the pipeline hears in a recording
   voice-attune listen --events out.jsonl          listen to the microphone, log JSON lines
