@@ -111,10 +111,10 @@ def main() -> int:
     out: dict = {"engine": "pocketsphinx", "wall_s": round(time.perf_counter() - began, 1), "results": {}}
     for key, by_voice in sorted(tally.items()):
         right = sum(r[0] for r in by_voice.values())
-        wrong = sum(r[1] for r in by_voice.values())
+        taken = sum(r[1] for r in by_voice.values())
         total = sum(r[2] for r in by_voice.values())
         out["results"][key] = {
-            "understood": f"{right}/{total}", "wrong_answer_taken": f"{wrong}/{total}",
+            "understood": f"{right}/{total}", "wrong_answer_taken": f"{taken}/{total}",
             "by_voice": {v: f"{r[0]}/{r[2]}" for v, r in by_voice.items()},
             "wrong_examples": wrong[key],
         }
