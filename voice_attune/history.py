@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import sys
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -203,7 +204,7 @@ def remember(events: Iterable[Event], started: datetime, folder: Path | None = N
         return History.open(folder or data_dir()).record(events, started)
     except (UserError, OSError, sqlite3.Error) as exc:
         message = f"This session could not be added to the history: {exc}"
-        (notice or (lambda m: print(m, file=__import__("sys").stderr)))(message)
+        (notice or (lambda m: print(m, file=sys.stderr)))(message)
         return None
 
 
