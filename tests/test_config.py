@@ -28,6 +28,14 @@ def test_the_shipped_config_yaml_loads_and_matches_the_defaults():
     assert config.spotter == defaults.spotter
     assert config.recognizer == defaults.recognizer
     assert config.voice == defaults.voice
+    assert config.care == defaults.care and config.privacy == defaults.privacy
+
+
+def test_the_crisis_line_comes_from_the_country_or_your_own_words(tmp_path):
+    config = load_config(write(tmp_path, "care: {country: uk}\n"), env={})
+    assert "Samaritans" in config.care.line() and "116 123" in config.care.line()
+    config = load_config(write(tmp_path, "care: {crisis_line: call Lifeline on 0800 543 354}\n"), env={})
+    assert config.care.line() == "If you need support right now, call Lifeline on 0800 543 354."
 
 
 def test_partner_names_and_several_pause_words(tmp_path):
@@ -57,6 +65,9 @@ def test_yes_and_no_stay_words_not_booleans(tmp_path):
         ("partners: {A: Sam, B: sam}\n", 1, "both partners are called"),
         ("vad: [1, 2]\n", 1, "vad must be a mapping"),
         ("language: en-us\n  bad indent: [\n", 2, "YAML syntax"),
+        ("\ncare:\n  country: Atlantis\n", 3, "country is 'Atlantis'; known: AU, CA, DE"),
+        ("care:\n  words: []\n", 2, "words needs at least one phrase"),
+        ("privacy:\n  transcripts: always\n", 2, "'privacy.transcripts' is 'always'; allowed: never, ask"),
     ],
 )
 def test_mistakes_name_the_file_and_line(tmp_path, text, line, fragment):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
 
+from voice_attune.care import CareSettings
 from voice_attune.config import Config, Partners
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine
@@ -456,3 +458,60 @@ def test_a_follow_up_is_raised_once_at_the_start(tmp_path, answer, talked):
     assert ("Thank you both. Now, on to today's session." in said) is talked
     assert r.of_type("session_end")[0].reason == "finished"
     assert s.steps[0].text.startswith("Sam, go ahead") and any(t.startswith("Sam, go ahead") for t in said)
+
+
+CARE_CONFIG = Config(partners=Partners("Sam", "Alex"), care=CareSettings(country="GB"))
+SAMARITANS = "In the United Kingdom, you can call the Samaritans, free, at any time, on 116 123."
+
+
+def care_run(s, replies, until=3600.0) -> ScriptedRun:
+    return ScriptedRun(Engine(s, CARE_CONFIG), replies).run(until)
+
+
+def test_words_of_danger_in_a_turn_pause_gently_give_the_line_and_go_on(tmp_path):
+    r = care_run(script(tmp_path, ONE_TURN),
+                 [[Utter("some days I want to hurt myself", seconds=2.5)], [Utter("go on")],
+                  [Utter("thank you for listening"), DONE]])
+    steps = [(e.id, e.kind) for e in r.of_type("step")]
+    assert ("care", "care") in steps
+    assert len(r.of_type("paused")) == 1 and len(r.of_type("resumed")) == 1
+    said = [s.text for s in r.actions(actions.Say)]
+    assert any(t.startswith(SAMARITANS) for t in said)
+    assert "Would you like to stop here for today, or go on? You can say stop, or go on." in said
+    end = r.of_type("session_end")[0]
+    assert end.reason == "finished" and end.summary["care"] == 1
+    # the words are never in the log: the final that held them carries no text
+    logged = json.dumps([e.to_dict() for e in r.events])
+    assert "hurt" not in logged and "myself" not in logged
+    assert any(e.type == "final" and e.text == "" for e in r.events)
+
+
+def test_stop_after_words_of_danger_ends_with_the_line_once_more(tmp_path):
+    r = care_run(script(tmp_path, ONE_TURN),
+                 [[Utter("he hit me last night", seconds=2.0)], [Utter("stop", commands=("stop",))]])
+    end = r.of_type("session_end")[0]
+    assert end.reason == "stop"
+    said = [s.text for s in r.actions(actions.Say)]
+    assert [t for t in said if SAMARITANS in t][-1].startswith("Okay, we'll stop here for today. Once more:")
+    assert end.summary["follow_ups"] == []
+
+
+def test_silence_after_words_of_danger_asks_again_then_ends_kindly(tmp_path):
+    r = care_run(script(tmp_path, ONE_TURN), [[Utter("I just want to die", seconds=1.5)]], until=600)
+    end = r.of_type("session_end")[0]
+    assert end.reason == "stop"
+    said = [s.text for s in r.actions(actions.Say)]
+    assert said.count("Would you like to stop here for today, or go on? You can say stop, or go on.") == 2
+    assert sum(SAMARITANS in t for t in said) == 2
+
+
+def test_ordinary_hurt_feelings_do_not_pause(tmp_path):
+    r = care_run(script(tmp_path, ONE_TURN), [[Utter("I felt hurt when you forgot", seconds=2.0), DONE]])
+    assert r.of_type("paused") == []
+    assert r.of_type("session_end")[0].summary["care"] == 0
+
+
+def test_help_says_how_to_pause_how_to_stop_and_the_crisis_line(tmp_path):
+    r = care_run(script(tmp_path, ONE_TURN), [[Utter("help", commands=("help",)), DONE]])
+    helped = [s.text for s in r.actions(actions.Say) if s.text.startswith("This is Sam's time")]
+    assert helped and "say stop" in helped[0] and SAMARITANS in helped[0]

@@ -15,8 +15,8 @@ import pytest
 
 from voice_attune.cli import main
 from voice_attune.config import data_dir
-from voice_attune.events import Choice, SessionEnd, SessionStart
-from voice_attune.history import FILE, History, remember
+from voice_attune.events import Answer, Choice, Final, SessionEnd, SessionStart, TurnEnd, TurnStart
+from voice_attune.history import FILE, MIGRATIONS, History, remember
 from voice_attune.tts import piper_available
 
 NOW = datetime(2026, 11, 26, 19, 30)
@@ -73,9 +73,45 @@ def test_an_older_history_is_migrated_not_discarded(tmp_path):
         db.execute("INSERT INTO notes VALUES ('keep me')")
     history = History.open(tmp_path)
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert db.execute("SELECT text FROM notes").fetchall() == [("keep me",)]
     assert history.record(session_events(), NOW) is not None
+
+
+def test_a_version_1_history_keeps_its_sessions_when_it_gains_transcripts(tmp_path):
+    path = tmp_path / FILE
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+        db.execute("INSERT INTO sessions (started, script, duration_s, ended, pauses, partners)"
+                   " VALUES ('2026-10-01T08:00:00', 'morning', 90, 'finished', 0, '{}')")
+    history = History.open(tmp_path)
+    assert [s.script for s in history.sessions()] == ["morning"]
+    sid = history.record(consented_events("yes", "yes"), NOW)
+    assert history.transcript(sid) == [(10.0, "A", "the garden was lovely today")]
+
+
+def consented_events(a: str, b: str) -> list:
+    events = session_events()
+    return events[:1] + [
+        Answer(2.0, "keep-words-A", a), Answer(4.0, "keep-words-B", b),
+        TurnStart(5.0, "A", "speak", 60.0),
+        Final(10.0, "the garden was lovely today", 8.0, 9.9),
+        Final(12.0, "", 11.0, 11.8, care=True),
+        TurnEnd(13.0, "A", "done", 5.0, 8.0),
+    ] + events[1:]
+
+
+def test_words_are_kept_only_when_both_partners_said_yes(tmp_path):
+    history = History.open(tmp_path)
+    agreed = history.record(consented_events("yes", "yes"), NOW)
+    assert history.transcript(agreed) == [(10.0, "A", "the garden was lovely today")]
+    assert b"garden was lovely" in history.path.read_bytes()
+    history.forget()
+    for a, b in (("yes", "no"), ("no", "no"), ("no", "yes")):
+        refused = history.record(consented_events(a, b), NOW)
+        assert history.transcript(refused) == []
+    assert history.record(session_events() + [Final(1.0, "not asked at all", 0.0, 0.9)], NOW)
+    assert b"garden" not in history.path.read_bytes() and b"not asked" not in history.path.read_bytes()
 
 
 def test_a_history_that_cannot_be_written_never_breaks_the_session(tmp_path):
@@ -223,3 +259,45 @@ def test_export_says_what_it_contains_then_writes_the_period(tmp_path, capsys):
 def test_export_to_a_folder_that_does_not_exist_is_one_line(tmp_path, capsys):
     assert main(["export", "--out", str(tmp_path / "no" / "such.md")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+KEEP_WORDS = """
+partners: {A: Sam, B: Alex}
+voice: piper
+echo: 0.3
+replies:
+  - [{silence: 0.8}, {say: "Yes."}]
+  - [{silence: 0.8}, {say: "%s"}]
+  - [{silence: 0.8}, {say: "I slept well."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "I'm thinking about my meeting."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "Today I'd like to cook dinner."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "Not so well."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "I'm thinking about my sister."}, {silence: 1.0}, {say: "I'm done."}]
+  - [{silence: 0.8}, {say: "Today I'd like to call you at lunch."}, {silence: 1.0}, {say: "I'm done."}]
+"""
+
+
+@pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
+@pytest.mark.parametrize("second", ["No.", "Yes."])
+def test_the_spoken_consent_step_decides_whether_any_words_reach_the_file(second, tmp_path, capsys):
+    """Asked at the start of every session that would keep words; a refusal is checked in the
+    database file itself, and the agreeing run shows the check can fail."""
+    config, scenario, events = tmp_path / "config.yaml", tmp_path / "s.yaml", tmp_path / "e.jsonl"
+    config.write_text("privacy: {transcripts: ask}\n")
+    scenario.write_text(KEEP_WORDS % second)
+    assert main(["simulate", "morning", "--scenario", str(scenario), "--history", "--config", str(config),
+                 "--events", str(events)]) == 0
+    out = capsys.readouterr().out
+    assert "would you like me to keep a written record" in out
+    logged = [json.loads(line) for line in events.read_text().splitlines()]
+    answers = {e["id"]: e["value"] for e in logged if e["type"] == "answer"}
+    said = [e["text"] for e in logged if e["type"] == "final" and len(e["text"].split()) >= 2]
+    assert len(said) >= 4
+    data = History.open(data_dir()).path.read_bytes()
+    if second == "No.":
+        assert answers == {"keep-words-A": "yes", "keep-words-B": "no"}
+        assert "Nothing you say today will be written down." in out
+        assert [text for text in said if text.encode() in data] == []
+    else:
+        assert answers == {"keep-words-A": "yes", "keep-words-B": "yes"}
+        assert [text for text in said if text.encode() not in data] == []

@@ -69,3 +69,34 @@ def _voice(factory) -> Voice:
     if "voice" not in _VOICES:
         _VOICES["voice"] = Voice(Config().voice, cache_dir=factory.mktemp("library-prompts"))
     return _VOICES["voice"]
+
+
+def test_the_guide_never_says_words_that_would_start_the_care_pause():
+    """A prompt heard back through the microphone must never look like words of danger."""
+    from voice_attune import care
+    from voice_attune.dialog import prompts
+
+    finder = care.CareWords(care.CareSettings().words)
+    texts = [v for k, v in vars(prompts).items() if k.isupper() and isinstance(v, str)]
+    texts += [line.text for line in care.LINES.values()] + [care.UNKNOWN.text]
+    for name in library_names():
+        texts += [text for _, text in spoken_texts(load_script(name, Config()))]
+    assert len(texts) > 200
+    assert [t for t in texts if finder.find(t)] == []
+
+
+def test_a_script_that_says_words_of_danger_is_refused_with_its_line(tmp_path):
+    from voice_attune.errors import UserError
+
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "title: Mine\n"
+        "description: x\n"
+        "minutes: 1\n"
+        "steps:\n"
+        "  - say: 'To pause, say {pause_word}.'\n"
+        "  - say: Some days feel like you can't go on.\n"
+    )
+    with pytest.raises(UserError) as caught:
+        load_script(path, Config())
+    assert "mine.yaml:6" in str(caught.value) and "can't go on" in str(caught.value)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from voice_attune import schema
+from voice_attune.care import CareSettings
 from voice_attune.voice.settings import VoiceSettings
 from voice_attune.yamlio import compose_file
 
@@ -121,6 +122,22 @@ class AudioSettings:
     """Speaker; env VOICE_ATTUNE_OUTPUT_DEVICE overrides. None: the system default."""
 
 
+@dataclass(frozen=True)
+class PrivacySettings:
+    """What voice-attune keeps on this computer (it never sends anything anywhere)."""
+
+    history: bool = True
+    """Keep a private history of sessions: dates, durations, words chosen from menus, what was
+    set aside. Never audio; never what was said, unless ``transcripts`` allows it."""
+    transcripts: Literal["never", "ask"] = "never"
+    """ask: at the start of every session, ask both partners whether to keep today's words
+    (kept only if both say yes); never: do not ask, keep none."""
+
+    def __post_init__(self) -> None:
+        if self.transcripts not in ("never", "ask"):
+            raise ValueError(f"transcripts is '{self.transcripts}'; allowed: never, ask")
+
+
 DEFAULT_FEELINGS: dict[str, dict[str, str]] = {
     "heavy": {"drained": "quiet company", "overwhelmed": "practical help", "tired": "rest"},
     "tense": {"anxious": "reassurance", "tense": "a hug", "irritable": "space to think"},
@@ -160,6 +177,8 @@ class Config:
     spotter: SpotterSettings = field(default_factory=SpotterSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
+    care: CareSettings = field(default_factory=CareSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     scripts_dir: str | None = None
     """A folder of the couple's own session scripts; None: ~/.local/share/voice-attune/sessions."""
     feelings: dict[str, dict[str, str]] = field(default_factory=lambda: {g: dict(m) for g, m in DEFAULT_FEELINGS.items()})

@@ -75,6 +75,8 @@ class Final(Event):
     """Seconds: when the last recognized word ended (None if unknown)."""
     answer: str | None = dataclasses.field(default=None, metadata={"logged": False})
     """The same utterance heard as one of the answers a question expects (not logged)."""
+    care: bool = dataclasses.field(default=False, metadata={"logged": False})
+    """Its words suggested danger (care.py): ``text`` is then withheld, here and in the log."""
     type: ClassVar[str] = "final"
 
 

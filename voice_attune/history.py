@@ -2,7 +2,8 @@
 
 A session is recorded from its events (DESIGN.md, principle 4): the script, when it began, how
 long it lasted, each partner's speaking time and turns, pauses, how it ended, the feelings and
-needs chosen, and anything set aside to come back to. Every write is one transaction, so a
+needs chosen, and anything set aside to come back to; the words said only when both partners
+agreed, at the start of that session, to keep them (``dialog/consent.py``). Every write is one transaction, so a
 process killed mid-write leaves the history as it was before; the schema version lives in the
 file (``PRAGMA user_version``) and an older history is migrated step by step, never discarded.
 """
@@ -49,6 +50,15 @@ MIGRATIONS: tuple[str, ...] = (
         script TEXT NOT NULL,
         topic TEXT NOT NULL,            -- what was set aside, as the guide can say it
         closed TEXT                     -- when it was talked about (NULL: still open)
+    );
+    """,
+    # 2: the words said, only for a session in which both partners agreed to keep them.
+    """
+    CREATE TABLE transcripts (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        t REAL NOT NULL,                -- audio seconds into the session
+        partner TEXT NOT NULL,          -- A or B whose turn it was; '' outside a turn
+        text TEXT NOT NULL
     );
     """,
 )
@@ -127,6 +137,8 @@ class History:
                 [(session_id, step, who, value)
                  for step, by in summary.get("choices", {}).items() for who, value in by.items()],
             )
+            db.executemany("INSERT INTO transcripts (session_id, t, partner, text) VALUES (?, ?, ?, ?)",
+                           [(session_id, *said) for said in _words_said(events)])
             db.executemany(
                 "INSERT INTO follow_ups (session_id, created, script, topic) VALUES (?, ?, ?, ?)",
                 [(session_id, started.isoformat(timespec="seconds"), f.get("script", start.script),
@@ -134,6 +146,12 @@ class History:
                  for f in summary.get("follow_ups", [])],
             )
         return session_id
+
+    def transcript(self, session_id: int) -> list[tuple[float, str, str]]:
+        """(t, partner, text) of a session whose words were kept (empty: none were)."""
+        with closing(self._connect()) as db:
+            return db.execute("SELECT t, partner, text FROM transcripts WHERE session_id = ? ORDER BY t",
+                              (session_id,)).fetchall()
 
     def sessions(self, since: datetime | None = None, until: datetime | None = None) -> list[Session]:
         """Recorded sessions, newest first, optionally within [since, until)."""
@@ -172,6 +190,24 @@ class History:
                     db.execute("DELETE FROM follow_ups")
             db.execute("VACUUM")
         return len(ids)
+
+
+def _words_said(events: list[Event]) -> list[tuple[float, str, str]]:
+    """(t, partner, text) of every utterance, only if both partners agreed to keep them in
+    this session; else nothing. Words withheld for care (``final.care``) are never here."""
+    from voice_attune.dialog.consent import both_agreed
+
+    if not both_agreed(events):
+        return []
+    said, partner = [], ""
+    for event in events:
+        if event.type == "turn_start":
+            partner = event.partner
+        elif event.type == "turn_end":
+            partner = ""
+        elif event.type == "final" and event.text.strip() and not getattr(event, "care", False):
+            said.append((round(event.t, 3), partner, event.text.strip()))
+    return said
 
 
 def _period(since: datetime | None, until: datetime | None) -> tuple[str, list[str]]:

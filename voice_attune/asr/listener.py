@@ -14,6 +14,7 @@ from voice_attune.asr.frames import Frame
 from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, frames_for_ms
+from voice_attune.care import CareWords
 from voice_attune.config import Config
 from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
 
@@ -30,6 +31,7 @@ class Listener:
         pre_roll_ms: int = 300,
         partials: bool = False,
         answers: Any = None,
+        care: Any = None,
     ):
         self.gate = gate
         self.transcriber = transcriber
@@ -37,6 +39,9 @@ class Listener:
         self.answers = answers
         """Hears an utterance as one of the answers a question expects (expected.py), or None."""
         self._expecting = False
+        self.care = care
+        """Finds words that suggest danger (care.CareWords): such an utterance's words are
+        withheld from every event, and its final is marked ``care``; None: no such check."""
         self.spotter = spotter
         self.partials = partials
         self._pre_roll = pre_roll_ms / 1000.0
@@ -129,7 +134,7 @@ class Listener:
         if hyp is not None:
             events.extend(self._spots(hyp))
         if hyp is not None or answer is not None:
-            final = _final(hyp or Hypothesis("", (), True), self.now)
+            final = self._final(hyp or Hypothesis("", (), True), self.now)
             if answer is not None:
                 final = replace(final, answer=answer.text)
             events.append(final)
@@ -153,9 +158,10 @@ class Listener:
             kinds = ("pause", "command") if hyp.final else ("pause",)
             events.extend(self._spots(hyp, frame.end, kinds))
             if hyp.final:
-                events.append(_final(hyp, frame.end))
+                events.append(self._final(hyp, frame.end))
             elif self.partials:
-                events.append(Partial(frame.end, hyp.text))
+                withheld = self.care is not None and self.care.find(hyp.text)
+                events.append(Partial(frame.end, "" if withheld else hyp.text))
         return events
 
     def _spots(
@@ -167,11 +173,12 @@ class Listener:
             for s in self.spotter.match(hyp, kinds)
         ]
 
-
-def _final(hyp: Hypothesis, t: float) -> Final:
-    start = hyp.words[0].start if hyp.words else None
-    end = hyp.words[-1].end if hyp.words else None
-    return Final(t, hyp.text, start, end)
+    def _final(self, hyp: Hypothesis, t: float) -> Final:
+        start = hyp.words[0].start if hyp.words else None
+        end = hyp.words[-1].end if hyp.words else None
+        if self.care is not None and self.care.find(hyp.text):
+            return Final(t, "", start, end, care=True)
+        return Final(t, hyp.text, start, end)
 
 
 def build_listener(config: Config, engine: Engine, partials: bool = False) -> Listener:
@@ -193,4 +200,5 @@ def build_listener(config: Config, engine: Engine, partials: bool = False) -> Li
         pre_roll_ms=config.vad.pre_roll_ms,
         partials=partials,
         answers=answers,
+        care=CareWords(config.care.words),
     )

@@ -17,7 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description=(
             "Start a guided session: the guide speaks each step, times each turn and listens "
             "for the pause word the whole time, also while it talks. Either of you can say the "
-            "pause word to pause, or 'stop' to end. Nothing is recorded; Ctrl+C ends at once."
+            "pause word to pause, or 'stop' to end. No audio is ever recorded; the session is "
+            "added to your private history (privacy in config.yaml). Ctrl+C ends at once."
         ),
         epilog="Scripts: daily-checkin, or a path to your own YAML script "
                "(check it first with: voice-attune validate FILE).",
@@ -66,9 +67,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
             log.write([event])
             transcript.write(event)
 
-        follow_up = next_follow_up()
+        keep_history = config.privacy.history
+        follow_up = next_follow_up() if keep_history else None
         engine = Engine(script, config, None, args.low_energy, first_session=is_first_session(),
-                        follow_up=follow_up.topic.lower() if follow_up else None)
+                        follow_up=follow_up.topic.lower() if follow_up else None,
+                        ask_to_keep_words=keep_history and config.privacy.transcripts == "ask")
         started = datetime.now()
         warm_up(engine, voice.render)
         session = Session(
@@ -79,12 +82,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
             session.run(mic.frames())
         except KeyboardInterrupt:
             player.stop()
-            print("\nStopped. Nothing was recorded.")
+            print("\nStopped. Nothing of this session was kept.")
             return 0
         finally:
             if engine.first_notice_said:
                 remember_notice_said()
-            remember(events, started)  # only a session that ended; a failure is said once
+            if keep_history:
+                remember(events, started)  # only a session that ended; a failure is said once
             if follow_up is not None and engine.follow_up_talked:
                 talked_about(follow_up, datetime.now())
     return 0

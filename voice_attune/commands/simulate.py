@@ -72,6 +72,7 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
                 transcript.write(event)
 
         follow_up = None
+        history = history and config.privacy.history
         if history:  # as a live session: raise what is open, and record it afterwards
             from voice_attune.history import next_follow_up
 
@@ -79,7 +80,8 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
         result = simulate(script, scenario, config, low_energy=low_energy, engine=engine,
                           keep_audio=bool(wav), on_event=on_event,
                           notice=lambda m: print(m, file=sys.stderr),
-                          follow_up=follow_up.topic.lower() if follow_up else None)
+                          follow_up=follow_up.topic.lower() if follow_up else None,
+                          ask_to_keep_words=history and config.privacy.transcripts == "ask")
     if result.end is None:
         raise UserError("the simulated session did not end by itself", script.path)
     if quiet:

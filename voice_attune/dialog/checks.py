@@ -49,7 +49,8 @@ _SECONDS = (1.0, 3600.0)
 _PART_FORMS = {(), *((p,) for p in PARTS), ("A", "need"), ("B", "need")}
 
 
-def check_script(script: Script, pause_words: Sequence[str], threshold: float) -> list[Problem]:
+def check_script(script: Script, pause_words: Sequence[str], threshold: float,
+                 care_words: Sequence[str] = ()) -> list[Problem]:
     """Every problem of meaning in a script whose shape was read without mistakes."""
     every = list(nodes(script.steps))
     found = _settings(script)
@@ -68,6 +69,7 @@ def check_script(script: Script, pause_words: Sequence[str], threshold: float) -
                       for line, m in _numbers(low, low_settings) if (line, m) not in normal]
     found += _templates(every)
     found += _pause_words(every, pause_words, threshold)
+    found += _care_words(every, care_words)
     return found
 
 
@@ -273,6 +275,24 @@ def _pause_words(every: list[Node], pause_words: Sequence[str], threshold: float
                                                      f"'{word}', so the assistant would pause itself; write "
                                                      "{pause_word} to name it, or set allow_pause_word: true "
                                                      "on this step"))
+    return found
+
+
+def _care_words(every: list[Node], care_words: Sequence[str]) -> list[Problem]:
+    """The assistant must never say words that suggest danger: heard back through the
+    microphone they would start the care pause (care.py)."""
+    from voice_attune.care import CareWords
+
+    finder = CareWords(tuple(care_words))
+    found: list[Problem] = []
+    for node in every:
+        for form, _ in forms(node.step):
+            for key, text in spoken_words(form):
+                phrase = finder.find(without_placeholders(text)) if care_words else None
+                if phrase:
+                    found.append((form.line_of(key), f"{key}: says '{phrase}', one of the words that "
+                                                     "suggest danger (care.words in config); heard back, "
+                                                     "they would start the care pause, so word it another way"))
     return found
 
 

@@ -25,7 +25,7 @@ from voice_attune.dialog.script import Script
 from voice_attune.dialog.summary import Tally
 from voice_attune.dialog.timers import Timers
 from voice_attune.events import (
-    Event, Final, Paused, Resumed, SpeechEnd, SpeechStart, Spotted,
+    Event, Final, Paused, Resumed, SpeechEnd, SpeechStart, Spotted, StepStarted,
 )
 
 Out = Union[actions.Action, Event]
@@ -43,6 +43,8 @@ I have some more time, please"); the others (stop, help, repeat) only as nearly 
 inside a sentence ("I wish we had more time together") none counts: it would interrupt someone."""
 _COURTESY = ("please", "thanks", "thank you")
 """Words that may follow a closing command."""
+CARE_STEP = "care"
+"""The id and kind of the ``step`` event that records a care pause (never its words)."""
 
 
 class Ended(Exception):
@@ -91,6 +93,10 @@ class Engine:
     follow_up: str | None = None
     """Something set aside in an earlier session (its practice's title), raised at the start."""
     follow_up_talked: bool = False
+    ask_to_keep_words: bool = False
+    """Ask both partners at the start whether to keep today's words (privacy.transcripts: ask)."""
+    keep_words: bool = False
+    """Both said yes: the history may keep what was said in this session's turns."""
 
     now: float = 0.0
     finished: bool = False
@@ -121,6 +127,7 @@ class Engine:
         self._paused_at = 0.0
         self._pending: list[Spotted] = []
         self._prompts: list[Prompt] = []
+        self._in_care = False
 
     # -- the runner's side ---------------------------------------------------------------
 
@@ -226,13 +233,40 @@ class Engine:
         self._pause = pause_protocol(self)
         self._send("pause", None)
 
+    def begin_care(self) -> None:
+        """Words that suggest danger were heard: pause gently, give the crisis line, and ask
+        whether to stop or go on (``dialog/care.py``). The log gets a ``care`` step, never the
+        words; words of that kind heard again while it runs change nothing."""
+        from voice_attune.dialog.care import care_protocol
+
+        if self.ending or self._in_care:
+            return
+        self._silence()
+        if self.turn is not None:
+            self.turn.close(self, "pause")
+        if self._pause is None:
+            self.emit(Paused(self.now, None))
+            self.tally.pauses += 1
+            self._paused_at = self.now
+        else:
+            self._pause.close()
+            self.timers.cancel("pause")
+        self._in_care = True
+        self.tally.care += 1
+        self.emit(StepStarted(self.now, CARE_STEP, CARE_STEP))
+        self._pause = care_protocol(self)
+        self._send("pause", None)
+
     def stop(self) -> None:
         """End the session kindly, from wherever it is."""
         if self.ending:
             return
         self._silence()
         self._close_flows()
-        self._begin_end("stop", prompts.STOPPING)
+        if self._in_care:
+            self._begin_end("stop", self._care_end())
+        else:
+            self._begin_end("stop", prompts.STOPPING)
 
     # -- inside ---------------------------------------------------------------------------
 
@@ -261,6 +295,11 @@ class Engine:
     def _after_pause(self, outcome: str) -> None:
         self._pause = None
         self.timers.cancel("pause")
+        in_care, self._in_care = self._in_care, False
+        if in_care and outcome == "end":
+            self._close_flows()
+            self._begin_end("stop", self._care_end())
+            return
         if outcome == "resume":
             paused_for = self.now - self._paused_at
             self.emit(Resumed(self.now))
@@ -271,6 +310,11 @@ class Engine:
         self._close_flows()
         reason = "not_now" if outcome == "not_now" else "unanswered"
         self._begin_end(reason, prompts.NOT_NOW if reason == "not_now" else prompts.UNANSWERED)
+
+    def _care_end(self) -> str:
+        from voice_attune.dialog.flow import text_of
+
+        return text_of(self, prompts.CARE_END, None)
 
     def _begin_end(self, reason: str, text: str) -> None:
         from voice_attune.dialog.flow import finish
@@ -324,6 +368,11 @@ class Engine:
 
     def _final(self, final: Final) -> None:
         pending, self._pending = self._pending, []
+        if final.care:
+            # Words that suggest danger win like the pause word, also over the guide's voice:
+            # no prompt says any of them (tests/test_library.py), so they cannot be its echo.
+            self.begin_care()
+            return
         if not final.text.strip() and not pending and not final.answer:
             return
         if final.end is not None and (final.end < self.listen_since - 0.05 or self._is_echo_time(final.end)):

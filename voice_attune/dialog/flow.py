@@ -41,6 +41,8 @@ class Values(Mapping[str, str]):
             return e.name(pair[0])
         if name == "pause_word":
             return e.pause_word
+        if name == "crisis_line":
+            return e.config.care.line()
         key, _, part = name.partition(".")
         table = e.needs if part.endswith("need") else e.values
         chosen = table.get(key, {})
@@ -81,6 +83,10 @@ def run_script(e: Any) -> Gen:
         from voice_attune.dialog.followup import raise_follow_up
 
         yield from raise_follow_up(e)
+    if e.ask_to_keep_words:
+        from voice_attune.dialog.consent import ask_to_keep_words
+
+        yield from ask_to_keep_words(e)
     target = yield from run_list(e, e.script.steps, None)
     yield from finish(e, "finished", prompts.DEFAULT_END if target is None else None)
 

@@ -116,7 +116,8 @@ def read_script(path: Path, config: Config) -> tuple[Script | None, list[UserErr
     script = reader.script(root, name)
     found = reader.problems
     if script is not None and not found:
-        found = checks.check_script(script, config.pause_words, config.spotter.fuzzy_threshold)
+        found = checks.check_script(script, config.pause_words, config.spotter.fuzzy_threshold,
+                                    config.care.words)
     if found:
         found = sorted(set(found))
         return None, [UserError(message, name, line) for line, message in found]

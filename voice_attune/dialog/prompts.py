@@ -43,11 +43,11 @@ MORE_TIME = "Of course, {speaker}. Take about {remaining} more."
 NO_MORE_TIME = "{speaker}, there's about {remaining} left in this turn."
 TURN_HELP = (
     "This is {speaker}'s time to talk. You can say: I'm done, more time, or skip. "
-    "To pause, say {pause_word}. To end the session, say stop."
+    "To pause, say {pause_word}. To end the session, say stop. {crisis_line}"
 )
 QUESTION_HELP = (
     "You can answer {options}. You can also say repeat, or skip. "
-    "To pause, say {pause_word}. To end the session, say stop."
+    "To pause, say {pause_word}. To end the session, say stop. {crisis_line}"
 )
 NOT_CAUGHT = "Sorry, I didn't catch that. You can say {options}."
 OWN_WORDS = "Of course. Say it in your own words."
@@ -55,3 +55,23 @@ LEAVE_IT = "That's okay, let's leave this one for now."
 NOTHING_TO_REPEAT = "We're just at the start."
 
 BREATH_CUES = ("Breathe in.", "Hold.", "And out.")
+
+CARE_PAUSE = (
+    "Let's pause here for a moment. What was just said sounds important, "
+    "and it deserves care. I'm not able to help with it myself."
+)
+CARE_QUESTION = (
+    "Would you like to stop here for today, or go on? You can say stop, or go on."
+)
+CARE_UNCLEAR = "You can say stop, to end here, or go on."
+CARE_END = "Okay, we'll stop here for today. Once more: {crisis_line}"
+CARE_WORDS = ("go on", "continue", "stop", "end")
+"""The answers the care question expects."""
+
+KEEP_WORDS_QUESTION = (
+    "Before we begin: would you like me to keep a written record of what you each say today, "
+    "on this computer only? I'll keep it only if you both say yes. {speaker}, yes or no?"
+)
+KEEP_WORDS_SECOND = "And {speaker}, would you like me to keep today's words? Yes or no?"
+KEEP_WORDS_YES = "Thank you both. I'll keep today's words, on this computer only."
+KEEP_WORDS_NO = "Okay. Nothing you say today will be written down."

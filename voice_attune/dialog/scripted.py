@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from voice_attune.care import CareWords
 from voice_attune.config import DEFAULT_COMMANDS
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine, Out
@@ -111,7 +112,10 @@ class ScriptedRun:
         for name in u.commands:
             said = DEFAULT_COMMANDS[name][0] if name in DEFAULT_COMMANDS else name
             self._push(end + FINAL_DELAY, Spotted(end + FINAL_DELAY, "command", name, said, 100.0, end))
-        self._push(end + FINAL_DELAY, Final(end + FINAL_DELAY, u.text, start, end))
+        if CareWords(self.engine.config.care.words).find(u.text):  # as the listener does
+            self._push(end + FINAL_DELAY, Final(end + FINAL_DELAY, "", start, end, care=True))
+        else:
+            self._push(end + FINAL_DELAY, Final(end + FINAL_DELAY, u.text, start, end))
         return end
 
     def _push(self, t: float, item: object) -> None:

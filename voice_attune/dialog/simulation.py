@@ -49,7 +49,7 @@ def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: 
              engine: str | None = None, voice: Voice | None = None, keep_audio: bool = False,
              on_event: Callable[[Event], None] | None = None,
              notice: Callable[[str], None] = print, first_session: bool = False,
-             follow_up: str | None = None) -> Simulation:
+             follow_up: str | None = None, ask_to_keep_words: bool = False) -> Simulation:
     """Run ``script`` against the simulated partners of ``scenario``; same result every run."""
     partners = scenario.partners or config.partners
     recognizer = open_engine(config, engine, notice=notice)
@@ -65,7 +65,8 @@ def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: 
             on_event(event)
 
     session = Session(
-        Engine(script, config, partners, low_energy, first_session=first_session, follow_up=follow_up),
+        Engine(script, config, partners, low_energy, first_session=first_session, follow_up=follow_up,
+               ask_to_keep_words=ask_to_keep_words),
         listener, voice.render, player, log, room,
         engines={"recognizer": recognizer.name, "voice": voice.name}, volume=config.voice.volume,
     )

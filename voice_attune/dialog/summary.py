@@ -15,6 +15,8 @@ class Tally:
     speech_s: dict[str, float] = field(default_factory=lambda: {"A": 0.0, "B": 0.0})
     turns: dict[str, int] = field(default_factory=lambda: {"A": 0, "B": 0})
     pauses: int = 0
+    care: int = 0
+    """Care pauses: words that suggested danger were heard (never which)."""
     choices: dict[str, dict[str, str]] = field(default_factory=dict)
     """Choice id -> {partner letter or "both": value}."""
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
@@ -35,6 +37,7 @@ class Tally:
                 for letter in ("A", "B")
             },
             "pauses": self.pauses,
+            "care": self.care,
             "choices": self.choices,
             "follow_ups": self.follow_ups,
         }

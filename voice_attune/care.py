@@ -1,0 +1,155 @@
+"""Care when words suggest danger: the phrases listened for, and the crisis line to offer.
+
+voice-attune is not a crisis service. When a partner's words suggest self-harm or danger, the
+guide pauses gently, says that this sounds important, gives a crisis line, and offers to end or
+to go on. It never diagnoses and never argues. The list errs towards caution: a needless
+pause costs a breath, a missed one could cost much more. The words themselves are never
+logged or stored (``dialog/care.py`` and the listener see to that).
+
+Crisis lines (config key ``care.crisis_line`` overrides; none of them is said with a word of
+the list, or the guide's own voice could start the care pause):
+US and Canada 988; UK and Ireland Samaritans 116 123; Australia Lifeline 13 11 14;
+New Zealand 1737; Germany TelefonSeelsorge 0800 111 0 111; France 3114; Netherlands 113.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from rapidfuzz import fuzz
+
+from voice_attune.asr.spotter import normalize
+
+DEFAULT_WORDS: tuple[str, ...] = (
+    # thoughts of ending one's life
+    "suicide", "suicidal", "kill myself", "killing myself", "end my life", "ending my life",
+    "take my own life", "take my life", "end it all", "want to die", "wanna die",
+    "wish i was dead", "wish i were dead", "better off dead", "better off without me",
+    "no reason to live", "nothing to live for", "don't want to live", "don't want to be alive",
+    "don't want to be here anymore", "don't want to wake up", "can't go on", "cannot go on",
+    "can not go on", "overdose",
+    # harming oneself
+    "hurt myself", "hurting myself", "harm myself", "harming myself", "self harm",
+    "cut myself", "cutting myself",
+    # danger from someone ("you hurt me" is left out: hurt feelings are what a check-in is for)
+    "hit me", "hits me", "hitting me", "pushed me", "shoved me", "choked me", "strangled me",
+    "kill you",
+    "kill him", "kill her", "threatened me", "threatens me", "not safe", "afraid for my life",
+    "scared for my life", "afraid of you", "afraid of him", "afraid of her", "scared of you",
+    "scared of him", "scared of her", "abuse", "abused", "abusing",
+)
+"""Phrases that pause the session gently (config ``care.words`` replaces the list)."""
+
+_FUZZY = 88
+"""How closely (rapidfuzz ratio) recognized words must match a phrase of 8 letters or more;
+shorter phrases must be heard exactly."""
+_LONG = 8
+
+
+@dataclass(frozen=True)
+class Line:
+    """A crisis line, as the guide says it."""
+
+    country: str
+    text: str
+
+
+LINES: dict[str, Line] = {
+    "US": Line("the United States", "you can call or text 988, the crisis lifeline, at any time. "
+               "If someone is in immediate danger, call 911."),
+    "CA": Line("Canada", "you can call or text 988, the crisis helpline, at any time. "
+               "If someone is in immediate danger, call 911."),
+    "GB": Line("the United Kingdom", "you can call the Samaritans, free, at any time, on 116 123. "
+               "If someone is in immediate danger, call 999."),
+    "IE": Line("Ireland", "you can call the Samaritans, free, at any time, on 116 123. "
+               "If someone is in immediate danger, call 112 or 999."),
+    "AU": Line("Australia", "you can call Lifeline at any time on 13 11 14. "
+               "If someone is in immediate danger, call triple zero, 000."),
+    "NZ": Line("New Zealand", "you can call or text 1737 at any time, free. "
+               "If someone is in immediate danger, call 111."),
+    "DE": Line("Germany", "you can call the TelefonSeelsorge, free, at any time, on 0800 111 0 111. "
+               "If someone is in immediate danger, call 112."),
+    "FR": Line("France", "you can call 3114, free, at any time. "
+               "If someone is in immediate danger, call 112."),
+    "NL": Line("the Netherlands", "you can call 113, or 0800 0113 for free, at any time. "
+               "If someone is in immediate danger, call 112."),
+}
+ALIASES = {"UK": "GB"}
+UNKNOWN = Line("", "please call your local emergency number, or a crisis line where you live.")
+"""What is said when no country is set and the system's locale names none we know."""
+
+
+@dataclass(frozen=True)
+class CareSettings:
+    """Config key ``care``: the words that pause gently, and which crisis line to give."""
+
+    country: str = "auto"
+    """A two-letter country code (US, CA, GB or UK, IE, AU, NZ, DE, FR, NL); auto: from the
+    system's locale (LANG), else a general sentence."""
+    crisis_line: str | None = None
+    """Your own words for a line, said after "If you need support right now," (overrides country)."""
+    words: tuple[str, ...] = field(default_factory=lambda: DEFAULT_WORDS)
+    """Phrases that suggest danger; replacing the list replaces all of it."""
+
+    def __post_init__(self) -> None:
+        code = self.country.strip().upper()
+        code = ALIASES.get(code, code)
+        if code != "AUTO" and code not in LINES:
+            known = ", ".join(sorted([*LINES, *ALIASES]))
+            raise ValueError(f"country is '{self.country}'; known: {known}, or auto. "
+                             "For another country set crisis_line to the words to say")
+        object.__setattr__(self, "country", code.lower() if code == "AUTO" else code)
+        if self.crisis_line is not None and not self.crisis_line.strip():
+            raise ValueError("crisis_line is empty; leave it out to use the country's line")
+        words = tuple(normalize(w) for w in self.words if normalize(w))
+        if not words:
+            raise ValueError("words needs at least one phrase; leave it out to keep the defaults")
+        object.__setattr__(self, "words", words)
+
+    def line(self, environ: Mapping[str, str] | None = None) -> str:
+        """The sentence that gives the crisis line."""
+        if self.crisis_line:
+            return f"If you need support right now, {self.crisis_line.strip().rstrip('.')}."
+        code = self.country if self.country != "auto" else country_from_locale(environ)
+        line = LINES.get(code or "", UNKNOWN)
+        where = f"In {line.country}, " if line.country else "If you need support right now, "
+        return where + line.text
+
+
+def country_from_locale(environ: Mapping[str, str] | None = None) -> str | None:
+    """The country of the system's locale ("en_GB.UTF-8" -> "GB"), if it names one."""
+    env = os.environ if environ is None else environ
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(name, "")
+        if "_" in value:
+            code = value.split("_", 1)[1][:2].upper()
+            code = ALIASES.get(code, code)
+            return code if code in LINES else None
+    return None
+
+
+@dataclass(frozen=True)
+class CareWords:
+    """Finds the care phrases in recognized text: whole words, a little fuzzy for long ones."""
+
+    phrases: tuple[str, ...]
+
+    def find(self, text: str) -> str | None:
+        """The first phrase heard in ``text``, or None."""
+        words = normalize(text).split()
+        if not words:
+            return None
+        for phrase in self.phrases:
+            n = len(phrase.split())
+            joined = phrase.replace(" ", "")
+            for i in range(0, len(words) - n + 1):
+                window = " ".join(words[i:i + n])
+                if window == phrase:
+                    return phrase
+                if len(phrase) >= _LONG and fuzz.ratio(window, phrase) >= _FUZZY:
+                    return phrase
+                if "".join(words[i:i + n + 1]) == joined:
+                    return phrase  # "kill my self" for "kill myself"
+        return None

@@ -1,0 +1,54 @@
+"""The gentle pause when words suggest danger (see ``voice_attune/care.py`` for the words).
+
+The guide stops, says that this sounds important, gives the crisis line, and asks whether to
+stop for today or go on. It never diagnoses and never argues; silence ends the session kindly,
+with the line said once more. The words themselves never reach this flow: the listener has
+already withheld them, and the log records only the ``care`` step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from voice_attune.dialog import prompts
+from voice_attune.dialog.flow import Gen, chime, say, text_of
+from voice_attune.dialog.inputs import Fired, Heard
+
+CHOICES = {"resume": ("go on", "continue", "carry on", "keep going", "resume", "yes"),
+           "end": ("stop", "end", "end here", "finish", "no")}
+REMIND_SECONDS = 30.0
+
+
+def care_protocol(e: Any) -> Gen:
+    """Returns "resume" (go on) or "end"."""
+    yield from chime(e, "pause")
+    yield from say(e, prompts.CARE_PAUSE, remember=False)
+    yield from say(e, text_of(e, "{crisis_line}", None), remember=False)
+    yield from say(e, prompts.CARE_QUESTION, remember=False)
+    e.listen(None, prompts.CARE_WORDS)
+    e.set_timer("remind", e.now + REMIND_SECONDS)
+    e.set_timer("give_up", e.now + max(60.0, e.settings.give_up_seconds))
+    while True:
+        inp = yield
+        if isinstance(inp, Heard):
+            answer = inp.match(CHOICES) or _by_command(inp.commands)
+            if answer == "resume":
+                yield from say(e, prompts.RESUMING, remember=False)
+                return "resume"
+            if answer == "end":
+                return "end"
+            yield from say(e, prompts.CARE_UNCLEAR, remember=False)
+            e.listen(None, prompts.CARE_WORDS)
+        elif isinstance(inp, Fired) and inp.name == "remind":
+            yield from say(e, prompts.CARE_QUESTION, remember=False)
+            e.listen(None, prompts.CARE_WORDS)
+        elif isinstance(inp, Fired) and inp.name == "give_up":
+            return "end"
+
+
+def _by_command(commands: tuple[str, ...]) -> str | None:
+    if "resume" in commands or "yes" in commands:
+        return "resume"
+    if "no" in commands:
+        return "end"
+    return None
