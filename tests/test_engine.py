@@ -515,3 +515,29 @@ def test_help_says_how_to_pause_how_to_stop_and_the_crisis_line(tmp_path):
     r = care_run(script(tmp_path, ONE_TURN), [[Utter("help", commands=("help",)), DONE]])
     helped = [s.text for s in r.actions(actions.Say) if s.text.startswith("This is Sam's time")]
     assert helped and "say stop" in helped[0] and SAMARITANS in helped[0]
+
+
+SET_ASIDE_SCRIPT = """
+    title: Talk
+    description: Sam talks.
+    minutes: 1
+    steps:
+      - say: "To pause, say {pause_word}."
+      - ask: "Would you like to come back to this another day?"
+        answers: {yes: next, no: closing}
+      - set_aside: "Okay. I'll keep this to come back to."
+        topic: talk about the move
+      - say: Thank you.
+        id: closing
+"""
+
+
+def test_a_set_aside_step_keeps_a_follow_up_only_when_it_is_reached(tmp_path):
+    s = script(tmp_path, SET_ASIDE_SCRIPT)
+    r = run(s, [[Utter("yes please")]])
+    end = r.of_type("session_end")[0]
+    assert end.reason == "finished"
+    assert [f["title"] for f in end.summary["follow_ups"]] == ["talk about the move"]
+    assert "Okay. I'll keep this to come back to." in [a.text for a in r.actions(actions.Say)]
+    r = run(s, [[Utter("no thanks")]])
+    assert r.of_type("session_end")[0].summary["follow_ups"] == []

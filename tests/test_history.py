@@ -301,3 +301,28 @@ def test_the_spoken_consent_step_decides_whether_any_words_reach_the_file(second
     else:
         assert answers == {"keep-words-A": "yes", "keep-words-B": "yes"}
         assert [text for text in said if text.encode() not in data] == []
+
+
+@pytest.mark.parametrize("said, voice, kept", [
+    ("Forget it.", "piper", False), ("Forget it.", "en-us", False),
+    ("Keep it.", "piper", True), (None, "piper", True),
+])
+def test_forget_can_be_confirmed_by_voice(said, voice, kept, tmp_path, capsys):
+    from voice_attune.asr.wav import write_wav
+    from voice_attune.testing import Composition
+
+    if voice == "piper" and not piper_available():
+        pytest.skip("Piper is not installed")
+    history = History.open(data_dir())
+    history.record(session_events(feeling="zanzibarish"), NOW)
+    answer = Composition().silence(1.0)
+    if said:
+        answer.say(said, voice=voice)
+    wav = tmp_path / "answer.wav"
+    write_wav(wav, answer.silence(2.0).audio())
+    assert main(["forget", "--all", "--spoken", "--audio", str(wav)]) == 0
+    out = capsys.readouterr().out
+    assert "To delete it, say: forget it." in out
+    assert (len(history.sessions()) == 1) == kept
+    assert ("Nothing was deleted." in out) == kept
+    assert (b"zanzibarish" in history.path.read_bytes()) == kept

@@ -17,7 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description=(
             "Delete recorded sessions and what was set aside in them. The history file is then "
             "compacted, so the deleted rows are gone from the disk too, not only hidden. You are "
-            "asked to type 'forget' first, unless you add --yes."
+            "asked to type 'forget' first, or with --spoken to say 'forget it' aloud, unless you "
+            "add --yes."
         ),
         epilog="Examples: voice-attune forget --all;  voice-attune forget --before 2026-10-01;  "
                "voice-attune forget --since 2026-11-20 --until 2026-11-23",
@@ -26,7 +27,62 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="YYYY-MM-DD", help="sessions on or after this day")
     p.add_argument("--until", "--before", dest="until", metavar="YYYY-MM-DD", help="sessions before this day")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--spoken", action="store_true",
+                   help="confirm by voice: the guide asks, and you say 'forget it' (or 'keep it')")
+    p.add_argument("--audio", metavar="FILE.wav",
+                   help="with --spoken: hear the answer from a recording instead of the microphone")
     return p
+
+
+CONFIRM, KEEP = "forget it", "keep it"
+LISTEN_SECONDS = 12.0
+"""How long a spoken confirmation is waited for; silence keeps everything."""
+
+
+def spoken_answer(config: Config, audio: str | None, engine: str | None = None) -> str | None:
+    """Ask aloud and listen for "forget it" or "keep it"; returns which was heard, or None.
+
+    The answer is heard through the expected-answer recognizer and the transcript together,
+    and only "forget it" deletes: anything else, or silence, keeps the history."""
+    from voice_attune.asr.engines import open_engine
+    from voice_attune.asr.listener import build_listener
+
+    question = f"To delete it, say: {CONFIRM}. To keep it, say: {KEEP}."
+    print(question, flush=True)
+    if audio:
+        from voice_attune.asr.wav import WavSource
+
+        frames = WavSource(audio).frames()
+    else:
+        from voice_attune.asr.mic import MicrophoneSource
+        from voice_attune.voice.player import SoundDevicePlayer
+        from voice_attune.voice.speaking import Voice
+
+        player = SoundDevicePlayer(config.audio.output_device)
+        player.play(Voice(config.voice).render("This deletes your history for good. " + question))
+        player.wait()
+        frames = MicrophoneSource(config.audio.input_device).frames()
+    listener = build_listener(config, open_engine(config, engine, notice=lambda m: print(m, file=sys.stderr)))
+    listener.expect((CONFIRM, KEEP))
+    choices = {"forget": (CONFIRM,), "keep": (KEEP, "keep", "no", "cancel")}
+    for frame in frames:
+        over = frame.end >= LISTEN_SECONDS
+        heard = _answer_in(listener.feed(frame) + (listener.close() if over else []), choices)
+        if heard is not None or over:
+            return heard
+    return _answer_in(listener.close(), choices)
+
+
+def _answer_in(events: list, choices: dict[str, tuple[str, ...]]) -> str | None:
+    from voice_attune.dialog.answers import best_match
+    from voice_attune.events import Final
+
+    for event in events:
+        if isinstance(event, Final):
+            heard = best_match(event.text, choices) or (best_match(event.answer, choices) if event.answer else None)
+            if heard is not None:
+                return heard
+    return None
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
@@ -35,6 +91,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     if not (args.all or args.since or args.until):
         raise UserError("say what to forget: --all, or a period with --since and/or --before")
+    if args.audio and not args.spoken:
+        raise UserError("--audio is for --spoken: the recording holds the spoken answer")
     since, until = _day(args.since, "--since"), _day(args.until, "--before")
     history = History.open(data_dir())
     doomed = history.sessions(since, until)
@@ -44,18 +102,23 @@ def run(args: argparse.Namespace, config: Config) -> int:
     if not doomed and not args.all:
         print(f"Nothing to forget: no sessions in {period}.")
         return 0
-    print(f"This deletes {period}: {len(doomed)} session(s) and what was set aside in them, for good.")
-    if not args.yes:
-        try:
-            answer = input("Type forget to confirm: ").strip().lower()
-        except EOFError:
-            answer = ""
-        if answer != "forget":
-            print("Nothing was deleted.")
-            return 0
+    print(f"This deletes {period}: {len(doomed)} session(s), the words kept in them and what was set "
+          "aside in them, for good.")
+    if not args.yes and not _confirmed(args, config):
+        print("Nothing was deleted.")
+        return 0
     gone = history.forget(since, until)
     print(f"Forgotten: {gone} session(s). The history file was compacted.", file=sys.stdout)
     return 0
+
+
+def _confirmed(args: argparse.Namespace, config: Config) -> bool:
+    if args.spoken:
+        return spoken_answer(config, args.audio) == "forget"
+    try:
+        return input("Type forget to confirm: ").strip().lower() == "forget"
+    except EOFError:
+        return False
 
 
 def _day(text: str | None, flag: str) -> datetime | None:

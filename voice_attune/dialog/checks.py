@@ -22,6 +22,7 @@ from voice_attune.dialog.script import (
     Mirror,
     Say,
     Script,
+    SetAside,
     Settings,
     Step,
     Turn,
@@ -41,6 +42,7 @@ PROMPTS: dict[type, tuple[str, ...]] = {
     Breathe: ("prompt",),
     End: ("text",),
     CheckIn: ("prompt",),
+    SetAside: ("text",),
     ForEachPartner: (),
     Goto: (),
 }

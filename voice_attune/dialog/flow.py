@@ -12,8 +12,8 @@ from voice_attune.dialog import prompts
 from voice_attune.dialog.answers import menu_text, yes_no
 from voice_attune.dialog.inputs import Fired, Heard, Played, Resume
 from voice_attune.dialog.script import (
-    END, NEXT, Ask, Breathe, CheckIn, Choose, End, ForEachPartner, Goto, Mirror, Say, Step, Turn,
-    for_energy, resolve, roles,
+    END, NEXT, Ask, Breathe, CheckIn, Choose, End, ForEachPartner, Goto, Mirror, Say, SetAside, Step,
+    Turn, for_energy, resolve, roles,
 )
 from voice_attune.dialog.summary import spoken
 from voice_attune.dialog.template import fill
@@ -146,6 +146,9 @@ def run_step(e: Any, step: Step, speaker: str | None) -> Gen:
                 e.loop_speaker = outer
                 return target
         e.loop_speaker = outer
+    elif isinstance(step, SetAside):
+        e.tally.follow_up(e.script, e.step_id, e.now, step.topic)
+        yield from say(e, text_of(e, step.text, speaker))
     elif isinstance(step, Goto):
         return step.target
     elif isinstance(step, End):

@@ -1,7 +1,8 @@
 """Session scripts as frozen dataclasses: the settings, one class per step kind, the script.
 
 A script is a YAML file a counsellor can read and write. Each step is a mapping with exactly
-one kind key (say, turn, mirror, choose, ask, breathe, for_each_partner, goto, end, check_in)
+one kind key (say, turn, mirror, choose, ask, breathe, for_each_partner, goto, end, check_in,
+set_aside)
 whose value is the step's main thing, plus that kind's optional keys beside it, plus the
 common keys ``id``, ``low_energy`` and ``allow_pause_word``. Everything optional has a default.
 
@@ -288,9 +289,23 @@ class CheckIn(BaseStep):
     prompt: str = "Are you comfortable continuing?"
 
 
-Step = Union[Say, Turn, Mirror, Choose, Ask, Breathe, ForEachPartner, Goto, End, CheckIn]
+@dataclass(frozen=True, kw_only=True)
+class SetAside(BaseStep):
+    """Keep something to come back to another day: the history holds it, and the next session
+    raises it once. Place it where the couple said they want to come back to something."""
+
+    kind: ClassVar[str] = "set_aside"
+    main: ClassVar[str] = "text"
+    text: str = "Okay. I'll keep this to come back to, and ask you about it next time."
+    topic: str | None = None
+    """What the next session calls it: "Last time, in your {topic}, you set something aside";
+    default: the script's title."""
+
+
+Step = Union[Say, Turn, Mirror, Choose, Ask, Breathe, ForEachPartner, Goto, End, CheckIn, SetAside]
 STEP_KINDS: dict[str, type] = {
-    cls.kind: cls for cls in (Say, Turn, Mirror, Choose, Ask, Breathe, ForEachPartner, Goto, End, CheckIn)
+    cls.kind: cls
+    for cls in (Say, Turn, Mirror, Choose, Ask, Breathe, ForEachPartner, Goto, End, CheckIn, SetAside)
 }
 
 

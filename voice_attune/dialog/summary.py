@@ -20,10 +20,12 @@ class Tally:
     choices: dict[str, dict[str, str]] = field(default_factory=dict)
     """Choice id -> {partner letter or "both": value}."""
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
-    """Topics set aside ("not now" after a pause), to come back to another time."""
+    """Topics set aside ("not now" after a pause, a set_aside step), to come back to."""
 
-    def follow_up(self, script: Any, step_id: str | None, t: float) -> None:
-        self.follow_ups.append({"script": script.name, "title": script.title, "step": step_id,
+    def follow_up(self, script: Any, step_id: str | None, t: float, topic: str | None = None) -> None:
+        if any(f["step"] == step_id and f["title"] == (topic or script.title) for f in self.follow_ups):
+            return  # a set_aside step inside for_each_partner: one thing to come back to
+        self.follow_ups.append({"script": script.name, "title": topic or script.title, "step": step_id,
                                 "t": round(t, 3)})
 
     def summary(self, names: dict[str, str], reason: str, duration: float) -> dict[str, Any]:
