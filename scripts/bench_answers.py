@@ -26,7 +26,7 @@ from voice_attune.asr.listener import build_listener
 from voice_attune.asr.sphinx_engine import SphinxEngine
 from voice_attune.config import DEFAULT_FEELINGS, Config
 from voice_attune.dialog.answers import AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, yes_no
-from voice_attune.testing import add_noise, synthesize, trim
+from voice_attune.testing import add_noise, in_a_row, synthesize, trim
 from voice_attune.tts import piper_available
 
 PHRASINGS = ("{w}", "I feel {w}", "probably {w}", "{w} I think")
@@ -46,17 +46,11 @@ def menus() -> list[tuple[str, ...]]:
 def hear(engine, clips: list[np.ndarray], expected: list[tuple[str, ...]]) -> list[tuple[str, str | None]]:
     """Each clip heard by one listener in a row (as in a session: 1.5 s apart), its question's
     answers expected from its start; returns (transcript, expected-answer hearing) per clip."""
-    gap = np.zeros(24000, np.int16)
-    starts, parts, at = [], [], 0
-    for clip in clips:
-        parts += [gap, clip]
-        starts.append((at + gap.size) / 16000)
-        at += gap.size + clip.size
-    parts.append(gap)
+    audio, starts = in_a_row(clips, 1.5)
     listener = build_listener(Config(), engine)
     heard: list[list] = [[] for _ in clips]
     current = -1
-    for frame in frames_from_array(np.concatenate(parts)):
+    for frame in frames_from_array(audio):
         while current + 1 < len(clips) and frame.t >= starts[current + 1] - 0.6:
             current += 1
             listener.expect(expected[current])

@@ -95,7 +95,7 @@ def test_a_script_that_says_words_of_danger_is_refused_with_its_line(tmp_path):
         "minutes: 1\n"
         "steps:\n"
         "  - say: 'To pause, say {pause_word}.'\n"
-        "  - say: Some days feel like you can't go on.\n"
+        "  - say: Some days feel like you can't go on anymore.\n"
     )
     with pytest.raises(UserError) as caught:
         load_script(path, Config())

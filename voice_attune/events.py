@@ -244,6 +244,18 @@ class EventLog:
     def __init__(self, stream: IO[str] | None):
         self._stream = stream
 
+    @classmethod
+    def to_file(cls, path: str | None, stack: Any, mode: str = "w") -> "EventLog":
+        """A log writing to ``path`` (closed with ``stack``, an ExitStack), or to nowhere."""
+        from voice_attune.errors import UserError
+
+        if not path:
+            return cls(None)
+        try:
+            return cls(stack.enter_context(open(path, mode, encoding="utf-8")))
+        except OSError as exc:
+            raise UserError(f"cannot write events: {exc.strerror}", path) from None
+
     def write(self, events: Iterable[Event]) -> None:
         if self._stream is None:
             return

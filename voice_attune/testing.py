@@ -57,6 +57,19 @@ class Composition:
         return self.samples / SAMPLE_RATE
 
 
+def in_a_row(clips: list[np.ndarray], gap_s: float) -> tuple[np.ndarray, list[float]]:
+    """The clips one after another with ``gap_s`` of silence before, between and after each;
+    returns the audio and the second at which each clip begins."""
+    gap = np.zeros(int(gap_s * SAMPLE_RATE), np.int16)
+    starts, parts, at = [], [], 0
+    for clip in clips:
+        parts += [gap, clip]
+        starts.append((at + gap.size) / SAMPLE_RATE)
+        at += gap.size + clip.size
+    parts.append(gap)
+    return np.concatenate(parts), starts
+
+
 def trim(pcm: np.ndarray, level: int = 200) -> np.ndarray:
     """Cut leading and trailing near-silence, so placed times are where the voice is."""
     loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > level)

@@ -6,7 +6,7 @@ import argparse
 import sys
 import time
 from contextlib import ExitStack
-from typing import IO, Iterable
+from typing import Iterable
 
 from voice_attune.asr.engines import open_engine
 from voice_attune.asr.frames import Frame
@@ -57,8 +57,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     engine = open_engine(config, args.engine, notice=lambda m: print(m, file=sys.stderr))
     listener = build_listener(config, engine, partials=args.partials)
     with ExitStack() as stack:
-        stream = _open_events(args.events, stack)
-        log = EventLog(stream)
+        log = EventLog.to_file(args.events, stack)
         if out and not args.audio:
             print(f"Listening on the microphone with {engine.name}. Say '{config.pause_words[0]}' "
                   "to test the pause word; Ctrl+C to stop.", file=out)
@@ -77,15 +76,6 @@ def run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _open_events(path: str | None, stack: ExitStack) -> IO[str] | None:
-    if not path:
-        return None
-    try:
-        return stack.enter_context(open(path, "w", encoding="utf-8"))
-    except OSError as exc:
-        raise UserError(f"cannot write events: {exc.strerror}", path) from None
-
-
 def describe(event: Event) -> str | None:
     """One readable terminal line for a listening event."""
     stamp = f"{event.t:7.2f}s"
@@ -93,6 +83,8 @@ def describe(event: Event) -> str | None:
         return f"{stamp}  speech starts"
     if isinstance(event, SpeechEnd):
         return f"{stamp}  speech ends ({event.duration:.1f} s)"
+    if isinstance(event, Final) and event.care:
+        return f"{stamp}  heard: (words withheld: they suggested danger; a session would pause with care)"
     if isinstance(event, Final):
         return f"{stamp}  heard: \"{event.text}\""
     if isinstance(event, Partial):

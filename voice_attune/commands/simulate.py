@@ -57,13 +57,7 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
     from voice_attune.events import EventLog
 
     with ExitStack() as stack:
-        stream = None
-        if events:
-            try:
-                stream = stack.enter_context(open(events, "w", encoding="utf-8"))
-            except OSError as exc:
-                raise UserError(f"cannot write events: {exc.strerror}", events) from None
-        log = EventLog(stream)
+        log = EventLog.to_file(events, stack)
         transcript = Transcript(sys.stdout)
 
         def on_event(event) -> None:

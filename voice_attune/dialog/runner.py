@@ -150,8 +150,12 @@ def warm_up(engine: Engine, render: Callable[[str, float], np.ndarray]) -> threa
     texts: list[str] = []
     fixed = [prompts.PAUSING, prompts.BREATHE_FIRST, prompts.CONTINUE_QUESTION, prompts.RESUMING,
              *prompts.BREATH_CUES, prompts.STOPPING, prompts.NOT_NOW]
+    fixed += [prompts.CARE_PAUSE, "{crisis_line}", prompts.CARE_QUESTION]  # rare, but never slow
     if engine.first_session:
         fixed.insert(0, prompts.FIRST_SESSION)
+    if engine.ask_to_keep_words:
+        fixed[:0] = [prompts.KEEP_WORDS_QUESTION, prompts.KEEP_WORDS_SECOND, prompts.KEEP_WORDS_YES,
+                     prompts.KEEP_WORDS_NO]
     for template in [t for _, t in spoken_texts(engine.script)] + fixed:
         for speaker in ("A", "B"):
             try:
@@ -168,6 +172,9 @@ def warm_up(engine: Engine, render: Callable[[str, float], np.ndarray]) -> threa
                 render(text, speed)
             except UserError:
                 return  # the session itself will say what is wrong with the voice
+            except Exception as exc:  # noqa: BLE001 - a prompt that fails here fails in the session
+                log.warning("rendering a prompt ahead failed: %s", exc)
+                return
 
     thread = threading.Thread(target=work, name="prompt-warm-up", daemon=True)
     thread.start()
