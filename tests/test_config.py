@@ -29,6 +29,7 @@ def test_the_shipped_config_yaml_loads_and_matches_the_defaults():
     assert config.recognizer == defaults.recognizer
     assert config.voice == defaults.voice
     assert config.care == defaults.care and config.privacy == defaults.privacy
+    assert config.daemon == defaults.daemon
 
 
 def test_the_crisis_line_comes_from_the_country_or_your_own_words(tmp_path):
@@ -68,6 +69,9 @@ def test_yes_and_no_stay_words_not_booleans(tmp_path):
         ("\ncare:\n  country: Atlantis\n", 3, "country is 'Atlantis'; known: AU, CA, DE"),
         ("care:\n  words: []\n", 2, "words needs at least one phrase"),
         ("privacy:\n  transcripts: always\n", 2, "'privacy.transcripts' is 'always'; allowed: never, ask"),
+        ("daemon:\n  schedule:\n    - {at: 7.30}\n", 3, "at is '7.30'; write a time like 07:30"),
+        ("daemon:\n  schedule:\n    - {at: '07:30', days: someday}\n", 3, "days is 'someday'"),
+        ("daemon:\n  start_phrases: {begin: morning}\n", 2, "start phrase 'begin' is one word"),
     ],
 )
 def test_mistakes_name_the_file_and_line(tmp_path, text, line, fragment):

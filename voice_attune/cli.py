@@ -11,17 +11,20 @@ import traceback
 from typing import Sequence
 
 from voice_attune import __version__
-from voice_attune.commands import checkword, demo, export, forget, history, listen, listing, live, models, simulate, validate
+from voice_attune.commands import checkword, daemon, demo, export, forget, history, listen, listing, live, models, simulate, validate
+from voice_attune.commands import devices, mic_test, speaker_test
 from voice_attune.config import load_config
 from voice_attune.errors import UserError
 
-COMMANDS = (demo, live, simulate, listing, history, export, forget, listen, models, checkword, validate)
+COMMANDS = (demo, live, daemon, simulate, listing, history, export, forget, listen, models, checkword, validate,
+            devices, mic_test, speaker_test)
 
 EPILOG = """\
 examples:
   voice-attune demo                               a simulated session, no microphone needed
   voice-attune list                               the session scripts there are
   voice-attune run daily-checkin                  a live session on the microphone and speaker
+  voice-attune daemon                             always ready: start phrases, button, schedule
   voice-attune simulate daily-checkin --scenario s.yaml   a session with simulated partners
   voice-attune history                            your recent sessions and what is still open
   voice-attune export --out november.md           a Markdown summary of the last 30 days
@@ -31,6 +34,9 @@ examples:
   voice-attune check-word pineapple               how well a pause word will be heard
   voice-attune models download                    fetch the English Vosk model (about 40 MB)
   voice-attune validate my-script.yaml            check a session script, line by line
+  voice-attune devices                            microphones and speakers, and which are used
+  voice-attune mic-test                           a live level meter: does the microphone hear you?
+  voice-attune speaker-test                       a chime and a sentence: is the speaker ready?
 
 Settings come from --config FILE, else ./config.yaml, else ~/.config/voice-attune/config.yaml.
 """

@@ -14,6 +14,7 @@ from typing import Literal
 
 from voice_attune import schema
 from voice_attune.care import CareSettings
+from voice_attune.daemon.settings import DaemonSettings
 from voice_attune.voice.settings import VoiceSettings
 from voice_attune.yamlio import compose_file
 
@@ -132,6 +133,9 @@ class PrivacySettings:
     transcripts: Literal["never", "ask"] = "never"
     """ask: at the start of every session, ask both partners whether to keep today's words
     (kept only if both say yes); never: do not ask, keep none."""
+    listen_for_start: bool = True
+    """The daemon listens for its start phrases (and nothing else); false: voice starts are off
+    entirely, and only a key, the button or the schedule start a session."""
 
     def __post_init__(self) -> None:
         if self.transcripts not in ("never", "ask"):
@@ -179,6 +183,7 @@ class Config:
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     care: CareSettings = field(default_factory=CareSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
+    daemon: DaemonSettings = field(default_factory=DaemonSettings)
     scripts_dir: str | None = None
     """A folder of the couple's own session scripts; None: ~/.local/share/voice-attune/sessions."""
     feelings: dict[str, dict[str, str]] = field(default_factory=lambda: {g: dict(m) for g, m in DEFAULT_FEELINGS.items()})

@@ -56,7 +56,7 @@ def pick_rate(sd: Any, device: int | str | None, kind: Kind, dtype: str) -> int:
             raise UserError(
                 f"no usable {_NOUN[kind]} ({say_device(device, kind)}: {one_line(first)}); connect "
                 f"one, or choose another in config.yaml audio.{kind}_device "
-                "(list: python -m sounddevice)"
+                "(list them with: voice-attune devices)"
             ) from None
     rate = int(info["default_samplerate"])
     log.info("the %s works at %d Hz; resampling to and from 16000 Hz", _NOUN[kind], rate)

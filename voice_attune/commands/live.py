@@ -7,7 +7,6 @@ import sys
 from contextlib import ExitStack
 
 from voice_attune.config import Config
-from voice_attune.errors import UserError
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -34,16 +33,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.asr.engines import open_engine
     from voice_attune.asr.listener import build_listener
     from voice_attune.asr.mic import MicrophoneSource
-    from voice_attune.dialog.engine import Engine
+    from voice_attune.dialog.lifecycle import LiveSession
     from voice_attune.dialog.loader import load_script
     from voice_attune.dialog.runner import Session, warm_up
     from voice_attune.dialog.transcript import Transcript
     from voice_attune.events import EventLog
     from voice_attune.voice.player import SoundDevicePlayer
     from voice_attune.voice.speaking import Voice
-    from voice_attune.welcome import is_first_session, remember_notice_said
-    from voice_attune.history import next_follow_up, remember, talked_about
-    from datetime import datetime
 
     script = load_script(args.script, config)
     mic = MicrophoneSource(config.audio.input_device)
@@ -52,13 +48,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     voice = Voice(config.voice)
     transcript = Transcript(sys.stdout)
     with ExitStack() as stack:
-        stream = None
-        if args.events:
-            try:
-                stream = stack.enter_context(open(args.events, "w", encoding="utf-8"))
-            except OSError as exc:
-                raise UserError(f"cannot write events: {exc.strerror}", args.events) from None
-        log = EventLog(stream)
+        log = EventLog.to_file(args.events, stack)
 
         events: list = []
 
@@ -67,12 +57,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
             log.write([event])
             transcript.write(event)
 
-        keep_history = config.privacy.history
-        follow_up = next_follow_up() if keep_history else None
-        engine = Engine(script, config, None, args.low_energy, first_session=is_first_session(),
-                        follow_up=follow_up.topic.lower() if follow_up else None,
-                        ask_to_keep_words=keep_history and config.privacy.transcripts == "ask")
-        started = datetime.now()
+        live = LiveSession.prepare(script, config, args.low_energy)
+        engine = live.engine
         warm_up(engine, voice.render)
         session = Session(
             engine, build_listener(config, recognizer), voice.render, player, on_event,
@@ -85,10 +71,5 @@ def run(args: argparse.Namespace, config: Config) -> int:
             print("\nStopped. Nothing of this session was kept.")
             return 0
         finally:
-            if engine.first_notice_said:
-                remember_notice_said()
-            if keep_history:
-                remember(events, started)  # only a session that ended; a failure is said once
-            if follow_up is not None and engine.follow_up_talked:
-                talked_about(follow_up, datetime.now())
+            live.close(events)  # records only a session that ended; a failure is said once
     return 0

@@ -18,9 +18,10 @@ from voice_attune.voice.synth import Synthesizer, choose_synthesizer
 class Voice:
     """Renders prompts at a relative speed, each one once."""
 
-    def __init__(self, settings: VoiceSettings, cache_dir: Path | None = None):
+    def __init__(self, settings: VoiceSettings, cache_dir: Path | None = None, lazy: bool = False):
         self.settings = settings
         self._cache_dir = cache_dir
+        self._lazy = lazy
         self._by_rate: dict[int, PromptCache] = {}
         self.name = self._cache(settings.rate).name
 
@@ -32,6 +33,6 @@ class Voice:
     def _cache(self, rate: int) -> PromptCache:
         if rate not in self._by_rate:
             settings = dataclasses.replace(self.settings, rate=rate)
-            synth: Synthesizer = choose_synthesizer(settings)
+            synth: Synthesizer = choose_synthesizer(settings, self._lazy)
             self._by_rate[rate] = PromptCache(synth, settings, self._cache_dir)
         return self._by_rate[rate]

@@ -59,15 +59,15 @@ def to_16k(pcm: np.ndarray, rate: int) -> np.ndarray:
     return (np.clip(out, -1, 1) * 32767).astype(np.int16)
 
 
-def choose_synthesizer(settings: VoiceSettings) -> Synthesizer:
+def choose_synthesizer(settings: VoiceSettings, lazy: bool = False) -> Synthesizer:
     """Piper when asked for, or in auto mode when installed (unless ``voice`` names a
-    non-Piper voice); pyttsx3 otherwise."""
+    non-Piper voice); pyttsx3 otherwise. ``lazy``: load Piper's model at its first render."""
     wants_piper_voice = settings.voice is None or settings.voice.endswith(".onnx")
     if settings.engine == "piper":
-        return PiperSynthesizer(settings)
+        return PiperSynthesizer(settings, lazy)
     if settings.engine == "auto" and wants_piper_voice and tts.piper_available():
         try:
-            return PiperSynthesizer(settings)
+            return PiperSynthesizer(settings, lazy)
         except UserError as exc:
             log.warning("Piper could not start (%s); speaking with pyttsx3", exc)
     return Pyttsx3Synthesizer(settings)
@@ -78,11 +78,13 @@ class PiperSynthesizer:
 
     name = "piper"
 
-    def __init__(self, settings: VoiceSettings = VoiceSettings()):
+    def __init__(self, settings: VoiceSettings = VoiceSettings(), lazy: bool = False):
+        """``lazy``: load the model (a second or more on a Raspberry Pi) at the first render,
+        for a daemon whose first words come from the prompt cache."""
         self.settings = settings
         if not tts.piper_available():
             raise UserError("Piper is not installed: pip install 'voice-attune[piper]'")
-        from piper import PiperVoice, SynthesisConfig
+        from piper import SynthesisConfig
 
         model = settings.voice
         if model is None:
@@ -94,23 +96,35 @@ class PiperSynthesizer:
                 f"voice '{model}' is not a Piper model file (.onnx); leave voice out for the "
                 "bundled en_US-joe-medium, or set voice.engine to pyttsx3"
             )
-        try:
-            self._voice = PiperVoice.load(str(Path(model).expanduser()))
-        except Exception as exc:  # a damaged model file or an onnxruntime that will not load it
-            raise UserError(f"cannot load the Piper voice {model}: {exc}") from None
+        self._model = str(Path(model).expanduser())
+        self._loaded: Any = None
+        self._loading = threading.Lock()
+        if not lazy:
+            self._load()
         # The noise inputs are random draws inside the model: at zero the same text always
         # gives the same audio, so simulations repeat exactly and the cache stays truthful.
         self._config = SynthesisConfig(
             length_scale=PIPER_NATURAL_WPM / settings.rate, noise_scale=0.0, noise_w_scale=0.0
         )
 
+    def _load(self) -> Any:
+        with self._loading:
+            if self._loaded is None:
+                from piper import PiperVoice
+
+                try:
+                    self._loaded = PiperVoice.load(self._model)
+                except Exception as exc:  # a damaged model file, or an onnxruntime that will not load it
+                    raise UserError(f"cannot load the Piper voice {self._model}: {exc}") from None
+            return self._loaded
+
     def render(self, text: str) -> np.ndarray:
         if not text.strip():
             return np.zeros(0, np.int16)
-        chunks = [c.audio_int16_array
-                  for c in self._voice.synthesize(text, syn_config=self._config)]
+        voice = self._load()
+        chunks = [c.audio_int16_array for c in voice.synthesize(text, syn_config=self._config)]
         pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-        return apply_gain(to_16k(pcm, self._voice.config.sample_rate), self.settings.volume)
+        return apply_gain(to_16k(pcm, voice.config.sample_rate), self.settings.volume)
 
 
 class Pyttsx3Worker:

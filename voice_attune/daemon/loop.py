@@ -1,0 +1,330 @@
+"""The daemon's loop: wait for a start, run the session, wait again, for months of mornings.
+
+One stream of frames (``ResilientInput``) feeds everything. While waiting, only the start
+phrases are listened for. A start runs a session through the same runner as `voice-attune run`
+on the same stream, re-timed to begin at 0. What can go wrong is kept inside:
+
+- the microphone lost mid-session: the session pauses (the guide says so, the speaker still
+  works) and the silence is counted on its clock; back within the pause's patience, "yes"
+  goes on; never back, the pause ends the session kindly by itself;
+- the microphone lost while waiting: nothing is said (there may be nobody there); it is
+  reopened every ``retry_s`` and listening resumes as soon as it works;
+- any fault inside a session (the speaker gone, a bug): a short spoken apology if the speaker
+  can still say it, and back to waiting; the daemon never exits on a session fault;
+- ``stop()`` (SIGTERM): the stream ends within a tenth of a second and ``run`` returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
+from voice_attune.asr.frames import Frame
+from voice_attune.config import Config
+from voice_attune.daemon.audio_input import FRAME_S, Gap, ResilientInput
+from voice_attune.daemon.schedule import Schedule
+from voice_attune.daemon.settings import ScheduleEntry
+from voice_attune.daemon.starts import PhraseListener, Start, start_phrases
+from voice_attune.errors import UserError, one_line
+from voice_attune.events import Event, SessionEnd
+
+log = logging.getLogger(__name__)
+
+APOLOGY = ("I'm sorry, something went wrong on my side, so we'll stop here. "
+           "You can start again whenever you like.")
+OFFER_YES = ("yes", "yeah", "yes please", "okay", "sure")
+OFFER_NO = ("no", "no thanks", "not now", "not today", "later")
+OFFER_LISTEN_S = 12.0
+"""Seconds of audio the schedule's question waits for an answer; silence means no."""
+_SILENT = bytes(FRAME_SAMPLES * 2)
+
+
+class Stopping(Exception):
+    """The daemon was asked to stop (SIGTERM) while a session ran."""
+
+
+@dataclass
+class Outcome:
+    """What became of one start, for the log and the tests."""
+
+    start: Start
+    result: str
+    """finished, stop, not_now, unanswered (the session's end), declined (the offer), fault,
+    no_speaker, bad_script or stopped."""
+    session_end: SessionEnd | None = None
+    started_wall: float = 0.0
+    first_say_wall: float | None = None
+    """time.monotonic() when the first prompt began to play (start latency)."""
+
+
+@dataclass
+class Daemon:
+    """Waits, starts sessions, survives faults. ``run()`` returns after ``stop()``."""
+
+    config: Config
+    engine: Any
+    """The recognizer engine (asr/engines.py)."""
+    render: Callable[[str, float], np.ndarray]
+    """Text and speed -> 16 kHz int16 speech (voice/speaking.Voice.render)."""
+    open_frames: Callable[[], Iterator[Frame]]
+    """Opens the microphone: a new frame iterator; raises while the device is away."""
+    open_player: Callable[[], Any]
+    """Opens the speaker: a Player (voice/player.py); raises while the device is away."""
+    clock: Callable[[], datetime] = datetime.now
+    folder: Path | None = None
+    """The data folder (history, schedule memory); None: the user's."""
+    on_event: Callable[[Event], None] | None = None
+    retry_s: float = 1.0
+    stall_s: float = 2.0
+    sleep: Callable[[float], None] = time.sleep
+    engines: dict = field(default_factory=dict)
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.starts: queue.Queue[Start] = queue.Queue()
+        self.stopping = threading.Event()
+        self.input = ResilientInput(self.open_frames, self.retry_s, self.stall_s, sleep=self.sleep)
+        self.schedule = Schedule(self.config.daemon.schedule, self._folder())
+        self.phrases = start_phrases(self.config) if self.config.privacy.listen_for_start else {}
+        self.listener = PhraseListener(self._start_config(), self.engine, list(self.phrases)) if self.phrases else None
+        self._answers: PhraseListener | None = None
+        self._frames: Iterator[Frame | Gap] | None = None
+        self._session_listener = None
+
+    # -- outside ----------------------------------------------------------------------------
+
+    def request(self, start: Start) -> None:
+        """Start a session from another thread (a key, the button)."""
+        self.starts.put(start)
+
+    def stop(self) -> None:
+        """End ``run`` promptly (SIGTERM): a session in progress ends where it is."""
+        self.stopping.set()
+        self.input.stop()
+
+    def run(self) -> None:
+        """Wait for starts until ``stop()``."""
+        self._prepare_listener()
+        self._frames = self.input.frames()
+        voice = f"{len(self.phrases)} start phrases" if self.listener else "no voice starts (privacy.listen_for_start: false)"
+        log.info("ready: listening for %s; %d scheduled offer(s)", voice, len(self.schedule.entries))
+        for item in self._frames:
+            if self.stopping.is_set():
+                break
+            start = self._next_start(item)
+            if start is not None:
+                self._serve(start)
+                self._drain_requests()
+        log.info("stopped")
+
+    # -- waiting ----------------------------------------------------------------------------
+
+    def _next_start(self, item: Frame | Gap) -> Start | None:
+        try:
+            return self.starts.get_nowait()
+        except queue.Empty:
+            pass
+        now = self.clock()
+        entry = self.schedule.due(now)
+        if entry is not None:
+            self.schedule.mark_asked(entry, now)
+            return Start(entry.script, "schedule", offer=entry)
+        if isinstance(item, Frame) and self.listener is not None:
+            heard = self.listener.feed(item)
+            if heard is not None:
+                log.info("start phrase heard: '%s'", heard.phrase)
+                return Start(self.phrases[heard.phrase], "voice", heard.end)
+        return None
+
+    def _drain_requests(self) -> None:
+        """Starts asked for while a session ran are dropped: one session at a time."""
+        while not self.starts.empty():
+            self.starts.get_nowait()
+
+    # -- a start ----------------------------------------------------------------------------
+
+    def _serve(self, start: Start) -> None:
+        from voice_attune.dialog.loader import load_script
+
+        outcome = Outcome(start, "fault", started_wall=time.monotonic())
+        self.outcomes.append(outcome)
+        try:
+            script = load_script(start.script, self.config)
+        except UserError as exc:
+            outcome.result = "bad_script"
+            log.error("cannot start '%s': %s", start.script, exc)
+            return
+        player = None
+        try:
+            player = self.open_player()
+            if start.offer is not None:
+                if not self._offer(start.offer, player):
+                    outcome.result = "declined"
+                    return
+                player.stop()
+                player = self.open_player()  # the session's own clock starts at 0
+            outcome.session_end = self._session(script, player, outcome)
+            outcome.result = outcome.session_end.reason if outcome.session_end else "fault"
+            log.info("session ended: %s (%s)", script.name, outcome.result)
+        except Stopping:
+            outcome.result = "stopped"
+        except Exception as exc:  # noqa: BLE001 - a session fault must never end the daemon
+            outcome.result = "no_speaker" if player is None else "fault"
+            if player is None:
+                log.warning("cannot start '%s': no speaker (%s)", start.script, one_line(exc))
+            else:
+                log.error("the session '%s' ended on a fault: %s", start.script, one_line(exc),
+                          exc_info=log.isEnabledFor(logging.DEBUG))
+                self._apologize(player)
+        finally:
+            if player is not None:
+                try:
+                    player.stop()
+                except Exception:  # noqa: BLE001 - a gone speaker is already silent
+                    pass
+            if self.listener is not None:
+                self.listener.reset()
+            if not self.stopping.is_set():
+                self._prepare_listener()
+
+    def _session(self, script: Any, player: Any, outcome: Outcome) -> SessionEnd | None:
+        from voice_attune.dialog.lifecycle import LiveSession
+        from voice_attune.dialog.runner import Session, warm_up
+
+        live = LiveSession.prepare(script, self.config, folder=self.folder)
+        warm_up(live.engine, self.render)
+        events: list[Event] = []
+
+        def on_event(event: Event) -> None:
+            events.append(event)
+            if event.type == "say_start" and outcome.first_say_wall is None:
+                outcome.first_say_wall = time.monotonic()
+            if self.on_event is not None:
+                self.on_event(event)
+
+        session = Session(live.engine, self._take_listener(), self.render, player, on_event,
+                          engines=self.engines, volume=self.config.voice.volume)
+        log.info("session started: %s (%s)", script.name, outcome.start.how)
+        try:
+            return session.run(self._session_frames(live.engine, player))
+        finally:
+            live.close(events)
+
+    def _session_frames(self, engine: Any, player: Any) -> Iterator[Frame]:
+        """The shared stream re-timed to start at 0; the microphone's absence pauses the
+        session and counts as silence on its clock."""
+        t = 0.0
+        away = False
+        for item in self._frames:
+            if self.stopping.is_set():
+                raise Stopping
+            if isinstance(item, Gap):
+                if not self.input.available and not away:
+                    away = True
+                    log.warning("the microphone is gone mid-session: pausing the session")
+                    engine.begin_pause()
+                for _ in range(int(round(item.seconds / FRAME_S))):
+                    yield Frame(_SILENT, t)
+                    t += FRAME_S
+                continue
+            away = False
+            yield Frame(item.pcm, t)
+            t += FRAME_S
+        raise Stopping
+
+    # -- the schedule's question --------------------------------------------------------------
+
+    def _offer(self, entry: ScheduleEntry, player: Any) -> bool:
+        """A soft chime and the question; True on yes. Silence or no: not again today."""
+        from voice_attune.voice.earcons import TURN_START, earcon
+
+        chime = earcon(TURN_START, self.config.voice.volume)
+        question = self.render(entry.ask, 1.0)
+        for pcm in (chime, question):
+            self._play_through(player, pcm)
+        if self._answers is None:
+            self._answers = PhraseListener(self._start_config(), self.engine, OFFER_YES + OFFER_NO)
+        self._answers.reset()
+        waited = 0.0
+        for item in self._frames:
+            if self.stopping.is_set():
+                raise Stopping
+            if isinstance(item, Gap):
+                waited += item.seconds
+            else:
+                waited += FRAME_S
+                heard = self._answers.feed(item)
+                if heard is not None:
+                    yes = heard.phrase in OFFER_YES
+                    log.info("the %s offer was answered: %s", entry.script, "yes" if yes else "no")
+                    return yes
+            if waited >= OFFER_LISTEN_S:
+                log.info("the %s offer was not answered; not asking again today", entry.script)
+                return False
+        return False
+
+    def _play_through(self, player: Any, pcm: np.ndarray) -> None:
+        """Play and keep reading the microphone meanwhile (its queue must not back up)."""
+        player.play(pcm)
+        t = 0.0
+        end = pcm.size / SAMPLE_RATE
+        for item in self._frames:
+            if self.stopping.is_set():
+                raise Stopping
+            t += item.seconds if isinstance(item, Gap) else FRAME_S
+            if hasattr(player, "advance"):
+                player.advance(t)
+            if not player.playing or t > end + 2.0:
+                return
+
+    def _apologize(self, player: Any) -> None:
+        try:
+            player.play(self.render(APOLOGY, 1.0))
+            player.wait()
+        except Exception as exc:  # noqa: BLE001 - the fault may be the speaker itself
+            log.info("the apology could not be said either (%s)", one_line(exc))
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _prepare_listener(self) -> None:
+        """Build the next session's listener in the background (its decoders take a second
+        or two to load: the daemon is listening for starts meanwhile)."""
+        from voice_attune.asr.listener import build_listener
+
+        def build() -> None:
+            try:
+                self._session_listener = build_listener(self.config, self.engine)
+            except Exception as exc:  # noqa: BLE001 - said when a session needs it
+                self._session_listener = exc
+
+        self._session_listener = None
+        self._building = threading.Thread(target=build, name="session-listener", daemon=True)
+        self._building.start()
+
+    def _take_listener(self) -> Any:
+        self._building.join()
+        listener = self._session_listener
+        if isinstance(listener, Exception):
+            raise listener
+        return listener
+
+    def _start_config(self) -> Config:
+        """Start phrases are short: their utterance ends after less silence than a turn's."""
+        import dataclasses
+
+        vad = dataclasses.replace(self.config.vad, end_silence_ms=min(self.config.vad.end_silence_ms, 450))
+        return dataclasses.replace(self.config, vad=vad)
+
+    def _folder(self) -> Path:
+        from voice_attune.config import data_dir
+
+        return self.folder or data_dir()
