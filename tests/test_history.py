@@ -7,7 +7,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import textwrap
 from datetime import datetime, timedelta
 from pathlib import Path
 
