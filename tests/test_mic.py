@@ -95,3 +95,13 @@ def test_no_microphone_is_a_one_line_user_error(monkeypatch):
     with pytest.raises(UserError) as err:
         MicrophoneSource()
     assert "no usable microphone" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_microphone_that_goes_silent_while_active_is_reported_gone(monkeypatch):
+    """An unplugged USB microphone can leave PortAudio's stream active but empty for ever."""
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice(16000, blocks=5))
+    frames = []
+    with pytest.raises(UserError) as err:
+        for frame in MicrophoneSource().frames():
+            frames.append(frame)
+    assert len(frames) == 5 and "stopped delivering audio" in str(err.value)

@@ -54,12 +54,18 @@ class MicrophoneSource:
         except (ValueError, sd.PortAudioError) as exc:
             raise UserError(f"cannot open the microphone ({say_device(self.device, 'input')}): {one_line(exc)}") from None
         with stream:
+            quiet = 0
             while True:
                 try:
                     block = blocks.get(timeout=2.0)
                 except queue.Empty:
-                    if not stream.active:
+                    quiet += 1
+                    # An unplugged USB microphone may leave the stream "active" but silent for
+                    # ever: two seconds without a block from an inactive stream, or four from
+                    # any stream, is a microphone that is gone (the stream is then closed).
+                    if not stream.active or quiet >= 2:
                         raise UserError("the microphone stopped delivering audio (unplugged?)") from None
                     continue
+                quiet = 0
                 yield from framer.push(block)
 

@@ -133,6 +133,7 @@ def _warm_up(daemon, render):
     import threading
 
     from voice_attune.daemon.loop import APOLOGY
+    from voice_attune.dialog import prompts
     from voice_attune.dialog.engine import Engine
     from voice_attune.dialog.flow import text_of
     from voice_attune.dialog.loader import load_script
@@ -151,9 +152,13 @@ def _warm_up(daemon, render):
                 engine = Engine(load_script(name, config), config)
             except UserError:
                 continue
+            speed = engine.settings.voice_speed
+            yield prompts.FIRST_SESSION, speed  # whichever of these a session begins with
+            if config.privacy.transcripts == "ask":
+                yield text_of(engine, prompts.KEEP_WORDS_QUESTION, "A"), speed
             first = engine.script.steps[0] if engine.script.steps else None
             if isinstance(first, Say):
-                yield text_of(engine, first.text, None), engine.settings.voice_speed
+                yield text_of(engine, first.text, None), speed
 
     def work() -> None:
         for text, speed in first_words():
