@@ -117,6 +117,16 @@ class Listener:
         self.spotter.new_utterance()
         return events
 
+    def restart(self) -> None:
+        """Ready for another session, on a clock that starts again at 0 (the daemon keeps one
+        listener for all its sessions: building one loads its models again)."""
+        self.reset()
+        self.gate = SpeechGate(self.gate.settings)
+        self.expect(())
+        self._buffer.clear()
+        self.now = 0.0
+        self.guide_speaking = False
+
     def run(self, frames: Iterable[Frame]) -> Iterator[Event]:
         """Listen to a whole stream, yielding events as they happen."""
         for frame in frames:

@@ -64,18 +64,22 @@ class SphinxEngine:
         decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", cmninit=self.cmninit, **_FAST_SEARCH)
         return SphinxRecognizer(decoder, spotting=False)
 
-    def grammar_decoder(self) -> "SphinxRecognizer":
-        """A recognizer whose searches the caller adds (grammars of expected answers)."""
-        decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", cmninit=self.cmninit)
+    def grammar_decoder(self, light: bool = False) -> "SphinxRecognizer":
+        """A recognizer whose searches the caller adds (grammars of expected answers).
+        ``light``: without the best-path pass at the end of each utterance, which cost the
+        daemon's start phrases three times the CPU of hearing them (scripts/bench_daemon.py)."""
+        extra = {"bestpath": False} if light else {}
+        decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", cmninit=self.cmninit, **extra)
         recognizer = SphinxRecognizer(decoder, spotting=False)
         recognizer.partials = False
         return recognizer
 
-    def answer_recognizer(self, extra: Sequence[str]) -> "SphinxAnswers":
-        """Hears the answers a question expects (see expected.py); ``extra``: the commands."""
+    def answer_recognizer(self, extra: Sequence[str], light: bool = False) -> "SphinxAnswers":
+        """Hears the answers a question expects (see expected.py); ``extra``: the commands;
+        ``light``: a cheaper search (grammar_decoder)."""
         from voice_attune.asr.expected import SphinxAnswers
 
-        return SphinxAnswers(self, extra)
+        return SphinxAnswers(self, extra, light)
 
     def phrase_spotter(
         self, pause: Sequence[str], commands: Sequence[str], sensitivity: float,

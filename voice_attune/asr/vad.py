@@ -66,6 +66,7 @@ class SpeechGate:
     """Hysteresis over per-frame decisions: start after enough speech, end after enough silence."""
 
     def __init__(self, settings: VadSettings, classifier: FrameClassifier | None = None):
+        self.settings = settings
         self.classifier = classifier or WebRtcClassifier(settings.aggressiveness)
         self._start_frames = max(1, round(settings.start_ms / FRAME_MS))
         # Speech may have short gaps while starting: look at a slightly longer window.

@@ -96,7 +96,11 @@ class Daemon:
         self.schedule = Schedule(self.config.daemon.schedule, self._folder())
         self.phrases = start_phrases(self.config) if self.config.privacy.listen_for_start else {}
         self.listener = PhraseListener(self._start_config(), self.engine, list(self.phrases)) if self.phrases else None
-        self._answers: PhraseListener | None = None
+        self._answers = self.listener
+        """Hears the schedule's yes or no: the start listener with other phrases for a moment
+        (each recognizer costs tens of megabytes), or one of its own without voice starts."""
+        if self._answers is None and self.schedule.entries:
+            self._answers = PhraseListener(self._start_config(), self.engine, OFFER_YES + OFFER_NO)
         self._frames: Iterator[Frame | Gap] | None = None
         self._session_listener = None
 
@@ -185,6 +189,7 @@ class Daemon:
                 log.error("the session '%s' ended on a fault: %s", start.script, one_line(exc),
                           exc_info=log.isEnabledFor(logging.DEBUG))
                 self._apologize(player)
+                self._prepare_listener()  # the fault may have been in the listener: a new one
         finally:
             if player is not None:
                 try:
@@ -193,8 +198,7 @@ class Daemon:
                     pass
             if self.listener is not None:
                 self.listener.reset()
-            if not self.stopping.is_set():
-                self._prepare_listener()
+
 
     def _session(self, script: Any, player: Any, outcome: Outcome) -> SessionEnd | None:
         from voice_attune.dialog.lifecycle import LiveSession
@@ -249,11 +253,18 @@ class Daemon:
 
         chime = earcon(TURN_START, self.config.voice.volume)
         question = self.render(entry.ask, 1.0)
+        t = 0.0
         for pcm in (chime, question):
-            self._play_through(player, pcm)
-        if self._answers is None:
-            self._answers = PhraseListener(self._start_config(), self.engine, OFFER_YES + OFFER_NO)
+            t = self._play_through(player, pcm, t)
+        self._answers.expect(OFFER_YES + OFFER_NO)
         self._answers.reset()
+        try:
+            return self._hear_offer_answer(entry)
+        finally:
+            if self.listener is not None:
+                self.listener.expect(list(self.phrases))
+
+    def _hear_offer_answer(self, entry: ScheduleEntry) -> bool:
         waited = 0.0
         for item in self._frames:
             if self.stopping.is_set():
@@ -272,11 +283,11 @@ class Daemon:
                 return False
         return False
 
-    def _play_through(self, player: Any, pcm: np.ndarray) -> None:
-        """Play and keep reading the microphone meanwhile (its queue must not back up)."""
+    def _play_through(self, player: Any, pcm: np.ndarray, t: float) -> float:
+        """Play from ``t`` (seconds since the offer began) and keep reading the microphone
+        meanwhile (its queue must not back up); returns the time it ended."""
         player.play(pcm)
-        t = 0.0
-        end = pcm.size / SAMPLE_RATE
+        end = t + pcm.size / SAMPLE_RATE
         for item in self._frames:
             if self.stopping.is_set():
                 raise Stopping
@@ -284,7 +295,8 @@ class Daemon:
             if hasattr(player, "advance"):
                 player.advance(t)
             if not player.playing or t > end + 2.0:
-                return
+                return t
+        return t
 
     def _apologize(self, player: Any) -> None:
         try:
@@ -296,8 +308,8 @@ class Daemon:
     # -- helpers ------------------------------------------------------------------------------
 
     def _prepare_listener(self) -> None:
-        """Build the next session's listener in the background (its decoders take a second
-        or two to load: the daemon is listening for starts meanwhile)."""
+        """Build the sessions' listener in the background (its decoders take a second or two
+        to load: the daemon is listening for starts meanwhile)."""
         from voice_attune.asr.listener import build_listener
 
         def build() -> None:
@@ -311,10 +323,14 @@ class Daemon:
         self._building.start()
 
     def _take_listener(self) -> Any:
+        """The sessions' listener, fresh for a new session (one for the daemon's life: building
+        one per session churned a hundred megabytes each time)."""
         self._building.join()
         listener = self._session_listener
         if isinstance(listener, Exception):
+            self._prepare_listener()  # try again next time
             raise listener
+        listener.restart()
         return listener
 
     def _start_config(self) -> Config:

@@ -149,7 +149,8 @@ def warm_up(engine: Engine, render: Callable[[str, float], np.ndarray]) -> threa
 
     texts: list[str] = []
     fixed = [prompts.PAUSING, prompts.BREATHE_FIRST, prompts.CONTINUE_QUESTION, prompts.RESUMING,
-             *prompts.BREATH_CUES, prompts.STOPPING, prompts.NOT_NOW]
+             *prompts.BREATH_CUES, prompts.STOPPING, prompts.NOT_NOW, prompts.TURN_NUDGE,
+             prompts.DEFAULT_END, prompts.UNANSWERED]
     fixed += [prompts.CARE_PAUSE, "{crisis_line}", prompts.CARE_QUESTION]  # rare, but never slow
     if engine.first_session:
         fixed.insert(0, prompts.FIRST_SESSION)
