@@ -286,3 +286,24 @@ def test_sigterm_ends_the_daemon_promptly(tmp_path):
         assert proc.wait(timeout=10) == 0
     finally:
         proc.kill()
+
+
+def test_a_vosk_model_loads_behind_the_start_phrases_and_runs_the_session(config, sphinx_engine, korean, tmp_path):
+    """The CLI's arrangement: start phrases through PocketSphinx's grammar at once, the
+    sessions' engine (here the real Korean Vosk model) loaded in the background."""
+    events = []
+    loads = []
+
+    def load():
+        loads.append(1)
+        return korean
+
+    audio = speech(("silence", 1.0), START, ("silence", 30.0))
+    sources = Sources((audio, "end"))
+    daemon = make(config, load, sources, folder=tmp_path / "data", on_event=events.append,
+                  phrase_engine=sphinx_engine)
+    run(daemon)
+    assert loads == [1]
+    assert [o.result for o in daemon.outcomes] == ["finished"]
+    [start] = [e for e in events if e.type == "session_start"]
+    assert start.engines["recognizer"] == korean.name

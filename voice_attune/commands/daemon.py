@@ -41,7 +41,6 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from voice_attune.asr.engines import open_engine
     from voice_attune.daemon.loop import Daemon
     from voice_attune.daemon.triggers import watch_button, watch_keys
     from voice_attune.events import EventLog
@@ -49,13 +48,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s", force=True)
-    engine = open_engine(config, args.engine, notice=lambda m: logging.getLogger("voice_attune").info(m))
+    engine, phrase_engine = _engines(config, args.engine)
     voice = Voice(config.voice, lazy=True)  # first words come from the prompt cache
     with ExitStack() as stack:
         log = EventLog.to_file(args.events, stack, "a")
         daemon = Daemon(config, engine, voice.render, _microphone(config, args.audio), _speaker(config),
-                        on_event=lambda event: log.write([event]),
-                        engines={"recognizer": engine.name, "voice": voice.name})
+                        on_event=lambda event: log.write([event]), phrase_engine=phrase_engine,
+                        engines={"voice": voice.name})
         signal.signal(signal.SIGTERM, lambda *_: daemon.stop())
         if config.daemon.gpio_pin is not None:
             stack.enter_context(_closing(watch_button(daemon, config.daemon.gpio_pin, config.daemon.key_script)))
@@ -74,6 +73,27 @@ def run(args: argparse.Namespace, config: Config) -> int:
     logging.shutdown()
     sys.stdout.flush()
     os._exit(0)
+
+
+def _engines(config: Config, choice: str | None):
+    """The sessions' engine (loaded in the background) and the start phrases' engine.
+
+    English start phrases are heard by PocketSphinx's grammar search, which is ready in a
+    second, while a Vosk model (seconds to load, more on a Pi) loads for the sessions behind
+    it; in another language the start phrases need the Vosk model, loaded before ready."""
+    from voice_attune.asr.engines import find_vosk_model, open_engine
+
+    def notice(message: str) -> None:
+        logging.getLogger("voice_attune").info(message)
+
+    if not config.language.lower().startswith("en"):
+        engine = open_engine(config, choice, notice)
+        return engine, engine
+    if (choice or config.recognizer.engine) == "vosk" and find_vosk_model(config) is None:
+        open_engine(config, choice, notice)  # says which model is missing, in one line
+    from voice_attune.asr.sphinx_engine import SphinxEngine
+
+    return (lambda: open_engine(config, choice, notice)), SphinxEngine()
 
 
 def _microphone(config: Config, audio: str | None):

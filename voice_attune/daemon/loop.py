@@ -72,7 +72,9 @@ class Daemon:
 
     config: Config
     engine: Any
-    """The recognizer engine (asr/engines.py)."""
+    """The sessions' recognizer engine (asr/engines.py), or a function that loads it: it is
+    then loaded in the background while the daemon already listens for starts (a Vosk model
+    takes seconds to load)."""
     render: Callable[[str, float], np.ndarray]
     """Text and speed -> 16 kHz int16 speech (voice/speaking.Voice.render)."""
     open_frames: Callable[[], Iterator[Frame]]
@@ -87,6 +89,8 @@ class Daemon:
     stall_s: float = 2.0
     sleep: Callable[[float], None] = time.sleep
     engines: dict = field(default_factory=dict)
+    phrase_engine: Any = None
+    """The engine whose grammar recognizer hears start phrases (None: ``engine``)."""
     outcomes: list[Outcome] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -95,12 +99,16 @@ class Daemon:
         self.input = ResilientInput(self.open_frames, self.retry_s, self.stall_s, sleep=self.sleep)
         self.schedule = Schedule(self.config.daemon.schedule, self._folder())
         self.phrases = start_phrases(self.config) if self.config.privacy.listen_for_start else {}
-        self.listener = PhraseListener(self._start_config(), self.engine, list(self.phrases)) if self.phrases else None
+        if self.phrase_engine is None:
+            self.phrase_engine = self.engine
+        if not callable(self.engine):
+            self.engines.setdefault("recognizer", self.engine.name)
+        self.listener = PhraseListener(self._start_config(), self.phrase_engine, list(self.phrases)) if self.phrases else None
         self._answers = self.listener
         """Hears the schedule's yes or no: the start listener with other phrases for a moment
         (each recognizer costs tens of megabytes), or one of its own without voice starts."""
         if self._answers is None and self.schedule.entries:
-            self._answers = PhraseListener(self._start_config(), self.engine, OFFER_YES + OFFER_NO)
+            self._answers = PhraseListener(self._start_config(), self.phrase_engine, OFFER_YES + OFFER_NO)
         self._frames: Iterator[Frame | Gap] | None = None
         self._session_listener = None
 
@@ -314,6 +322,9 @@ class Daemon:
 
         def build() -> None:
             try:
+                if callable(self.engine):
+                    self.engine = self.engine()
+                    self.engines["recognizer"] = self.engine.name
                 self._session_listener = build_listener(self.config, self.engine)
             except Exception as exc:  # noqa: BLE001 - said when a session needs it
                 self._session_listener = exc
