@@ -307,3 +307,20 @@ def test_a_vosk_model_loads_behind_the_start_phrases_and_runs_the_session(config
     assert [o.result for o in daemon.outcomes] == ["finished"]
     [start] = [e for e in events if e.type == "session_start"]
     assert start.engines["recognizer"] == korean.name
+
+
+def test_a_fault_while_waiting_is_logged_and_waiting_goes_on(config, sphinx_engine, tmp_path, caplog):
+    audio = speech(("silence", 1.0), START, ("silence", 3.0), START, ("silence", 30.0))
+    daemon = make(config, sphinx_engine, Sources((audio, "end")), folder=tmp_path / "data")
+    feed, calls = daemon.listener.feed, {"n": 0}
+
+    def flaky(frame):
+        calls["n"] += 1
+        if calls["n"] == 40:
+            raise RuntimeError("the decoder hiccuped")
+        return feed(frame)
+
+    daemon.listener.feed = flaky
+    run(daemon)
+    assert "listening for a start failed (the decoder hiccuped)" in caplog.text
+    assert [o.result for o in daemon.outcomes] == ["finished"]

@@ -132,7 +132,13 @@ class Daemon:
         for item in self._frames:
             if self.stopping.is_set():
                 break
-            start = self._next_start(item)
+            try:
+                start = self._next_start(item)
+            except Exception as exc:  # noqa: BLE001 - one bad utterance must not end months of waiting
+                log.error("listening for a start failed (%s); listening afresh", one_line(exc))
+                if self.listener is not None:
+                    self.listener.reset()
+                continue
             if start is not None:
                 self._serve(start)
                 self._drain_requests()
