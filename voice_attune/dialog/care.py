@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from voice_attune.dialog import prompts
-from voice_attune.dialog.flow import Gen, chime, say, text_of
-from voice_attune.dialog.inputs import Fired, Heard
+from voice_attune.dialog.flow import Gen, await_answer, chime, say, text_of
+from voice_attune.dialog.inputs import Heard
 
 CHOICES = {"resume": ("go on", "continue", "carry on", "keep going", "resume", "yes"),
            "end": ("stop", "end", "end here", "finish", "no")}
@@ -25,25 +25,17 @@ def care_protocol(e: Any) -> Gen:
     yield from say(e, prompts.CARE_PAUSE, remember=False)
     yield from say(e, text_of(e, "{crisis_line}", None), remember=False)
     yield from say(e, prompts.CARE_QUESTION, remember=False)
-    e.listen(None, prompts.CARE_WORDS)
-    e.set_timer("remind", e.now + REMIND_SECONDS)
-    e.set_timer("give_up", e.now + max(60.0, e.settings.give_up_seconds))
-    while True:
-        inp = yield
-        if isinstance(inp, Heard):
-            answer = inp.match(CHOICES) or _by_command(inp.commands)
-            if answer == "resume":
-                yield from say(e, prompts.RESUMING, remember=False)
-                return "resume"
-            if answer == "end":
-                return "end"
-            yield from say(e, prompts.CARE_UNCLEAR, remember=False)
-            e.listen(None, prompts.CARE_WORDS)
-        elif isinstance(inp, Fired) and inp.name == "remind":
-            yield from say(e, prompts.CARE_QUESTION, remember=False)
-            e.listen(None, prompts.CARE_WORDS)
-        elif isinstance(inp, Fired) and inp.name == "give_up":
-            return "end"
+    answer = yield from await_answer(
+        e, _answer, prompts.CARE_WORDS, prompts.CARE_UNCLEAR, prompts.CARE_QUESTION,
+        remind_at=e.now + REMIND_SECONDS, give_up_at=e.now + max(60.0, e.settings.give_up_seconds))
+    if answer == "resume":
+        yield from say(e, prompts.RESUMING, remember=False)
+        return "resume"
+    return "end"
+
+
+def _answer(heard: Heard) -> str | None:
+    return heard.match(CHOICES) or _by_command(heard.commands)
 
 
 def _by_command(commands: tuple[str, ...]) -> str | None:

@@ -217,28 +217,44 @@ def pause_protocol(e: Any) -> Gen:
         yield from say(e, prompts.BREATHE_FIRST, remember=False)
         yield from breathe(e, e.settings.pause_breaths, 4.0, 0.0, 6.0)
     yield from say(e, prompts.CONTINUE_QUESTION, remember=False)
-    e.listen(None, ("yes", "not now"))
-    asked = e.now
-    e.set_timer("remind", asked + max(30.0, e.settings.reprompt_seconds * 2))
-    e.set_timer("give_up", asked + e.settings.give_up_seconds * 2)
+    answer = yield from await_answer(
+        e, _continue_answer, ("yes", "not now"), prompts.CONTINUE_UNCLEAR, prompts.CONTINUE_REMINDER,
+        remind_at=e.now + max(30.0, e.settings.reprompt_seconds * 2),
+        give_up_at=e.now + e.settings.give_up_seconds * 2)
+    if answer == "yes":
+        yield from say(e, prompts.RESUMING, remember=False)
+        return "resume"
+    return "not_now" if answer == "no" else "unanswered"
+
+
+def _continue_answer(heard: Heard) -> str | None:
+    answer = yes_no(heard.text, heard.commands)
+    if answer is None and heard.answer:
+        answer = yes_no(heard.answer)
+    return answer
+
+
+def await_answer(e: Any, judge: Any, phrases: tuple[str, ...], unclear: str, reminder: str,
+                 remind_at: float, give_up_at: float) -> Gen:
+    """Listen to either partner until ``judge(heard)`` names an answer, and return it. Words
+    that are none get ``unclear`` said; silence gets ``reminder`` once, at ``remind_at``;
+    at ``give_up_at`` it returns None. Nobody is hurried in between."""
+    e.listen(None, phrases)
+    e.set_timer("remind", remind_at)
+    e.set_timer("give_up", give_up_at)
     while True:
         inp = yield
         if isinstance(inp, Heard):
-            answer = yes_no(inp.text, inp.commands)
-            if answer is None and inp.answer:
-                answer = yes_no(inp.answer)
-            if answer == "yes":
-                yield from say(e, prompts.RESUMING, remember=False)
-                return "resume"
-            if answer == "no":
-                return "not_now"
-            yield from say(e, prompts.CONTINUE_UNCLEAR, remember=False)
-            e.listen(None, ("yes", "not now"))
+            answer = judge(inp)
+            if answer is not None:
+                return answer
+            yield from say(e, unclear, remember=False)
+            e.listen(None, phrases)
         elif isinstance(inp, Fired) and inp.name == "remind":
-            yield from say(e, prompts.CONTINUE_REMINDER, remember=False)
-            e.listen(None, ("yes", "not now"))
+            yield from say(e, reminder, remember=False)
+            e.listen(None, phrases)
         elif isinstance(inp, Fired) and inp.name == "give_up":
-            return "unanswered"
+            return None
 
 
 def finish(e: Any, reason: str, text: str | None) -> Gen:
