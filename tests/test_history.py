@@ -325,3 +325,18 @@ def test_forget_can_be_confirmed_by_voice(said, voice, kept, tmp_path, capsys):
     assert (len(history.sessions()) == 1) == kept
     assert ("Nothing was deleted." in out) == kept
     assert (b"zanzibarish" in history.path.read_bytes()) == kept
+
+
+def test_export_with_words_adds_only_the_words_you_both_agreed_to_keep(tmp_path, capsys):
+    history = History.open(data_dir())
+    history.record(consented_events("yes", "yes"), datetime(2026, 11, 3, 8, 0))
+    refused = consented_events("yes", "no")
+    refused[4] = Final(10.0, "the bakery closed early", 8.0, 9.9)
+    history.record(refused, datetime(2026, 11, 4, 8, 0))
+    out = tmp_path / "words.md"
+    assert main(["export", "--since", "2026-11-01", "--out", str(out), "--with-words"]) == 0
+    assert "the words said in sessions where you both agreed" in capsys.readouterr().out
+    text = out.read_text()
+    assert "- Sam: the garden was lovely today" in text and "bakery" not in text
+    assert main(["export", "--since", "2026-11-01", "--out", str(out)]) == 0
+    assert "garden" not in out.read_text()

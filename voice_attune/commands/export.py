@@ -26,6 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--since", metavar="YYYY-MM-DD", help="from this day (default: 30 days ago)")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="up to this day, not included (default: now)")
     p.add_argument("--out", required=True, metavar="FILE.md", help="where to write the summary")
+    p.add_argument("--with-words", action="store_true",
+                   help="also the words said in sessions where you both agreed to keep them "
+                        "(privacy.transcripts: ask)")
     return p
 
 
@@ -38,7 +41,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     until = _day(args.until, "--until")
     history = History.open(data_dir())
     sessions = sorted(history.sessions(since, until), key=lambda s: s.started)
-    print(f"The summary contains {CONTAINS}.")
+    contains = CONTAINS
+    if args.with_words:
+        contains = contains.replace("No audio and no transcripts",
+                                    "the words said in sessions where you both agreed to keep them. No audio")
+    print(f"The summary contains {contains}.")
     lines = [f"# voice-attune: sessions from {since:%d %B %Y}" + (f" to {until:%d %B %Y}" if until else ""), ""]
     lines += [f"{len(sessions)} session(s) on {len({s.started.date() for s in sessions})} day(s).", ""]
     if sessions:
@@ -49,6 +56,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
         chosen = Counter(v for s in sessions for _, _, v in s.choices)
         if chosen:
             lines += ["", "Words chosen most: " + ", ".join(f"{v} ({n})" for v, n in chosen.most_common(8)) + "."]
+    if args.with_words:
+        for s in sessions:
+            said = history.transcript(s.id)
+            if said:
+                names = {k: p["name"] for k, p in s.partners.items()}
+                lines += ["", f"## {s.started:%a %d %b %H:%M}, {s.script}: your words", ""]
+                lines += [f"- {names.get(who, 'Either of you')}: {text}" for _, who, text in said]
     open_ones = history.open_follow_ups()
     if open_ones:
         lines += ["", "Still open, to come back to:"] + [f"- {f.created:%d %b}: {f.topic}" for f in open_ones]

@@ -127,8 +127,13 @@ class Daemon:
         """Wait for starts until ``stop()``."""
         self._prepare_listener()
         self._frames = self.input.frames()
-        voice = f"{len(self.phrases)} start phrases" if self.listener else "no voice starts (privacy.listen_for_start: false)"
+        if self.listener is not None:
+            said = ", ".join(f"'{p}'" for p in list(self.phrases)[:3])
+            voice = f"{len(self.phrases)} start phrases ({said}{', ...' if len(self.phrases) > 3 else ''})"
+        else:
+            voice = "no voice starts (privacy.listen_for_start: false)"
         log.info("ready: listening for %s; %d scheduled offer(s)", voice, len(self.schedule.entries))
+        log.debug("start phrases: %s", "; ".join(f"'{p}' -> {s}" for p, s in self.phrases.items()))
         for item in self._frames:
             if self.stopping.is_set():
                 break
