@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 
 from voice_attune.config import Config
 from voice_attune.errors import UserError
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                         engines={"voice": voice.name})
         signal.signal(signal.SIGTERM, lambda *_: daemon.stop())
         if config.daemon.gpio_pin is not None:
-            stack.enter_context(_closing(watch_button(daemon, config.daemon.gpio_pin, config.daemon.key_script)))
+            stack.enter_context(closing(watch_button(daemon, config.daemon.gpio_pin, config.daemon.key_script)))
         if not args.no_keys and sys.stdin is not None and sys.stdin.isatty():
             watch_keys(daemon, sys.stdin, config.daemon.key_script)
         warming, done = _warm_up(daemon, voice.render)
@@ -130,19 +130,6 @@ def _speaker(config: Config):
         return SoundDevicePlayer(config.audio.output_device)
 
     return open_speaker
-
-
-class _closing:
-    def __init__(self, thing):
-        self.thing = thing
-
-    def __enter__(self):
-        return self.thing
-
-    def __exit__(self, *exc):
-        close = getattr(self.thing, "close", None)
-        if close is not None:
-            close()
 
 
 def _warm_up(daemon, render):

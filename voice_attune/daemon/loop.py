@@ -104,6 +104,7 @@ class Daemon:
         if not callable(self.engine):
             self.engines.setdefault("recognizer", self.engine.name)
         self.listener = PhraseListener(self._start_config(), self.phrase_engine, list(self.phrases)) if self.phrases else None
+        self._schedule_check = 0.0
         self._answers = self.listener
         """Hears the schedule's yes or no: the start listener with other phrases for a moment
         (each recognizer costs tens of megabytes), or one of its own without voice starts."""
@@ -156,11 +157,14 @@ class Daemon:
             return self.starts.get_nowait()
         except queue.Empty:
             pass
-        now = self.clock()
-        entry = self.schedule.due(now)
-        if entry is not None:
-            self.schedule.mark_asked(entry, now)
-            return Start(entry.script, "schedule", offer=entry)
+        if self.schedule.entries and (isinstance(item, Gap) or self.input.now >= self._schedule_check):
+            # Once a second of audio (or at each beat while the microphone is away), not per frame.
+            self._schedule_check = self.input.now + 1.0
+            now = self.clock()
+            entry = self.schedule.due(now)
+            if entry is not None:
+                self.schedule.mark_asked(entry, now)
+                return Start(entry.script, "schedule", offer=entry)
         if isinstance(item, Frame) and self.listener is not None:
             heard = self.listener.feed(item)
             if heard is not None:

@@ -224,31 +224,22 @@ class Engine:
 
         if self._pause is not None or self.ending:
             return
-        self._silence()
-        if self.turn is not None:
-            self.turn.close(self, "pause")
-        self.emit(Paused(self.now, by))
-        self.tally.pauses += 1
-        self._paused_at = self.now
+        self._hold(by)
         self._pause = pause_protocol(self)
         self._send("pause", None)
 
     def begin_care(self) -> None:
         """Words that suggest danger were heard: pause gently, give the crisis line, and ask
-        whether to stop or go on (``dialog/care.py``). The log gets a ``care`` step, never the
-        words; words of that kind heard again while it runs change nothing."""
+        whether to stop or go on (``dialog/care.py``), in place of a pause already running. The
+        log gets a ``care`` step, never the words; such words heard again change nothing."""
         from voice_attune.dialog.care import care_protocol
 
         if self.ending or self._in_care:
             return
-        self._silence()
-        if self.turn is not None:
-            self.turn.close(self, "pause")
         if self._pause is None:
-            self.emit(Paused(self.now, None))
-            self.tally.pauses += 1
-            self._paused_at = self.now
+            self._hold(None)
         else:
+            self._silence()
             self._pause.close()
             self.timers.cancel("pause")
         self._in_care = True
@@ -256,6 +247,15 @@ class Engine:
         self.emit(StepStarted(self.now, CARE_STEP, CARE_STEP))
         self._pause = care_protocol(self)
         self._send("pause", None)
+
+    def _hold(self, by: str | None) -> None:
+        """Stop the voice, close the open turn, and mark the session paused."""
+        self._silence()
+        if self.turn is not None:
+            self.turn.close(self, "pause")
+        self.emit(Paused(self.now, by))
+        self.tally.pauses += 1
+        self._paused_at = self.now
 
     def stop(self) -> None:
         """End the session kindly, from wherever it is."""
