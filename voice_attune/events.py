@@ -94,6 +94,9 @@ class Spotted(Event):
     """0-100: how closely they matched."""
     word_end: float | None
     """Seconds: when the spotted phrase ended in the audio (None if unknown)."""
+    source: str = "transcript"
+    """Which detector heard it: "keyword" (a trained keyword model, on every frame) or
+    "transcript" (the recognizers' words, matched by the spotter)."""
     type: ClassVar[str] = "spotted"
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from voice_attune import SAMPLE_RATE
+from voice_attune.keywords.augment import noise
 from voice_attune.tts import synthesize
 
 
@@ -88,21 +89,6 @@ def word_end_in(placed: Placed, word: str, voice: str = "en-us", speed: int = 16
     if upto == text:
         return placed.end
     return placed.start + trim(synthesize(upto, voice, speed)).size / SAMPLE_RATE
-
-
-def noise(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    """White, pink or brown noise, unit RMS, as float32."""
-    white = rng.standard_normal(n).astype(np.float32)
-    if kind == "white":
-        shaped = white
-    else:
-        spectrum = np.fft.rfft(white)
-        freqs = np.fft.rfftfreq(n, 1.0 / SAMPLE_RATE)
-        freqs[0] = freqs[1] if n > 1 else 1.0
-        power = 1.0 if kind == "pink" else 2.0
-        shaped = np.fft.irfft(spectrum / freqs ** (power / 2.0), n).astype(np.float32)
-    rms = float(np.sqrt(np.mean(shaped**2))) or 1.0
-    return shaped / rms
 
 
 def add_noise(pcm: np.ndarray, kind: str, snr_db: float, seed: int = 0) -> np.ndarray:

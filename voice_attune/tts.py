@@ -34,19 +34,23 @@ def piper_available() -> bool:
     return True
 
 
-def synthesize(text: str, voice: str = "en-us", speed: int = 160) -> np.ndarray:
-    """Speak ``text`` into int16 samples at 16 kHz; ``voice`` is an espeak-ng voice or "piper"."""
+def synthesize(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> np.ndarray:
+    """Speak ``text`` into int16 samples at 16 kHz; ``voice`` is an espeak-ng voice or "piper".
+
+    ``pitch`` (0-99) applies to espeak-ng voices only."""
     if voice == PIPER_VOICE:
         return _piper(text, speed)
-    return _espeak(text, voice, speed)
+    return _espeak(text, voice, speed, pitch)
 
 
 @functools.lru_cache(maxsize=512)
-def _espeak(text: str, voice: str, speed: int) -> np.ndarray:
+def _espeak(text: str, voice: str, speed: int, pitch: int = 50) -> np.ndarray:
     if not espeak_available():
         raise UserError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
     result = subprocess.run(
-        ["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", text],
+        # The text goes in on stdin, so a text that starts with "-" is never read as an option.
+        ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdin", "--stdout"],
+        input=text.encode(),
         capture_output=True,
         check=False,
     )

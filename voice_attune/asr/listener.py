@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import replace
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from voice_attune.asr.frames import Frame
+from voice_attune.asr.keywords import KeywordDetector, keyword_detector
 from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, frames_for_ms
@@ -32,8 +33,11 @@ class Listener:
         partials: bool = False,
         answers: Any = None,
         care: Any = None,
+        keywords: KeywordDetector | None = None,
     ):
         self.gate = gate
+        self.keywords = keywords
+        """Trained keyword models heard on every frame, the guide's voice included (None: none)."""
         self.transcriber = transcriber
         self.phrase_recognizer = phrase_recognizer
         self.answers = answers
@@ -57,6 +61,8 @@ class Listener:
     def feed(self, frame: Frame) -> list[Event]:
         """Listen to one frame; return the events it caused."""
         events: list[Event] = []
+        if self.keywords is not None:
+            events.extend(self._keyword_spots(frame))
         was_speaking = self.gate.in_speech
         change = self.gate.update(frame)
         self.now = frame.end
@@ -95,6 +101,17 @@ class Listener:
         if self.phrase_recognizer is not None and hasattr(self.phrase_recognizer, "guide_speaking"):
             self.phrase_recognizer.guide_speaking = speaking
 
+    def guide_plays(self, pcm: Any, t: float) -> None:
+        """The guide starts playing ``pcm`` (16 kHz int16) at audio time ``t``: the keyword
+        detector hears it alongside the microphone, so its echo is never taken for a partner."""
+        if self.keywords is not None:
+            self.keywords.play_reference(pcm, t)
+
+    def guide_stops(self) -> None:
+        """The guide's voice was cut short."""
+        if self.keywords is not None:
+            self.keywords.stop_reference()
+
     def expect(self, phrases: Sequence[str]) -> None:
         """The answers an open question expects, from the next utterance on (none: free speech)."""
         if self.answers is not None:
@@ -126,6 +143,8 @@ class Listener:
         self._buffer.clear()
         self.now = 0.0
         self.guide_speaking = False
+        if self.keywords is not None:
+            self.keywords.reset()
 
     def run(self, frames: Iterable[Frame]) -> Iterator[Event]:
         """Listen to a whole stream, yielding events as they happen."""
@@ -174,12 +193,21 @@ class Listener:
                 events.append(Partial(frame.end, "" if withheld else hyp.text))
         return events
 
+    def _keyword_spots(self, frame: Frame) -> list[Event]:
+        events: list[Event] = []
+        for hit in self.keywords.feed(frame):
+            # The same saying heard later in the transcript is not reported twice.
+            if self.spotter.claim(hit.name, hit.word_end - 0.8, hit.word_end):
+                events.append(Spotted(hit.t, hit.kind, hit.name, hit.text, round(hit.score * 100, 1),
+                                      hit.word_end, source="keyword"))
+        return events
+
     def _spots(
         self, hyp: Hypothesis, t: float | None = None, kinds: tuple[str, ...] = ("pause", "command")
     ) -> list[Event]:
         t = self.now if t is None else t
         return [
-            Spotted(t, s.phrase.kind, s.phrase.name, s.heard, round(s.score, 1), s.word_end)
+            Spotted(t, s.phrase.kind, s.phrase.name, s.heard, round(s.score, 1), s.word_end, source="transcript")
             for s in self.spotter.match(hyp, kinds)
         ]
 
@@ -191,8 +219,11 @@ class Listener:
         return Final(t, hyp.text, start, end)
 
 
-def build_listener(config: Config, engine: Engine, partials: bool = False) -> Listener:
-    """A listener with the configured VAD, the engine's recognizers and the spotter."""
+def build_listener(
+    config: Config, engine: Engine, partials: bool = False, notice: Callable[[str], None] | None = None,
+) -> Listener:
+    """A listener with the configured VAD, the engine's recognizers, the spotter and the
+    pause word's keyword model (when there is one; ``notice`` hears why not)."""
     phrases = phrases_for(config.pause_words, config.spotter.commands)
     spotter = Spotter(phrases, config.spotter.fuzzy_threshold)
     phrase_recognizer = engine.phrase_spotter(
@@ -211,4 +242,5 @@ def build_listener(config: Config, engine: Engine, partials: bool = False) -> Li
         partials=partials,
         answers=answers,
         care=CareWords(config.care.words),
+        keywords=keyword_detector(config, notice or (lambda message: None)),
     )

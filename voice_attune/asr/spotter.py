@@ -119,6 +119,12 @@ class Spotter:
                     best = (Spot(phrase, heard, s, tokens[end_index][2], tokens[start_index][1]), span)
         return best
 
+    def claim(self, name: str, start: float | None, end: float | None) -> bool:
+        """Another detector (the keyword model) heard ``name`` ending at ``end``: True if that
+        saying is new, and from now on the transcript's copy of it is not reported again."""
+        phrase = Phrase(name, "", name)
+        return self._is_new(Spot(phrase, name, 100.0, end, start))
+
     def _is_new(self, spot: Spot) -> bool:
         # The same saying comes back in every growing partial and in the final, and its word
         # times may move as the recognizer firms up (a partial's word can end 1 s early): it

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.voice.speaking import Voice
 
     script = load_script(args.script, config)
+    train_new_pause_words(config)
     mic = MicrophoneSource(config.audio.input_device)
     player = SoundDevicePlayer(config.audio.output_device)
     recognizer = open_engine(config, args.engine, notice=lambda m: print(m, file=sys.stderr))
@@ -61,7 +62,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         engine = live.engine
         warm_up(engine, voice.render)
         session = Session(
-            engine, build_listener(config, recognizer), voice.render, player, on_event,
+            engine, build_listener(config, recognizer, notice=lambda m: print(m, file=sys.stderr)), voice.render,
+            player, on_event,
             engines={"recognizer": recognizer.name, "voice": voice.name}, volume=config.voice.volume,
         )
         try:
@@ -73,3 +75,24 @@ def run(args: argparse.Namespace, config: Config) -> int:
         finally:
             live.close(events)  # records only a session that ended; a failure is said once
     return 0
+
+
+def train_new_pause_words(config: Config) -> None:
+    """On first use of a pause word without a keyword model, train one (with a notice), so the
+    word is heard in any voice from the first session on."""
+    from voice_attune.asr import kws_store
+    from voice_attune.asr.kws_features import KeywordUnavailable
+    from voice_attune.commands.train_word import train_and_save
+
+    if not config.spotter.keywords:
+        return
+    for word in config.pause_words:
+        if kws_store.find_model(word) is not None:
+            continue
+        print(f"First use of the pause word '{word}': teaching voice-attune to hear it in any voice "
+              "(about 2 minutes, once).", file=sys.stderr)
+        try:
+            train_and_save(word, config)
+        except KeywordUnavailable as exc:
+            print(f"{exc}; the recognizer alone listens for '{word}'.", file=sys.stderr)
+            return

@@ -340,7 +340,7 @@ class Daemon:
                 if callable(self.engine):
                     self.engine = self.engine()
                     self.engines["recognizer"] = self.engine.name
-                self._session_listener = build_listener(self.config, self.engine)
+                self._session_listener = build_listener(self.config, self.engine, notice=log.warning)
             except Exception as exc:  # noqa: BLE001 - said when a session needs it
                 self._session_listener = exc
 

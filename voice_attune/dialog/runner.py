@@ -108,6 +108,8 @@ class Session:
                 self._play("chime", earcon(out.name, self.volume))
             elif isinstance(out, actions.StopSpeaking):
                 self.player.stop()
+                if hasattr(self.listener, "guide_stops"):
+                    self.listener.guide_stops()
                 if self._playing is not None and self._playing.kind == "say":
                     self.log(SayEnd(self.now, True))
                 self._playing = None
@@ -133,6 +135,8 @@ class Session:
 
     def _play(self, kind: str, pcm: np.ndarray) -> None:
         self.player.play(pcm)
+        if hasattr(self.listener, "guide_plays"):
+            self.listener.guide_plays(pcm, self.now)
         self._playing = Playback(kind, self.now, pcm.size / SAMPLE_RATE)
         self.listener.guide_speaking = True
 

@@ -1,0 +1,196 @@
+"""The keyword detector: a real model trained here on a small seeded budget, heard through the
+real front end and listener, on voices the model never trained on."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voice_attune.asr import kws_store
+from voice_attune.asr.frames import frames_from_array
+from voice_attune.asr.keywords import KeywordDetector, LoadedModel
+from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
+from voice_attune.asr.kws_model import BadModelFile, KeywordModel
+from voice_attune.asr.listener import build_listener
+from voice_attune.cli import main
+from voice_attune.config import DEFAULT_COMMANDS, Config
+from voice_attune.events import Spotted, from_dict
+from voice_attune.keywords import augment
+from voice_attune.keywords.train import TEST, train_keyword
+from voice_attune.testing import Composition
+from voice_attune.tts import PIPER_VOICE, piper_available, synthesize
+
+COMMAND_PHRASES = [p for ps in DEFAULT_COMMANDS.values() for p in ps]
+HELD_OUT = [("en-gb+m6", 150), ("en-029+m6", 160), ("en-gb-x-gbcwmd+f4", 145)]
+"""Voices of accents and variants the test model never trained on."""
+
+
+@pytest.fixture(scope="session")
+def front() -> FrontEnd:
+    return FrontEnd()
+
+
+@pytest.fixture(scope="session")
+def model(tmp_path_factory: pytest.TempPathFactory) -> KeywordModel:
+    """'pineapple' trained without the held-out accents and variants (seeded, about 30 s)."""
+    bank = tmp_path_factory.mktemp("bank")
+    return train_keyword(["pineapple"], ["pause"], TEST, seed=3, bank_folder=bank, hold_out=True,
+                         also_refuse=COMMAND_PHRASES)
+
+
+def hits(model: KeywordModel, front: FrontEnd, pcm: np.ndarray) -> list:
+    detector = KeywordDetector([LoadedModel(model, "pause")], front)
+    return [h for f in frames_from_array(pcm) for h in detector.feed(f)]
+
+
+def test_streamed_embeddings_equal_those_of_the_whole_clip(front: FrontEnd):
+    pcm = (np.random.default_rng(0).standard_normal(16000 * 3) * 2000).astype(np.int16)
+    whole = front.embed_clip(pcm)
+    stream, got = front.stream(), []
+    for piece in np.array_split(pcm, 37):
+        got += stream.feed(piece)
+    assert [end for end, _ in got] == [FIRST_END + j * STEP_SAMPLES for j in range(len(got))]
+    assert len(got) == whole.shape[0]
+    assert np.array_equal(np.stack([e for _, e in got]), whole)
+
+
+def sentences_with_the_word(voices) -> tuple[np.ndarray, list[float]]:
+    comp = Composition().silence(1.0)
+    ends = []
+    for voice, speed in voices:
+        comp.say("I hear you, but", voice, speed).silence(0.05)
+        comp.say("pineapple", voice, speed)
+        ends.append(comp.duration)
+        comp.silence(0.05).say("I need some air.", voice, speed).silence(2.0)
+    return comp.audio(), ends
+
+
+def heard_within(found, ends, late: float = 0.35) -> list[bool]:
+    return [any(end - 0.3 <= h.t <= end + late for h in found) for end in ends]
+
+
+def test_pause_word_heard_inside_a_sentence_from_held_out_voices(model, front):
+    audio, ends = sentences_with_the_word(HELD_OUT)
+    found = hits(model, front, audio)
+    assert heard_within(found, ends) == [True, True, True], found
+    assert len(found) == len(ends)
+
+
+def test_pause_word_heard_from_held_out_voices_in_noise(model, front):
+    # The small test model is not yet at the benchmark's targets in noise (docs/benchmarks):
+    # two of three held-out voices in pink noise at 15 dB is what it must keep.
+    audio, ends = sentences_with_the_word(HELD_OUT)
+    noise = augment.noise("pink", audio.size, np.random.default_rng(1))
+    noisy = augment.to_int16(augment.mix(audio.astype(np.float32), noise, 15))
+    found = hits(model, front, noisy)
+    assert sum(heard_within(found, ends)) >= 2, found
+    assert all(any(end - 0.3 <= h.t <= end + 0.35 for end in ends) for h in found), "a pause away from any word"
+
+
+def test_a_confusable_phrase_is_not_the_pause_word(model, front):
+    comp = Composition().silence(1.0)
+    for voice, speed in HELD_OUT + [("en-us", 160)]:
+        comp.say("I bought nine apples at the market.", voice, speed).silence(1.5)
+        comp.say("The pine needles clogged the gutter again.", voice, speed).silence(1.5)
+    assert hits(model, front, comp.audio()) == []
+
+
+def test_pause_word_heard_over_the_guides_own_voice(model, front):
+    guide_voice = PIPER_VOICE if piper_available() else "en-us"
+    guide = synthesize("Sam, the floor is yours again, with about a minute left. Take your time.", guide_voice, 160)
+    word = Composition().silence(1.2).say("pineapple", "en-gb+m6", 150)
+    end = word.duration
+    mic = np.zeros(max(guide.size, word.samples) + 16000, np.float32)
+    mic[: guide.size] += 0.5 * augment.convolve(guide.astype(np.float32), augment.room_response(np.random.default_rng(2), 300, 20))
+    mic[: word.samples] += word.audio()
+    found = hits(model, front, augment.to_int16(mic))
+    assert [h for h in found if end - 0.3 <= h.t <= end + 0.35], found
+
+
+def test_the_listener_reports_keyword_spots_with_their_source(model, sphinx, tmp_path, monkeypatch):
+    path = kws_store.user_model_path("pineapple")
+    model.save(path)
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    listener = build_listener(Config(), sphinx)
+    assert listener.keywords is not None
+    comp = Composition().silence(1.0).say("pineapple", "en-029+m6", 150).silence(2.0)
+    events = list(listener.run(frames_from_array(comp.audio())))
+    pauses = [e for e in events if isinstance(e, Spotted) and e.name == "pause"]
+    assert len(pauses) == 1, pauses  # the transcript's copy of the same saying is not reported again
+    assert pauses[0].source == "keyword"
+    assert pauses[0].t - comp.placed[0].end <= 0.35
+    assert from_dict(pauses[0].to_dict()).source == "keyword"
+
+
+def test_a_damaged_model_is_reported_and_the_recognizer_keeps_listening(sphinx, capsys):
+    path = kws_store.user_model_path("pineapple")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"PK\x03\x04 not really a model")
+    notices: list[str] = []
+    listener = build_listener(Config(), sphinx, notice=notices.append)
+    assert listener.keywords is None
+    assert len(notices) == 1 and str(path) in notices[0] and "train-word" in notices[0]
+    comp = Composition().silence(1.0).say("pineapple", "en-us", 150).silence(2.0)
+    events = list(listener.run(frames_from_array(comp.audio())))
+    assert [e.source for e in events if isinstance(e, Spotted) and e.name == "pause"] == ["transcript"]
+
+
+def test_damaged_files_of_every_kind_raise_one_clear_error(tmp_path, model):
+    good = tmp_path / "good.npz"
+    model.save(good)
+    data = good.read_bytes()
+    for name, content in (("empty", b""), ("cut", data[: len(data) // 2]), ("text", b"hello")):
+        bad = tmp_path / f"{name}.npz"
+        bad.write_bytes(content)
+        with pytest.raises(BadModelFile, match=str(bad)):
+            KeywordModel.load(bad)
+    with pytest.raises(BadModelFile, match="no keyword model"):
+        KeywordModel.load(tmp_path / "missing.npz")
+
+
+def test_an_interrupted_save_leaves_no_model_behind(tmp_path, model, monkeypatch):
+    target = tmp_path / "m.npz"
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(KeyboardInterrupt):
+        model.save(target)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("word, why", [("", "empty"), ("hi", "too short"), ("stop", "already a spoken command"),
+                                        ("I'm done", "already a spoken command")])
+def test_train_word_refuses_words_that_cannot_be_pause_words(word, why, capsys, chdir_tmp):
+    assert main(["train-word", word]) == 2
+    err = capsys.readouterr().err.strip()
+    assert why in err and len(err.splitlines()) == 1
+
+
+def test_training_is_seeded_and_any_word_espeak_can_say_can_be_trained(tmp_path):
+    small = dataclasses.replace(TEST, per_accent=1, rooms=1, carriers=1, neighbours=6, bank_sentence_pairs=6,
+                                bank_prompts=0, bank_noise_s=6, epochs=2, piper_speeds=())
+    first = train_keyword(["zorblat"], ["pause"], small, seed=5, bank_folder=tmp_path)
+    again = train_keyword(["zorblat"], ["pause"], small, seed=5, bank_folder=tmp_path)
+    for key in first.weights:
+        assert np.array_equal(first.weights[key], again.weights[key]), key
+    assert first.thresholds == again.thresholds
+    other = train_keyword(["zorblat"], ["pause"], small, seed=6, bank_folder=tmp_path)
+    assert not np.array_equal(first.weights["w1"], other.weights["w1"])
+
+
+def test_train_word_command_saves_a_private_model_with_progress(capsys, chdir_tmp):
+    assert main(["train-word", "marigold", "--budget", "small", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert "Training 'marigold'" in err and "listening" in err
+    path = kws_store.user_model_path("marigold")
+    assert path.exists() and oct(path.stat().st_mode & 0o777) == "0o600"
+    assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    loaded = KeywordModel.load(path)
+    assert loaded.phrases == ["marigold"] and loaded.names == ["pause"]
+    assert '"word": "marigold"' in out

@@ -1,0 +1,204 @@
+"""The keyword detector: trained heads over streaming speech embeddings, on every frame.
+
+It is the first line of hearing for the pause word (and, where the engine waits for them, the
+commands and answers): it runs beside the recognizers, also while the guide speaks, and
+decides within a step or two of the word's end, never waiting for a transcript.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+
+from voice_attune import SAMPLE_RATE
+from voice_attune.asr import kws_store
+from voice_attune.asr.frames import Frame
+from voice_attune.asr.kws_features import FrontEnd, KeywordUnavailable
+from voice_attune.asr.kws_model import BadModelFile, KeywordModel
+from voice_attune.config import Config
+
+REFRACTORY_S = 1.0
+"""After a phrase fires it cannot fire again for this long (one saying, one event)."""
+ECHO_LEVEL = 0.2
+"""A phrase the guide's own audio scores this high on is its echo while heard near then."""
+ECHO_SLACK_S = 0.8
+"""Seconds around such a moment within which a spot of that phrase is taken for the echo."""
+
+
+@dataclass(frozen=True)
+class KeywordHit:
+    """A phrase the detector heard."""
+
+    name: str
+    """pause, or a command or answer name (stop, yes, no, done, ...)."""
+    kind: str
+    """"pause" or "command"."""
+    text: str
+    """The phrase the model was trained on."""
+    score: float
+    """0-1."""
+    t: float
+    """Audio seconds when it was decided."""
+    word_end: float
+    """Audio seconds: where the phrase's sound ended, estimated from the level."""
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    model: KeywordModel
+    kind: str
+    """"pause" for pause-word models, "command" for commands and answers."""
+
+
+class KeywordDetector:
+    """Feeds frames to the front end and the heads; reports each saying once."""
+
+    def __init__(self, models: Sequence[LoadedModel], front: FrontEnd | None = None, sensitivity: float = 0.5):
+        self.models = list(models)
+        self.front = front or FrontEnd()
+        self._stream = self.front.stream()
+        self._origin: float | None = None
+        self._last_t = 0.0
+        self._window = max((m.model.window for m in self.models), default=1)
+        self._recent: deque[np.ndarray] = deque(maxlen=self._window)
+        self._levels: deque[tuple[float, float]] = deque(maxlen=60)  # (frame end, rms): 1.8 s
+        self._last_fire: dict[str, float] = {}
+        self._streak: dict[str, int] = {}
+        # Sensitivity 0.5 keeps each trained threshold; 1.0 lowers it by a fifth of its margin.
+        self._shift = (sensitivity - 0.5) * 0.4
+        self.active: set[str] | None = None
+        """Command names that count now (None: all); pause outputs always count."""
+        self._reference: np.ndarray | None = None
+        self._reference_t = 0.0
+        self._ref_stream = self.front.stream()
+        self._ref_recent: deque[np.ndarray] = deque(maxlen=self._window)
+        self._ref_high: dict[str, float] = {}
+
+    def play_reference(self, pcm: np.ndarray, t: float) -> None:
+        """The guide starts playing ``pcm`` (16 kHz int16) at audio time ``t``: its own audio is
+        heard alongside, and where it sounds like a phrase, a spot of that phrase is its echo."""
+        self._reference = pcm.astype(np.int16)
+        self._reference_t = t
+        self._ref_stream.reset()
+        self._ref_recent.clear()
+
+    def stop_reference(self) -> None:
+        """The guide stopped speaking mid-prompt."""
+        if self._reference is not None:
+            self._reference = self._reference[: max(0, int(round((self._last_t - self._reference_t) * SAMPLE_RATE)))]
+
+    def feed(self, frame: Frame) -> list[KeywordHit]:
+        """Listen to one frame; return the phrases newly heard."""
+        if self._origin is None:
+            self._origin = frame.t
+        self._last_t = frame.t
+        pcm = np.frombuffer(frame.pcm, np.int16)
+        if self._reference is not None:
+            self._hear_reference(frame, pcm.size)
+        self._levels.append((frame.end, float(np.sqrt(np.mean(pcm.astype(np.float64) ** 2)))))
+        hits: list[KeywordHit] = []
+        for end_sample, emb in self._stream.feed(pcm):
+            self._recent.append(emb)
+            if len(self._recent) < self._window:
+                continue
+            t = self._origin + end_sample / SAMPLE_RATE
+            hits.extend(self._score(t))
+        return hits
+
+    def _hear_reference(self, frame: Frame, n: int) -> None:
+        start = int(round((frame.t - self._reference_t) * SAMPLE_RATE))
+        tail = int(1.0 * SAMPLE_RATE)  # the last words' embeddings need a second of what follows
+        if start >= self._reference.size + tail:
+            self._reference = None
+            return
+        piece = np.zeros(n, np.int16)
+        if 0 <= start < self._reference.size:
+            got = self._reference[start : start + n]
+            piece[: got.size] = got
+        for end_sample, emb in self._ref_stream.feed(piece):
+            self._ref_recent.append(emb)
+            if len(self._ref_recent) < self._window:
+                continue
+            t = self._reference_t + end_sample / SAMPLE_RATE
+            stack = np.stack(self._ref_recent)
+            for loaded in self.models:
+                scores = loaded.model.scores(stack[-loaded.model.window :][None, :, :])[0]
+                for i, score in enumerate(scores):
+                    if score >= ECHO_LEVEL:
+                        self._ref_high[loaded.model.names[i]] = t
+
+    def _score(self, t: float) -> Iterable[KeywordHit]:
+        stack = np.stack(self._recent)
+        for loaded in self.models:
+            model = loaded.model
+            scores = model.scores(stack[-model.window :][None, :, :])[0]
+            for i, score in enumerate(scores):
+                name = model.names[i]
+                if loaded.kind != "pause" and self.active is not None and name not in self.active:
+                    continue
+                threshold = model.thresholds[i]
+                threshold = min(0.995, max(0.05, threshold - self._shift * (1 - threshold if self._shift > 0 else threshold)))
+                # A saying keeps the score up over consecutive steps; a stray spike does not.
+                self._streak[name] = self._streak.get(name, 0) + 1 if score >= threshold else 0
+                if self._streak[name] < model.confirm or t - self._last_fire.get(name, -1e9) < REFRACTORY_S:
+                    continue
+                if abs(t - self._ref_high.get(name, -1e9)) <= ECHO_SLACK_S:
+                    continue  # the guide's own voice sounded like it just then: its echo
+                self._last_fire[name] = t
+                yield KeywordHit(name, loaded.kind, model.phrases[i], float(score), t, self._word_end(t))
+
+    def _word_end(self, t: float) -> float:
+        """The end of the last loud frame in the half second before ``t``."""
+        levels = [(end, rms) for end, rms in self._levels if end > t - 1.2]
+        if not levels:
+            return t
+        peak = max(rms for _, rms in levels)
+        loud = [end for end, rms in levels if rms >= 0.15 * peak and end > t - 0.5]
+        return min(t, loud[-1]) if loud else t
+
+    def reset(self) -> None:
+        """Forget recent sound (a new session on a clock from zero)."""
+        self._stream.reset()
+        self._origin = None
+        self._recent.clear()
+        self._levels.clear()
+        self._last_fire.clear()
+        self._streak.clear()
+        self._reference = None
+        self._ref_high.clear()
+
+
+def pause_models(config: Config, notice: Callable[[str], None]) -> list[LoadedModel]:
+    """The keyword models of the configured pause words. A word without one, or with a damaged
+    one, gets one notice line; the recognizers' spotter keeps listening for it meanwhile."""
+    found = []
+    for word in config.pause_words:
+        path = kws_store.find_model(word)
+        if path is None:
+            notice(f"No keyword model for the pause word '{word}' yet, so only the recognizer listens for it. "
+                   f"Train one (about 2 minutes): voice-attune train-word \"{word}\"")
+            continue
+        try:
+            found.append(LoadedModel(KeywordModel.load(path), "pause"))
+        except BadModelFile as exc:
+            notice(f"{exc}; the recognizer keeps listening for '{word}'. "
+                   f"Retrain it with: voice-attune train-word \"{word}\"")
+    return found
+
+
+def keyword_detector(config: Config, notice: Callable[[str], None]) -> KeywordDetector | None:
+    """The detector for this configuration, or None (turned off, no model, or the front end
+    cannot run here: each said once through ``notice``)."""
+    if not config.spotter.keywords:
+        return None
+    models = pause_models(config, notice)
+    if not models:
+        return None
+    try:
+        return KeywordDetector(models, FrontEnd(), config.spotter.sensitivity)
+    except KeywordUnavailable as exc:
+        notice(f"{exc}; the recognizer alone listens for the pause word")
+        return None

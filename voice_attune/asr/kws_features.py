@@ -1,0 +1,166 @@
+"""The keyword front end: openWakeWord's mel spectrogram and speech embedding models.
+
+Two small TFLite models turn 16 kHz audio into one 96-number speech embedding every 80 ms,
+each summarising the last 0.78 s. They were trained by their authors on a great deal of real
+speech, so a small head trained here on synthetic voices still hears accents it never met.
+The model files ship inside the ``pyopen-wakeword`` wheel; ``ai-edge-litert`` runs them.
+
+The mel model is frame-local (frame k covers samples [160k, 160k + 512)), so a stream cut into
+any pieces gives exactly the embeddings of the whole clip: training and listening agree.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from voice_attune.errors import UserError
+
+MEL_HOP = 160
+"""Samples between mel frames (10 ms)."""
+MEL_WINDOW = 512
+"""Samples one mel frame covers."""
+MELS_PER_EMBEDDING = 76
+"""Mel frames one embedding summarises (0.78 s)."""
+EMBEDDING_STEP = 8
+"""Mel frames between embeddings (80 ms)."""
+EMBEDDING_SIZE = 96
+STEP_SAMPLES = MEL_HOP * EMBEDDING_STEP
+"""Samples between embeddings (1280, 80 ms)."""
+FIRST_END = MEL_HOP * (MELS_PER_EMBEDDING - 1) + MEL_WINDOW
+"""Samples: embedding j covers the audio that ends at FIRST_END + j * STEP_SAMPLES."""
+
+INSTALL_HINT = "pip install ai-edge-litert pyopen-wakeword"
+
+
+class KeywordUnavailable(UserError):
+    """The keyword front end cannot run here (a package or model file is missing)."""
+
+
+def model_files() -> tuple[Path, Path]:
+    """The mel spectrogram and embedding model files."""
+    try:
+        import pyopen_wakeword
+    except ImportError as exc:
+        raise KeywordUnavailable(f"the keyword detector needs pyopen-wakeword ({INSTALL_HINT})") from exc
+    folder = Path(pyopen_wakeword.__file__).parent / "models"
+    mel, emb = folder / "melspectrogram.tflite", folder / "embedding_model.tflite"
+    for path in (mel, emb):
+        if not path.is_file():
+            raise KeywordUnavailable(f"{path}: keyword front-end model missing; reinstall pyopen-wakeword")
+    return mel, emb
+
+
+def _interpreter(path: Path):
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+    except ImportError as exc:
+        raise KeywordUnavailable(f"the keyword detector needs ai-edge-litert ({INSTALL_HINT})") from exc
+    # One thread: the recognizers and the guide's voice need the other core.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return Interpreter(model_path=str(path), num_threads=1)
+
+
+class _Model:
+    """One TFLite model with a fixed input shape, resized only when the shape changes."""
+
+    def __init__(self, path: Path):
+        self.interpreter = _interpreter(path)
+        self._input = self.interpreter.get_input_details()[0]["index"]
+        self._output = self.interpreter.get_output_details()[0]["index"]
+        self._shape: tuple[int, ...] | None = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if x.shape != self._shape:
+            self.interpreter.resize_tensor_input(self._input, list(x.shape))
+            self.interpreter.allocate_tensors()
+            self._shape = x.shape
+        self.interpreter.set_tensor(self._input, np.ascontiguousarray(x, dtype=np.float32))
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self._output)
+
+
+class FrontEnd:
+    """Audio to speech embeddings (one loaded pair of models; not shared between threads)."""
+
+    def __init__(self) -> None:
+        mel, emb = model_files()
+        self._mel = _Model(mel)
+        self._emb = _Model(emb)
+
+    def mels(self, samples: np.ndarray) -> np.ndarray:
+        """Mel frames (n, 32) of int16-scaled float samples (at least MEL_WINDOW of them)."""
+        out = self._mel(samples.astype(np.float32)[None, :])
+        return out.reshape(-1, 32) / 10.0 + 2.0
+
+    def embed_mels(self, mels: np.ndarray) -> np.ndarray:
+        """One embedding (96,) of exactly MELS_PER_EMBEDDING mel frames."""
+        return self._emb(mels[None, :, :, None]).reshape(EMBEDDING_SIZE)
+
+    def embed_clip(self, pcm: np.ndarray, first: int = 0) -> np.ndarray:
+        """Embeddings (n, 96) of a whole clip, from embedding index ``first`` on.
+
+        Embedding j ends at sample FIRST_END + j * STEP_SAMPLES of the clip."""
+        if pcm.size < FIRST_END:
+            return np.zeros((0, EMBEDDING_SIZE), np.float32)
+        start = first * STEP_SAMPLES
+        mels = self.mels(pcm[start:])
+        count = (mels.shape[0] - MELS_PER_EMBEDDING) // EMBEDDING_STEP + 1
+        out = np.empty((max(0, count), EMBEDDING_SIZE), np.float32)
+        for j in range(count):
+            out[j] = self.embed_mels(mels[j * EMBEDDING_STEP : j * EMBEDDING_STEP + MELS_PER_EMBEDDING])
+        return out
+
+    def stream(self) -> "EmbeddingStream":
+        return EmbeddingStream(self)
+
+
+class EmbeddingStream:
+    """Streaming embeddings: feed samples in any pieces, get each embedding once it is complete."""
+
+    def __init__(self, front: FrontEnd):
+        self.front = front
+        self._audio = np.zeros(0, np.float32)
+        self._audio_origin = 0  # stream sample index of self._audio[0]
+        self._mels = np.zeros((0, 32), np.float32)
+        self._next_mel = 0  # stream index of the next mel frame to compute
+        self._mel_origin = 0  # stream mel index of self._mels[0]
+        self._next_embedding = 0
+
+    @property
+    def samples_seen(self) -> int:
+        return self._audio_origin + self._audio.size
+
+    def feed(self, pcm: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Add int16 samples; return (end sample, embedding) for each embedding now complete."""
+        self._audio = np.concatenate([self._audio, pcm.astype(np.float32)])
+        total = self.samples_seen
+        ready = (total - MEL_WINDOW) // MEL_HOP + 1 - self._next_mel  # mel frames computable now
+        if ready >= EMBEDDING_STEP:
+            ready -= ready % EMBEDDING_STEP
+            begin = self._next_mel * MEL_HOP - self._audio_origin
+            chunk = self._audio[begin : begin + (ready - 1) * MEL_HOP + MEL_WINDOW]
+            self._mels = np.concatenate([self._mels, self.front.mels(chunk)])
+            self._next_mel += ready
+            keep_from = self._next_mel * MEL_HOP - self._audio_origin
+            self._audio = self._audio[keep_from:]
+            self._audio_origin += keep_from
+        found = []
+        while True:
+            first_mel = self._next_embedding * EMBEDDING_STEP - self._mel_origin
+            if first_mel + MELS_PER_EMBEDDING > self._mels.shape[0]:
+                break
+            emb = self.front.embed_mels(self._mels[first_mel : first_mel + MELS_PER_EMBEDDING])
+            found.append((FIRST_END + self._next_embedding * STEP_SAMPLES, emb))
+            self._next_embedding += 1
+        drop = self._next_embedding * EMBEDDING_STEP - self._mel_origin
+        if drop > 0:
+            self._mels = self._mels[drop:]
+            self._mel_origin += drop
+        return found
+
+    def reset(self) -> None:
+        """Start again from nothing (keeps the loaded models)."""
+        self.__init__(self.front)

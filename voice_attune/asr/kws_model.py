@@ -1,0 +1,187 @@
+"""A keyword head: a small network over a window of speech embeddings, and its file.
+
+The network is a plain two-layer perceptron in NumPy (a few hundred kilobytes, well under a
+millisecond per 80 ms step, so it runs on a Raspberry Pi beside the recognizers). Each output
+is one phrase (the pause word, or a command) with its own threshold, chosen on held-out data.
+Files are NumPy archives written atomically: an interrupted save never leaves half a model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from voice_attune.asr.kws_features import EMBEDDING_SIZE
+from voice_attune.errors import UserError
+
+FORMAT = 1
+
+
+class BadModelFile(UserError):
+    """A keyword model file that cannot be read."""
+
+
+@dataclass
+class KeywordModel:
+    """Weights and what they mean."""
+
+    phrases: list[str]
+    """The phrase each output hears, e.g. ["pineapple"] or ["stop", "yes", ...]."""
+    names: list[str]
+    """The event name of each output: pause, stop, yes, no, done, ..."""
+    thresholds: list[float]
+    """Score (0-1) at or above which an output fires."""
+    window: int
+    """Embeddings (80 ms each) the network looks at."""
+    weights: dict[str, np.ndarray]
+    """mean, scale, w1, b1, w2, b2, w3, b3."""
+    meta: dict = field(default_factory=dict)
+    """How it was made and what it measured (seed, voices, figures)."""
+    confirm: int = 2
+    """Consecutive 80 ms steps at or above the threshold before an output fires."""
+
+    def scores(self, windows: np.ndarray) -> np.ndarray:
+        """Scores (n, outputs) in 0-1 for windows (n, window, 96)."""
+        w = self.weights
+        x = windows.reshape(windows.shape[0], -1).astype(np.float32)
+        x = (x - w["mean"]) / w["scale"]
+        h = np.maximum(x @ w["w1"] + w["b1"], 0.0)
+        h = np.maximum(h @ w["w2"] + w["b2"], 0.0)
+        return _sigmoid(h @ w["w3"] + w["b3"])
+
+    def save(self, path: Path) -> None:
+        """Write atomically (a temporary file in the same folder, then a rename), mode 0600."""
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        header = {
+            "format": FORMAT, "phrases": self.phrases, "names": self.names,
+            "thresholds": [float(t) for t in self.thresholds], "window": self.window, "meta": self.meta,
+            "confirm": self.confirm,
+        }
+        fd, tmp = tempfile.mkstemp(prefix=".kws-", suffix=".npz", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                arrays = {k: v.astype(np.float32) for k, v in self.weights.items()}
+                np.savez(out, header=np.frombuffer(json.dumps(header).encode(), np.uint8), **arrays)
+                out.flush()
+                os.fsync(out.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> "KeywordModel":
+        """Read a model file; a missing or damaged one raises BadModelFile naming it."""
+        if not path.is_file():
+            raise BadModelFile(f"{path}: no keyword model there")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                header = json.loads(bytes(data["header"]).decode())
+                weights = {k: np.asarray(data[k], np.float32) for k in _WEIGHT_NAMES}
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
+            raise BadModelFile(f"{path}: damaged keyword model ({type(exc).__name__})") from None
+        try:
+            model = cls(
+                list(header["phrases"]), list(header["names"]), [float(t) for t in header["thresholds"]],
+                int(header["window"]), weights, dict(header.get("meta", {})), int(header.get("confirm", 1)),
+            )
+            _check_shapes(model)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise BadModelFile(f"{path}: damaged keyword model ({exc})") from None
+        if header.get("format") != FORMAT:
+            raise BadModelFile(f"{path}: keyword model format {header.get('format')}, expected {FORMAT}; retrain it")
+        return model
+
+
+_WEIGHT_NAMES = ("mean", "scale", "w1", "b1", "w2", "b2", "w3", "b3")
+
+
+def _check_shapes(model: KeywordModel) -> None:
+    w, k, d = model.weights, len(model.names), model.window * EMBEDDING_SIZE
+    if not (len(model.phrases) == k == len(model.thresholds) and k > 0):
+        raise ValueError("phrases, names and thresholds differ in number")
+    if w["mean"].shape != (d,) or w["scale"].shape != (d,) or w["w1"].shape[0] != d:
+        raise ValueError(f"input size does not match a window of {model.window}")
+    if w["w3"].shape[1] != k or w["b3"].shape != (k,):
+        raise ValueError("outputs do not match the phrases")
+    if not all(np.isfinite(a).all() for a in w.values()):
+        raise ValueError("weights that are not numbers")
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40.0, 40.0)))
+
+
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    sample_weight: np.ndarray,
+    seed: int,
+    hidden: int = 96,
+    epochs: int = 30,
+    batch: int = 256,
+    learning_rate: float = 2e-3,
+    l2: float = 1e-3,
+    progress: Callable[[float], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Train the network with Adam on binary cross-entropy (one sigmoid per phrase).
+
+    x: (n, window, 96) windows; y: (n, outputs) 0/1 targets; sample_weight: (n,).
+    Seeded: the same data and seed give the same weights."""
+    rng = np.random.default_rng(seed)
+    n = x.shape[0]
+    flat = x.reshape(n, -1).astype(np.float32)
+    mean = flat.mean(axis=0)
+    scale = flat.std(axis=0) + 1e-3
+    flat = (flat - mean) / scale
+    d, k = flat.shape[1], y.shape[1]
+    params = {
+        "w1": (rng.standard_normal((d, hidden)) * np.sqrt(2.0 / d)).astype(np.float32),
+        "b1": np.zeros(hidden, np.float32),
+        "w2": (rng.standard_normal((hidden, hidden)) * np.sqrt(2.0 / hidden)).astype(np.float32),
+        "b2": np.zeros(hidden, np.float32),
+        "w3": (rng.standard_normal((hidden, k)) * np.sqrt(1.0 / hidden)).astype(np.float32),
+        "b3": np.full(k, -2.0, np.float32),
+    }
+    m = {key: np.zeros_like(v) for key, v in params.items()}
+    v2 = {key: np.zeros_like(v) for key, v in params.items()}
+    b1, b2, step = 0.9, 0.999, 0
+    sw = (sample_weight / sample_weight.mean()).astype(np.float32)
+    for epoch in range(epochs):
+        order = rng.permutation(n)
+        lr = learning_rate * (0.5 * (1 + np.cos(np.pi * epoch / epochs)))  # cosine decay
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            xb, yb, wb = flat[idx], y[idx], sw[idx][:, None]
+            # Input dropout: a hearing that leans on a few numbers breaks in a new room.
+            xb = xb * (rng.random(xb.shape) > 0.2).astype(np.float32) / 0.8
+            z1 = xb @ params["w1"] + params["b1"]
+            h1 = np.maximum(z1, 0)
+            z2 = h1 @ params["w2"] + params["b2"]
+            h2 = np.maximum(z2, 0)
+            p = _sigmoid(h2 @ params["w3"] + params["b3"])
+            g3 = (p - yb) * wb / len(idx)
+            grads = {"w3": h2.T @ g3, "b3": g3.sum(0)}
+            g2 = (g3 @ params["w3"].T) * (z2 > 0)
+            grads.update({"w2": h1.T @ g2, "b2": g2.sum(0)})
+            g1 = (g2 @ params["w2"].T) * (z1 > 0)
+            grads.update({"w1": xb.T @ g1, "b1": g1.sum(0)})
+            step += 1
+            for key in params:
+                g = grads[key] + (l2 * params[key] if key.startswith("w") else 0)
+                m[key] = b1 * m[key] + (1 - b1) * g
+                v2[key] = b2 * v2[key] + (1 - b2) * g * g
+                mhat = m[key] / (1 - b1**step)
+                vhat = v2[key] / (1 - b2**step)
+                params[key] -= (lr * mhat / (np.sqrt(vhat) + 1e-8)).astype(np.float32)
+        if progress is not None:
+            progress((epoch + 1) / epochs)
+    return {"mean": mean, "scale": scale, **params}

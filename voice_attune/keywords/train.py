@@ -1,0 +1,429 @@
+"""Training a keyword model on this machine from synthetic speech, seeded and reproducible.
+
+Positives: the phrase said alone and inside sentences by every espeak-ng English accent (with
+variants, speeds and pitches) and by Piper, each heard in several random rooms. Negatives: its
+phonetic neighbours and parts, the other commands, everyday talk, the session library's prompts
+and noise (the shared bank), and the moments of each positive clip before the phrase was
+finished. A fifth of the voices is kept back to choose each output's threshold.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+import soxr
+
+from voice_attune import SAMPLE_RATE
+from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
+from voice_attune.asr.kws_model import KeywordModel, fit
+from voice_attune.asr.spotter import normalize
+from voice_attune.keywords import bank as bank_mod
+from voice_attune.keywords.neighbours import neighbours, random_sentences
+from voice_attune.keywords.rooms import Sources, apply_room
+from voice_attune.keywords.texts import CARRIERS, COMMAND_CARRIERS, EVERYDAY
+from voice_attune.keywords.voices import Voice, training_voices
+from voice_attune.tts import PIPER_VOICE, piper_available, synthesize
+
+Progress = Callable[[str, float], None]
+
+POSITIVE_BEFORE_S = 0.04
+"""A window ending this long before the phrase's end may already count as hearing it."""
+POSITIVE_AFTER_S = 0.30
+"""...and up to this long after it."""
+PARTIAL_BEFORE_S = 0.25
+"""A window ending this long (or more) before the phrase's end has heard only part of it."""
+CONTEXT_S = 1.9
+PARTIAL_GROUPS = -10**7
+"""Group ids below this are windows that heard most of the phrase before its end: taught as
+not-yet, but never counted as false alarms when thresholds are chosen (firing there is early,
+not wrong)."""
+PHONEME_WEIGHT = 0.0
+"""Audio kept before the end of each phrase in a clip: more than a whole window sees."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How much synthetic speech a training makes, and how big the network is."""
+
+    name: str
+    per_accent: int
+    """espeak-ng voices drawn per accent."""
+    piper_speeds: tuple[int, ...]
+    carriers: int
+    """Sentences holding the phrase, per voice (besides the phrase alone)."""
+    rooms: int
+    """Random rooms each positive clip is heard in."""
+    neighbours: int
+    """Confusable sayings per phrase."""
+    neighbour_voices: int
+    bank_sentence_pairs: int
+    bank_prompts: int
+    bank_noise_s: float
+    bank_random: int = 0
+    """Sentences of random dictionary words in the bank: every sound of English."""
+    window: int = 12
+    hidden: int = 96
+    epochs: int = 30
+
+
+FULL = Budget("full", per_accent=14, piper_speeds=(115, 130, 145, 160, 180, 200), carriers=2, rooms=4,
+              neighbours=80, neighbour_voices=12, bank_sentence_pairs=140, bank_prompts=260, bank_noise_s=180,
+              bank_random=300, hidden=64, epochs=12)
+SMALL = Budget("small", per_accent=2, piper_speeds=(160,), carriers=1, rooms=2, neighbours=12,
+               neighbour_voices=3, bank_sentence_pairs=24, bank_prompts=16, bank_noise_s=40, hidden=48, epochs=12)
+TEST = Budget("test", per_accent=8, piper_speeds=(150,), carriers=2, rooms=3, neighbours=60, neighbour_voices=6,
+              bank_sentence_pairs=60, bank_prompts=0, bank_noise_s=60, bank_random=150, hidden=48, epochs=12)
+"""For the test suite: a real model in about half a minute."""
+BUDGETS = {b.name: b for b in (FULL, SMALL, TEST)}
+
+
+@dataclass
+class Clip:
+    """A training clip: audio, and where the phrase (if any) ends in it."""
+
+    audio: np.ndarray
+    label: int | None
+    """Index of the phrase said, or None for a negative clip."""
+    voice: Voice | None
+    phrase_start: int = 0
+    phrase_end: int = 0
+    """Samples."""
+    validation: bool = False
+    weight: float = 1.0
+    embeddings: np.ndarray | None = field(default=None, repr=False)
+
+
+def _speak(text: str, voice: Voice) -> np.ndarray:
+    pcm = synthesize(text, voice.name, voice.speed, voice.pitch)
+    loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 200)
+    if loud.size == 0:
+        return np.zeros(0, np.float32)
+    return pcm[loud[0] : loud[-1] + 1].astype(np.float32)
+
+
+def _positive(text: str, voice: Voice, context: str | None, rng: np.random.Generator, label: int) -> Clip | None:
+    """The phrase in ``voice``, alone (context None) or inside a carrier sentence."""
+    if context is None:
+        before, after = np.zeros(0, np.float32), np.zeros(0, np.float32)
+    else:
+        head, _, tail = context.partition("{w}")
+        tail = tail.replace("{w}", text)
+        before = _speak(head.strip(" ,"), voice) if head.strip(" ,") else np.zeros(0, np.float32)
+        after = _speak(tail.strip(" ,."), voice) if tail.strip(" ,.") else np.zeros(0, np.float32)
+    word = _speak(text, voice)
+    if word.size == 0:
+        return None
+    gap = lambda lo, hi: np.zeros(int(rng.uniform(lo, hi) * SAMPLE_RATE), np.float32)  # noqa: E731
+    pre = np.concatenate([before, gap(0.05, 0.25)]) if before.size else gap(0.2, 1.2)
+    post = np.concatenate([gap(0.05, 0.25), after]) if after.size else np.zeros(0, np.float32)
+    post = np.concatenate([post, gap(0.45, 0.6)])
+    core = np.concatenate([pre, word, post])
+    start, end = pre.size, pre.size + word.size
+    # Another speaker, roughly: the whole clip slower and lower, or faster and higher.
+    factor = float(rng.uniform(0.88, 1.12)) if rng.random() < 0.7 else 1.0
+    if factor != 1.0:
+        core = soxr.resample(core, SAMPLE_RATE, SAMPLE_RATE * factor).astype(np.float32)
+        start, end = int(start * factor), min(core.size, int(end * factor))
+    lead = max(0, int(CONTEXT_S * SAMPLE_RATE) - end)
+    audio = np.concatenate([np.zeros(lead, np.float32), core])
+    return Clip(audio, label, voice, lead + start, lead + end)
+
+
+def _validation_voice(voice: Voice, index: int) -> bool:
+    return index % 5 == 4 or (voice.name == PIPER_VOICE and voice.speed == 145)
+
+
+def make_positives(phrases: Sequence[str], voices: list[Voice], budget: Budget, rng: np.random.Generator,
+                   sources: Sources, progress: Progress) -> list[Clip]:
+    clips: list[Clip] = []
+    total = len(phrases) * len(voices)
+    for label, text in enumerate(phrases):
+        carriers = COMMAND_CARRIERS[1:] if len(phrases) > 1 else CARRIERS
+        for index, voice in enumerate(voices):
+            contexts: list[str | None] = [None]
+            contexts += [carriers[i] for i in rng.choice(len(carriers), size=budget.carriers, replace=False)]
+            for context in contexts:
+                clip = _positive(text, voice, context, rng, label)
+                if clip is None:
+                    continue
+                for _ in range(budget.rooms):
+                    clips.append(Clip(apply_room(clip.audio, rng, sources), label, voice, clip.phrase_start,
+                                      clip.phrase_end, _validation_voice(voice, index)))
+            progress("speaking the word", (label * len(voices) + index + 1) / total)
+    return clips
+
+
+def make_negatives(texts: Iterable[tuple[str, float]], voices: list[Voice], per_text: int,
+                   rng: np.random.Generator, sources: Sources) -> list[Clip]:
+    """Each (text, weight) said by ``per_text`` random voices, alone or in a carrier, in a room."""
+    clips = []
+    for n, (text, weight) in enumerate(texts):
+        for k in range(per_text):
+            index = int(rng.integers(len(voices)))
+            voice = voices[index]
+            if text.startswith("[[") and voice.name == PIPER_VOICE:
+                voice = Voice("en-us", voice.speed)  # phoneme input is espeak-ng's own
+            carrier = None if rng.random() < 0.6 else CARRIERS[int(rng.integers(len(CARRIERS)))]
+            clip = _positive(text, voice, carrier, rng, 0)
+            if clip is None:
+                continue
+            clips.append(Clip(apply_room(clip.audio, rng, sources), None, voice,
+                              validation=(n + k) % 5 == 4, weight=weight))
+    return clips
+
+
+def embed_all(audios: list[np.ndarray], progress: Callable[[float], None], workers: int = 2) -> list[np.ndarray]:
+    """Embeddings of every clip, on ``workers`` threads (the models release the GIL)."""
+    local = threading.local()
+    done = [0]
+    lock = threading.Lock()
+
+    def one(audio: np.ndarray) -> np.ndarray:
+        if not hasattr(local, "front"):
+            local.front = FrontEnd()
+        out = local.front.embed_clip(audio)
+        with lock:
+            done[0] += 1
+            if done[0] % 25 == 0 or done[0] == len(audios):
+                progress(done[0] / len(audios))
+        return out
+
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        return list(pool.map(one, audios))
+
+
+def windows_of(emb: np.ndarray, window: int, ends: Iterable[int]) -> np.ndarray:
+    """Windows (k, window, 96) ending at the given embedding indices."""
+    ends = [j for j in ends if window - 1 <= j < emb.shape[0]]
+    if not ends:
+        return np.zeros((0, window, emb.shape[1]), np.float32)
+    return np.stack([emb[j - window + 1 : j + 1] for j in ends])
+
+
+def _end_index_range(lo_sample: float, hi_sample: float) -> range:
+    lo = int(np.ceil((lo_sample - FIRST_END) / STEP_SAMPLES))
+    hi = int(np.floor((hi_sample - FIRST_END) / STEP_SAMPLES))
+    return range(max(0, lo), hi + 1)
+
+
+@dataclass
+class Dataset:
+    x: list[np.ndarray] = field(default_factory=list)
+    y: list[np.ndarray] = field(default_factory=list)
+    w: list[np.ndarray] = field(default_factory=list)
+    group: list[np.ndarray] = field(default_factory=list)
+    """Which clip each window came from (for counting fires per clip)."""
+
+    def add(self, windows: np.ndarray, label: int | None, outputs: int, weight: float, group: int) -> None:
+        if windows.shape[0] == 0:
+            return
+        y = np.zeros((windows.shape[0], outputs), np.float32)
+        if label is not None:
+            y[:, label] = 1.0
+        self.x.append(windows)
+        self.y.append(y)
+        self.w.append(np.full(windows.shape[0], weight, np.float32))
+        self.group.append(np.full(windows.shape[0], group, np.int64))
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return (np.concatenate(self.x), np.concatenate(self.y), np.concatenate(self.w), np.concatenate(self.group))
+
+
+def clip_windows(clip: Clip, window: int, train: Dataset, val: Dataset, outputs: int, group: int) -> None:
+    emb = clip.embeddings
+    target = val if clip.validation else train
+    if clip.label is None:
+        target.add(windows_of(emb, window, range(emb.shape[0])), None, outputs, clip.weight, group)
+        return
+    positive = _end_index_range(clip.phrase_end - POSITIVE_BEFORE_S * SAMPLE_RATE,
+                                clip.phrase_end + POSITIVE_AFTER_S * SAMPLE_RATE)
+    partial = _end_index_range(clip.phrase_start + 0.1 * SAMPLE_RATE, clip.phrase_end - PARTIAL_BEFORE_S * SAMPLE_RATE)
+    before = _end_index_range(0, clip.phrase_start)
+    target.add(windows_of(emb, window, positive), clip.label, outputs, clip.weight, group)
+    target.add(windows_of(emb, window, partial), None, outputs, 0.5 * clip.weight, PARTIAL_GROUPS - group)
+    target.add(windows_of(emb, window, before), None, outputs, clip.weight, -group - 1)
+
+
+def choose_threshold(pos_clip_max: np.ndarray, neg_clip_max: np.ndarray, floor: float = 0.5) -> float:
+    """The lowest threshold at which no held-out negative clip fires (at least ``floor``),
+    nudged a little above the loudest negative for margin."""
+    if neg_clip_max.size == 0:
+        return floor
+    loudest = float(neg_clip_max.max())
+    return float(min(0.98, max(floor, loudest + 0.5 * (1.0 - loudest) * 0.2)))
+
+
+def _by_group(scores: np.ndarray, groups: np.ndarray, confirm: int = 1) -> np.ndarray:
+    """Each group's (clip's) highest score held for ``confirm`` consecutive windows."""
+    order = np.argsort(groups, kind="stable")
+    g, s = groups[order], scores[order]
+    if s.size == 0:
+        return s
+    held = s.copy()
+    for k in range(1, confirm):
+        later = np.r_[s[k:], np.zeros(k, s.dtype)]
+        same = np.r_[g[k:] == g[:-k], np.zeros(k, bool)]
+        held = np.minimum(held, np.where(same, later, 0.0))
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    return np.maximum.reduceat(held, starts)
+
+
+@dataclass
+class TrainingData:
+    """Windows to learn from and windows kept back to choose thresholds."""
+
+    train: Dataset
+    val: Dataset
+    info: dict
+
+
+def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget = FULL, seed: int = 0,
+                  progress: Progress | None = None, **options) -> KeywordModel:
+    """Train one model whose outputs hear ``phrases`` (event names ``names``); ``options`` are
+    those of build_data."""
+    data = build_data(phrases, budget, seed, progress=progress, **options)
+    return fit_model(data, phrases, names, budget, seed, progress)
+
+
+def build_data(
+    phrases: Sequence[str],
+    budget: Budget,
+    seed: int,
+    bank_folder: Path | None = None,
+    hold_out: bool = False,
+    also_refuse: Sequence[str] = (),
+    prompts: Sequence[str] = (),
+    progress: Progress | None = None,
+    workers: int = 2,
+) -> TrainingData:
+    """Synthesize, augment and embed everything a model of ``phrases`` learns from.
+
+    ``also_refuse``: more phrases to learn as negatives (the commands, for a pause word);
+    ``prompts``: what the guide says (negatives in its voice); ``hold_out``: train without
+    the benchmark's held-out accents and variants; ``bank_folder``: where the shared
+    everyday-sound bank is kept (None: made afresh and not kept)."""
+    say = progress or (lambda stage, fraction: None)
+    rng = np.random.default_rng(seed)
+    voices = training_voices(rng, budget.per_accent, budget.piper_speeds, hold_out, piper=piper_available())
+    espeak_voices = [v for v in voices if v.name != PIPER_VOICE]
+    guide = [Voice(PIPER_VOICE, 160)] if piper_available() else [Voice("en-us", 165)]
+
+    talkers = []
+    for i in range(10):
+        v = espeak_voices[int(rng.integers(len(espeak_voices)))]
+        picks = rng.choice(len(EVERYDAY), size=3, replace=False)
+        talkers.append(np.concatenate([_speak(EVERYDAY[p], v) for p in picks]))
+    sources = Sources(talkers, [_speak(p, guide[0]) for p in list(prompts)[:3]] if prompts else [])
+
+    positives = make_positives(phrases, voices, budget, rng, sources, say)
+    confusable = []
+    for text in phrases:
+        # Phoneme-level changes are weighed lighter: some sound very like the phrase itself.
+        confusable += [(n, PHONEME_WEIGHT if n.startswith("[[") else 1.0) for n in neighbours(text, rng, budget.neighbours)
+                       if PHONEME_WEIGHT > 0 or not n.startswith("[[")]
+    own = {normalize(p) for p in phrases}
+    confusable += [(t, 1.0) for t in also_refuse if normalize(t) not in own]
+    say("saying what sounds alike", 0.0)
+    negatives = make_negatives(confusable, voices, max(1, budget.neighbour_voices // 2), rng, sources)
+    say("saying what sounds alike", 1.0)
+
+    stretches = _bank(budget, seed, bank_folder, voices, guide, sources, prompts, say)
+    clips = positives + negatives
+    embeddings = embed_all([c.audio for c in clips], lambda f: say("listening", f), workers)
+    for clip, emb in zip(clips, embeddings):
+        clip.embeddings = emb
+
+    outputs = len(phrases)
+    train, val = Dataset(), Dataset()
+    for g, clip in enumerate(clips):
+        clip_windows(clip, budget.window, train, val, outputs, g + 1)
+    offset = len(clips) + 1
+    for k, stretch in enumerate(stretches):
+        said = normalize(stretch.text)
+        if any(p in said for p in own):
+            continue
+        target = val if k % 5 == 4 else train
+        target.add(windows_of(stretch.embeddings, budget.window, range(0, stretch.embeddings.shape[0])),
+                   None, outputs, 1.0, offset + k)
+    info = {"hold_out": hold_out, "voices": len(voices), "positive_clips": len(positives),
+            "negative_clips": len(negatives), "bank_stretches": len(stretches)}
+    return TrainingData(train, val, info)
+
+
+def fit_model(data: TrainingData, phrases: Sequence[str], names: Sequence[str], budget: Budget, seed: int,
+              progress: Progress | None = None) -> KeywordModel:
+    """Train the network on ``data`` (twice: the second time leaning on the hardest negatives)
+    and choose each output's threshold on the windows kept back."""
+    say = progress or (lambda stage, fraction: None)
+    outputs = len(phrases)
+    train, val = data.train, data.val
+    x, y, w, _ = train.arrays()
+    positives_share = float(y.max(axis=1).mean())
+    # Each side weighs half, whatever their numbers.
+    w = np.where(y.max(axis=1) > 0, w * 0.5 / max(positives_share, 1e-6), w * 0.5 / max(1 - positives_share, 1e-6))
+    weights = fit(x, y, w, seed, hidden=budget.hidden, epochs=budget.epochs,
+                  progress=lambda f: say("learning", f / 2))
+    # Second pass: the everyday moments the first network found most like the phrase count
+    # four times as much, so the boundary moves away from them.
+    first = KeywordModel(list(phrases), list(names), [0.5] * outputs, budget.window, weights)
+    hard = (first.scores(x).max(axis=1) > 0.3) & (y.max(axis=1) == 0)
+    w = np.where(hard, w * 4.0, w)
+    weights = fit(x, y, w, seed + 1, hidden=budget.hidden, epochs=budget.epochs,
+                  progress=lambda f: say("learning", 0.5 + f / 2))
+
+    model = KeywordModel(list(phrases), list(names), [0.5] * outputs, budget.window, weights)
+    vx, vy, _, vg = val.arrays()
+    scores = model.scores(vx)
+    figures = {}
+    for k in range(outputs):
+        pos = vy[:, k] > 0
+        neg = ~pos & (vg > PARTIAL_GROUPS)
+        pos_max = _by_group(scores[pos, k], vg[pos], model.confirm)
+        neg_max = _by_group(scores[neg, k], vg[neg], model.confirm)
+        threshold = choose_threshold(pos_max, neg_max)
+        model.thresholds[k] = threshold
+        figures[phrases[k]] = {
+            "threshold": round(threshold, 3),
+            "held_out_recall": round(float((pos_max >= threshold).mean()), 3) if pos_max.size else None,
+            "held_out_clips": int(pos_max.size),
+            "negative_clips": int(neg_max.size),
+            "negative_fires": int((neg_max >= threshold).sum()),
+        }
+    say("choosing the threshold", 1.0)
+    model.meta = {"seed": seed, "budget": budget.name, **data.info, "validation": figures,
+                  "trained": _dt.datetime.now().isoformat(timespec="seconds")}
+    return model
+
+
+def _bank(budget: Budget, seed: int, folder: Path | None, voices: list[Voice], guide: list[Voice],
+          sources: Sources, prompts: Sequence[str], say: Progress) -> list[bank_mod.Stretch]:
+    recipe = repr((budget.bank_sentence_pairs, budget.bank_prompts, budget.bank_noise_s, budget.bank_random, seed, len(prompts),
+                   [v.name for v in voices], guide))
+    path = bank_mod.bank_file(folder, recipe) if folder is not None else None
+    if path is not None and path.exists():
+        found = bank_mod.load(path)
+        if found is not None:
+            return found
+    rng = np.random.default_rng(seed + 7919)
+    sentences = list(EVERYDAY) * max(1, (2 * budget.bank_sentence_pairs) // len(EVERYDAY) + 1)
+    sentences = sentences[: 2 * budget.bank_sentence_pairs]
+    chosen = [prompts[i] for i in rng.permutation(len(prompts))[: budget.bank_prompts]] if prompts else []
+    # The guide's prompts are real, varied English: said by partners' voices too, and words
+    # drawn at random from the dictionary, they widen the everyday talk the model refuses.
+    sentences += [p for p in chosen if len(p) < 160] + random_sentences(rng, budget.bank_random)
+    say("making everyday sound", 0.0)
+    sounds = bank_mod.sounds(rng, [v for v in voices if v.name != PIPER_VOICE] or voices, sentences, chosen,
+                             guide + [Voice("en-us", 170)], sources, _speak, budget.bank_noise_s)
+    embeddings = embed_all([a for _, a in sounds], lambda f: say("making everyday sound", f))
+    # Kept as float16 on disk: round the fresh ones the same way, so a first training and a
+    # later one that loads the bank learn from the very same numbers.
+    stretches = [bank_mod.Stretch(t, e.astype(np.float16).astype(np.float32)) for (t, _), e in zip(sounds, embeddings)]
+    if path is not None:
+        bank_mod.save(path, stretches)
+    return stretches

@@ -1,0 +1,82 @@
+"""The synthetic voices keyword models are trained on, and the ones kept back for measuring.
+
+espeak-ng has eight English accents and dozens of voice variants; Piper adds one natural
+American voice. Training draws from all of them unless told to hold some back, so that a
+benchmark can measure voices and accents the model never met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from voice_attune.tts import PIPER_VOICE
+
+ACCENTS = (
+    "en-us", "en-us-nyc", "en-gb", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
+    "en-gb-scotland", "en-029",
+)
+"""espeak-ng's English accents (`espeak-ng --voices=en`, without the MBROLA voices)."""
+
+VARIANTS = (
+    "", "f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5", "m6", "m7",
+    "klatt", "klatt2", "klatt3", "Annie", "Andy", "Alicia", "Mr_Serious", "Steph", "grandma", "Denis",
+)
+"""espeak-ng voice variants (`espeak-ng --voices=variant`): pitch, timbre, a few Klatt voices."""
+
+HELD_OUT_ACCENTS = ("en-gb-scotland", "en-029", "en-gb-x-gbcwmd", "en-gb")
+"""Accents a benchmark model never trains on: Scottish, Caribbean, West Midlands, British."""
+HELD_OUT_VARIANTS = ("f4", "m6", "Steph", "Denis")
+"""Variants a benchmark model never trains on."""
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One way of saying something: a synthesizer voice at a speed and pitch."""
+
+    name: str
+    """An espeak-ng voice ("en-gb-scotland+f3") or "piper"."""
+    speed: int
+    """Words a minute."""
+    pitch: int = 50
+    """espeak-ng pitch, 0-99 (Piper ignores it)."""
+
+    @property
+    def accent(self) -> str:
+        return "piper" if self.name == PIPER_VOICE else self.name.split("+")[0]
+
+    @property
+    def variant(self) -> str:
+        return self.name.split("+")[1] if "+" in self.name else ""
+
+
+def _name(accent: str, variant: str) -> str:
+    return f"{accent}+{variant}" if variant else accent
+
+
+def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tuple[int, ...],
+                    hold_out: bool = False, piper: bool = True) -> list[Voice]:
+    """``per_accent`` voices of each accent, variants, speeds and pitches drawn with ``rng``,
+    then Piper at each speed. ``hold_out``: leave out the held-out accents and variants."""
+    accents = [a for a in ACCENTS if not (hold_out and a in HELD_OUT_ACCENTS)]
+    variants = [v for v in VARIANTS if not (hold_out and v in HELD_OUT_VARIANTS)]
+    voices = []
+    for accent in accents:
+        chosen = rng.choice(len(variants), size=min(per_accent, len(variants)), replace=False)
+        for i in chosen:
+            speed = int(rng.integers(120, 215))
+            pitch = int(rng.integers(25, 80))
+            voices.append(Voice(_name(accent, variants[i]), speed, pitch))
+    if piper:
+        voices.extend(Voice(PIPER_VOICE, s) for s in piper_speeds)
+    return voices
+
+
+def held_out_voices() -> list[Voice]:
+    """Voices no benchmark model trained on: each held-out accent with held-out variants."""
+    out = []
+    for i, accent in enumerate(HELD_OUT_ACCENTS):
+        for j, variant in enumerate(("",) + HELD_OUT_VARIANTS[:2]):
+            out.append(Voice(_name(accent, variant), 140 + 15 * ((i + j) % 4), 40 + 10 * ((i * 3 + j) % 4)))
+    return out
