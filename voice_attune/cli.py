@@ -12,11 +12,11 @@ from typing import Sequence
 
 from voice_attune import __version__
 from voice_attune.commands import checkword, daemon, demo, export, forget, history, listen, listing, live, models, simulate, validate
-from voice_attune.commands import devices, mic_test, speaker_test, train_word
+from voice_attune.commands import devices, enroll, mic_test, speaker_test, train_word
 from voice_attune.config import load_config
 from voice_attune.errors import UserError
 
-COMMANDS = (demo, live, daemon, simulate, listing, history, export, forget, listen, models, train_word, checkword,
+COMMANDS = (demo, live, daemon, simulate, listing, history, export, forget, listen, models, train_word, enroll, checkword,
             validate, devices, mic_test, speaker_test)
 
 EPILOG = """\
@@ -31,7 +31,8 @@ examples:
   voice-attune forget --before 2026-10-01         delete history, for real (asks first)
   voice-attune listen --audio talk.wav            what the pipeline hears in a recording
   voice-attune listen --events out.jsonl          listen to the microphone, log JSON lines
-  voice-attune train-word marigold                teach it to hear your own pause word (2 minutes)
+  voice-attune train-word marigold                teach it to hear your own pause word (3 minutes)
+  voice-attune enroll                             each of you says the pause word; it adapts to you
   voice-attune check-word pineapple               how well a pause word will be heard
   voice-attune models download                    fetch the English Vosk model (about 40 MB)
   voice-attune validate my-script.yaml            check a session script, line by line

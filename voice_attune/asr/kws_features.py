@@ -5,8 +5,10 @@ each summarising the last 0.78 s. They were trained by their authors on a great 
 speech, so a small head trained here on synthetic voices still hears accents it never met.
 The model files ship inside the ``pyopen-wakeword`` wheel; ``ai-edge-litert`` runs them.
 
-The mel model is frame-local (frame k covers samples [160k, 160k + 512)), so a stream cut into
-any pieces gives exactly the embeddings of the whole clip: training and listening agree.
+The mel model's frame k covers samples [160k, 160k + 512), but its decibel floor is set by the
+loudest frame of each call, so silence comes out differently in a long call than in a short one.
+Mel frames are therefore always computed eight at a time (80 ms), in training and in listening
+alike: a stream cut into any pieces gives exactly the embeddings of the whole clip.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ STEP_SAMPLES = MEL_HOP * EMBEDDING_STEP
 """Samples between embeddings (1280, 80 ms)."""
 FIRST_END = MEL_HOP * (MELS_PER_EMBEDDING - 1) + MEL_WINDOW
 """Samples: embedding j covers the audio that ends at FIRST_END + j * STEP_SAMPLES."""
+
+BLOCK_SAMPLES = MEL_HOP * (EMBEDDING_STEP - 1) + MEL_WINDOW
+"""Samples of one call of the mel model: eight frames."""
 
 INSTALL_HINT = "pip install ai-edge-litert pyopen-wakeword"
 
@@ -99,19 +104,14 @@ class FrontEnd:
         """One embedding (96,) of exactly MELS_PER_EMBEDDING mel frames."""
         return self._emb(mels[None, :, :, None]).reshape(EMBEDDING_SIZE)
 
-    def embed_clip(self, pcm: np.ndarray, first: int = 0) -> np.ndarray:
-        """Embeddings (n, 96) of a whole clip, from embedding index ``first`` on.
+    def embed_clip(self, pcm: np.ndarray) -> np.ndarray:
+        """Embeddings (n, 96) of a whole clip, exactly as a stream of it gives them.
 
         Embedding j ends at sample FIRST_END + j * STEP_SAMPLES of the clip."""
-        if pcm.size < FIRST_END:
+        found = self.stream().feed(np.asarray(pcm))
+        if not found:
             return np.zeros((0, EMBEDDING_SIZE), np.float32)
-        start = first * STEP_SAMPLES
-        mels = self.mels(pcm[start:])
-        count = (mels.shape[0] - MELS_PER_EMBEDDING) // EMBEDDING_STEP + 1
-        out = np.empty((max(0, count), EMBEDDING_SIZE), np.float32)
-        for j in range(count):
-            out[j] = self.embed_mels(mels[j * EMBEDDING_STEP : j * EMBEDDING_STEP + MELS_PER_EMBEDDING])
-        return out
+        return np.stack([emb for _, emb in found]).astype(np.float32)
 
     def stream(self) -> "EmbeddingStream":
         return EmbeddingStream(self)
@@ -138,12 +138,14 @@ class EmbeddingStream:
         self._audio = np.concatenate([self._audio, pcm.astype(np.float32)])
         total = self.samples_seen
         ready = (total - MEL_WINDOW) // MEL_HOP + 1 - self._next_mel  # mel frames computable now
-        if ready >= EMBEDDING_STEP:
-            ready -= ready % EMBEDDING_STEP
+        blocks = []
+        while ready >= EMBEDDING_STEP:
             begin = self._next_mel * MEL_HOP - self._audio_origin
-            chunk = self._audio[begin : begin + (ready - 1) * MEL_HOP + MEL_WINDOW]
-            self._mels = np.concatenate([self._mels, self.front.mels(chunk)])
-            self._next_mel += ready
+            blocks.append(self.front.mels(self._audio[begin : begin + BLOCK_SAMPLES]))
+            self._next_mel += EMBEDDING_STEP
+            ready -= EMBEDDING_STEP
+        if blocks:
+            self._mels = np.concatenate([self._mels, *blocks])
             keep_from = self._next_mel * MEL_HOP - self._audio_origin
             self._audio = self._audio[keep_from:]
             self._audio_origin += keep_from

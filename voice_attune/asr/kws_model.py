@@ -9,8 +9,6 @@ Files are NumPy archives written atomically: an interrupted save never leaves ha
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ import numpy as np
 
 from voice_attune.asr.kws_features import EMBEDDING_SIZE
 from voice_attune.errors import UserError
+from voice_attune.privatefiles import write_private
 
 FORMAT = 1
 
@@ -58,24 +57,14 @@ class KeywordModel:
 
     def save(self, path: Path) -> None:
         """Write atomically (a temporary file in the same folder, then a rename), mode 0600."""
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         header = {
             "format": FORMAT, "phrases": self.phrases, "names": self.names,
             "thresholds": [float(t) for t in self.thresholds], "window": self.window, "meta": self.meta,
             "confirm": self.confirm,
         }
-        fd, tmp = tempfile.mkstemp(prefix=".kws-", suffix=".npz", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                arrays = {k: v.astype(np.float32) for k, v in self.weights.items()}
-                np.savez(out, header=np.frombuffer(json.dumps(header).encode(), np.uint8), **arrays)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        arrays = {k: v.astype(np.float32) for k, v in self.weights.items()}
+        write_private(path, lambda out: np.savez(
+            out, header=np.frombuffer(json.dumps(header).encode(), np.uint8), **arrays))
 
     @classmethod
     def load(cls, path: Path) -> "KeywordModel":
@@ -131,19 +120,21 @@ def fit(
     learning_rate: float = 2e-3,
     l2: float = 1e-3,
     progress: Callable[[float], None] | None = None,
+    init: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Train the network with Adam on binary cross-entropy (one sigmoid per phrase).
 
-    x: (n, window, 96) windows; y: (n, outputs) 0/1 targets; sample_weight: (n,).
+    x: (n, window, 96) windows; y: (n, outputs) 0/1 targets; sample_weight: (n,); ``init``:
+    weights to go on from (adapting a model) instead of new ones.
     Seeded: the same data and seed give the same weights."""
     rng = np.random.default_rng(seed)
     n = x.shape[0]
     flat = x.reshape(n, -1).astype(np.float32)
-    mean = flat.mean(axis=0)
-    scale = flat.std(axis=0) + 1e-3
+    mean = flat.mean(axis=0) if init is None else init["mean"]
+    scale = flat.std(axis=0) + 1e-3 if init is None else init["scale"]
     flat = (flat - mean) / scale
     d, k = flat.shape[1], y.shape[1]
-    params = {
+    params = {key: init[key].copy() for key in ("w1", "b1", "w2", "b2", "w3", "b3")} if init is not None else {
         "w1": (rng.standard_normal((d, hidden)) * np.sqrt(2.0 / d)).astype(np.float32),
         "b1": np.zeros(hidden, np.float32),
         "w2": (rng.standard_normal((hidden, hidden)) * np.sqrt(2.0 / hidden)).astype(np.float32),

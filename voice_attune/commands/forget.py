@@ -109,7 +109,28 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return 0
     gone = history.forget(since, until)
     print(f"Forgotten: {gone} session(s). The history file was compacted.", file=sys.stdout)
+    if args.all and not (since or until):
+        undone = forget_enrolment()
+        if undone:
+            print(f"Forgotten: what {undone} enrolment(s) kept of your voices; the pause word models are "
+                  "back as trained.")
     return 0
+
+
+def forget_enrolment() -> int:
+    """Delete the speech features kept by `enroll` and put back each model as it was trained."""
+    from voice_attune.asr import kws_store
+
+    folder = kws_store.user_folder()
+    if not folder.is_dir():
+        return 0
+    count = 0
+    for features in folder.glob("*.enrolled.npz"):
+        features.unlink()
+        count += 1
+    for base in folder.glob("*.base.npz"):
+        base.replace(folder / base.name.replace(".base.npz", ".npz"))
+    return count
 
 
 def _confirmed(args: argparse.Namespace, config: Config) -> bool:

@@ -18,14 +18,14 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "train-word",
         help="teach voice-attune to hear your pause word in any voice (about 2 minutes)",
         description=(
-            "Train a keyword model for a pause word on this computer, from synthetic speech: "
-            "every espeak-ng English accent and voice variant and the Piper voice say it, alone "
-            "and inside sentences, in rooms with noise, babble, echo and reverberation; words "
-            "that sound alike, the commands, everyday talk and every prompt of the session "
-            "library are learnt as what it is not. The threshold is chosen on voices kept back. "
-            "The model is saved in your data folder, keyed by the word; nothing of your own "
-            "voice is used (see `voice-attune enroll` for that). The same word and seed give "
-            "the same model."
+            "Train a keyword model for a pause word on this computer, from synthetic speech:\n"
+            "every espeak-ng English accent and voice variant and the Piper voice say it, alone\n"
+            "and inside sentences, in rooms with noise, babble, echo and reverberation; words\n"
+            "that sound alike, the commands, everyday talk and every prompt of the session\n"
+            "library are learnt as what it is not. The threshold is chosen on voices kept back.\n"
+            "The model is saved in your data folder, keyed by the word; nothing of your own\n"
+            "voice is used or kept. The same word and seed give the same model. The first word\n"
+            "takes longest (it also makes the everyday sounds later words share)."
         ),
         epilog="example:\n  voice-attune train-word marigold\n  voice-attune train-word \"pause please\" --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from voice_attune import SAMPLE_RATE
 from voice_attune.keywords import augment
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.voices import Voice
+from voice_attune.privatefiles import write_private
 
 VERSION = 1
 
@@ -60,21 +59,12 @@ def load(path: Path) -> list[Stretch] | None:
 
 
 def save(path: Path, stretches: list[Stretch]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=".bank-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            np.savez(
-                out,
-                texts=np.frombuffer(json.dumps([s.text for s in stretches]).encode(), np.uint8),
-                lengths=np.array([s.embeddings.shape[0] for s in stretches], np.int64),
-                embeddings=np.concatenate([s.embeddings for s in stretches]).astype(np.float16),
-            )
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_private(path, lambda out: np.savez(
+        out,
+        texts=np.frombuffer(json.dumps([s.text for s in stretches]).encode(), np.uint8),
+        lengths=np.array([s.embeddings.shape[0] for s in stretches], np.int64),
+        embeddings=np.concatenate([s.embeddings for s in stretches]).astype(np.float16),
+    ))
 
 
 def sounds(

@@ -171,9 +171,13 @@ def neighbours(text: str, rng: np.random.Generator, limit: int = 40) -> list[str
     words = text.lower().split()
     parts = word_parts(text)
     found = list(parts)
+    frequent = sorted(FREQUENT)
     for part in parts:
-        other = _COMMON[int(rng.integers(len(_COMMON)))]
-        found += [f"{part} {other}", f"{other} {part}"]
+        # Each part beside everyday words, as it comes up in talk ("pine tree", "the apple").
+        for k in rng.choice(len(frequent), size=6, replace=False):
+            other = frequent[int(k)]
+            found += [f for f in (f"{part} {other}", f"{other} {part}")
+                      if f.replace(" ", "").rstrip("s") != text.lower().replace(" ", "")]
     if len(parts) == 2 and len(words) == 1:
         # A compound: each half, or a word near it, beside the other half or a word near that
         # ("nine apples", "a pile of apples", "pine chapel").
@@ -195,8 +199,6 @@ def neighbours(text: str, rng: np.random.Generator, limit: int = 40) -> list[str
     found = [f for f in dict.fromkeys(found) if f.lower() != text.lower()]
     return found[:limit]
 
-
-_COMMON = ("pie", "table", "tree", "juice", "cake", "needles", "time", "house", "water", "cone", "tart", "sauce")
 
 
 def random_sentences(rng: np.random.Generator, count: int, length: tuple[int, int] = (6, 11)) -> list[str]:

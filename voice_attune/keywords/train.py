@@ -301,6 +301,7 @@ def build_data(
     prompts: Sequence[str] = (),
     progress: Progress | None = None,
     workers: int = 2,
+    any_bank: bool = False,
 ) -> TrainingData:
     """Synthesize, augment and embed everything a model of ``phrases`` learns from.
 
@@ -333,7 +334,7 @@ def build_data(
     negatives = make_negatives(confusable, voices, max(1, budget.neighbour_voices // 2), rng, sources)
     say("saying what sounds alike", 1.0)
 
-    stretches = _bank(budget, seed, bank_folder, voices, guide, sources, prompts, say)
+    stretches = _bank(budget, seed, bank_folder, voices, guide, sources, prompts, say, any_bank)
     clips = positives + negatives
     embeddings = embed_all([c.audio for c in clips], lambda f: say("listening", f), workers)
     for clip, emb in zip(clips, embeddings):
@@ -402,7 +403,12 @@ def fit_model(data: TrainingData, phrases: Sequence[str], names: Sequence[str], 
 
 
 def _bank(budget: Budget, seed: int, folder: Path | None, voices: list[Voice], guide: list[Voice],
-          sources: Sources, prompts: Sequence[str], say: Progress) -> list[bank_mod.Stretch]:
+          sources: Sources, prompts: Sequence[str], say: Progress, any_bank: bool = False) -> list[bank_mod.Stretch]:
+    if any_bank and folder is not None:  # adapting: whichever bank this machine made last will do
+        for path in sorted(folder.glob("bank-v*.npz"), key=lambda p: p.stat().st_mtime, reverse=True):
+            found = bank_mod.load(path)
+            if found is not None:
+                return found
     recipe = repr((budget.bank_sentence_pairs, budget.bank_prompts, budget.bank_noise_s, budget.bank_random, seed, len(prompts),
                    [v.name for v in voices], guide))
     path = bank_mod.bank_file(folder, recipe) if folder is not None else None

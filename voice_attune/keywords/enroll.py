@@ -1,0 +1,161 @@
+"""Enrolment: each partner says the pause word a few times, and its model adapts to their voices.
+
+Only speech embeddings are kept (features of 80 ms steps, from which no audio can be played
+back), never the recordings. The adapted model goes on from the trained one with a few gentle
+passes over the partners' sayings, synthetic sayings (so other voices are not forgotten) and the
+everyday-sound bank (so nothing else starts to sound like the word).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from voice_attune import SAMPLE_RATE
+from voice_attune.asr.frames import frames_from_array
+from voice_attune.asr.kws_model import KeywordModel, fit
+from voice_attune.asr.vad import SpeechGate
+from voice_attune.config import VadSettings
+from voice_attune.keywords.rooms import Sources, apply_room
+from voice_attune.keywords.texts import EVERYDAY
+from voice_attune.keywords.train import (CONTEXT_S, FULL, Budget, Clip, Dataset, _by_group, _speak, build_data,
+                                         clip_windows, embed_all)
+from voice_attune.keywords.voices import Voice
+from voice_attune.privatefiles import write_private
+
+Progress = Callable[[str, float], None]
+ROOMS_PER_SAYING = 6
+
+
+@dataclass
+class Enrolment:
+    """The partners' sayings as positive windows (n, window, 96), and whose each is."""
+
+    windows: np.ndarray
+    partners: list[str]
+    sayings: dict[str, int]
+
+    def save(self, path: Path) -> None:
+        write_private(path, lambda out: np.savez(
+            out, windows=self.windows.astype(np.float16),
+            partners=np.frombuffer(json.dumps(self.partners).encode(), np.uint8),
+            sayings=np.frombuffer(json.dumps(self.sayings).encode(), np.uint8)))
+
+    @classmethod
+    def load(cls, path: Path) -> "Enrolment | None":
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return cls(data["windows"].astype(np.float32), json.loads(bytes(data["partners"]).decode()),
+                           json.loads(bytes(data["sayings"]).decode()))
+        except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError):
+            return None
+
+    def merged(self, other: "Enrolment") -> "Enrolment":
+        sayings = dict(self.sayings)
+        for who, n in other.sayings.items():
+            sayings[who] = sayings.get(who, 0) + n
+        return Enrolment(np.concatenate([self.windows, other.windows]), self.partners + other.partners, sayings)
+
+
+def find_sayings(pcm: np.ndarray, vad: VadSettings) -> list[tuple[int, int]]:
+    """(start, end) samples of each stretch of speech in a recording (the voice-activity gate)."""
+    gate = SpeechGate(vad)
+    found, now = [], 0.0
+    for frame in frames_from_array(pcm):
+        change = gate.update(frame)
+        now = frame.end
+        if change is not None and not change.started:
+            found.append((change.onset, change.offset or now))
+    change = gate.close(now)
+    if change is not None:
+        found.append((change.onset, change.offset or now))
+    return [(int(a * SAMPLE_RATE), int(b * SAMPLE_RATE)) for a, b in found if b - a >= 0.2]
+
+
+def talkers(rng: np.random.Generator) -> Sources:
+    voices = ["en-us+f2", "en-gb+m3", "en-029+f4", "en-us-nyc"]
+    return Sources([np.concatenate([_speak(EVERYDAY[(5 * i + k) % len(EVERYDAY)], Voice(v, 160)) for k in range(3)])
+                    for i, v in enumerate(voices)], [])
+
+
+def enrol(sayings: list[tuple[str, np.ndarray, int, int]], window: int, seed: int = 0) -> Enrolment:
+    """Positive windows from (partner, recording, start, end) sayings, each also heard in a few
+    random rooms."""
+    rng = np.random.default_rng(seed)
+    sources = talkers(rng)
+    clips, owners = [], []
+    for who, pcm, start, end in sayings:
+        base = _saying_clip(pcm, start, end)
+        for k in range(ROOMS_PER_SAYING + 1):
+            heard = base.audio if k == 0 else apply_room(base.audio, rng, sources)
+            clips.append(Clip(heard, 0, None, base.phrase_start, base.phrase_end))
+            owners.append(who)
+    windows, partners = [], []
+    for clip, who in zip(clips, owners):
+        positive = _positive_windows(clip, window)
+        windows.append(positive)
+        partners += [who] * positive.shape[0]
+    counts: dict[str, int] = {}
+    for who, *_ in sayings:
+        counts[who] = counts.get(who, 0) + 1
+    return Enrolment(np.concatenate(windows), partners, counts)
+
+
+def _saying_clip(pcm: np.ndarray, start: int, end: int) -> Clip:
+    """One saying cut from a recording, with as much before it as a training clip has."""
+    keep_from = max(0, end - int(CONTEXT_S * SAMPLE_RATE))
+    piece = pcm[keep_from : end + int(0.5 * SAMPLE_RATE)].astype(np.float32)
+    lead = int(CONTEXT_S * SAMPLE_RATE) - (end - keep_from)
+    audio = np.concatenate([np.zeros(lead, np.float32), piece])
+    return Clip(audio, 0, None, max(0, start - keep_from + lead), end - keep_from + lead)
+
+
+def _positive_windows(clip: Clip, window: int) -> np.ndarray:
+    if clip.embeddings is None:
+        clip.embeddings = embed_all([clip.audio], lambda f: None, workers=1)[0]
+    data = Dataset()
+    clip_windows(clip, window, data, Dataset(), 1, 1)
+    x, y, _, _ = data.arrays()
+    return x[y[:, 0] > 0]
+
+
+def heard_share(model: KeywordModel, sayings: list[tuple[str, np.ndarray, int, int]]) -> float:
+    """Share of the sayings (as recorded, no room added) the model hears."""
+    if not sayings:
+        return 0.0
+    heard = []
+    for _, pcm, start, end in sayings:
+        windows = _positive_windows(_saying_clip(pcm, start, end), model.window)
+        held = _by_group(model.scores(windows)[:, 0], np.zeros(len(windows), np.int64), model.confirm)
+        heard.append(bool((held >= model.thresholds[0]).any()))
+    return float(np.mean(heard))
+
+
+def adapt(model: KeywordModel, enrolment: Enrolment, word: str, bank_folder: Path | None, seed: int = 0,
+          budget: Budget = FULL, progress: Progress | None = None) -> KeywordModel:
+    """The model, gently trained further on the partners' sayings."""
+    say = progress or (lambda stage, fraction: None)
+    small = Budget("enrol", per_accent=2, piper_speeds=(150,), carriers=1, rooms=2, neighbours=20,
+                   neighbour_voices=4, bank_sentence_pairs=budget.bank_sentence_pairs,
+                   bank_prompts=budget.bank_prompts, bank_noise_s=budget.bank_noise_s,
+                   bank_random=budget.bank_random, window=model.window)
+    say("saying the word in other voices", 0.0)
+    data = build_data([word], small, seed, bank_folder=bank_folder, progress=say, any_bank=True)
+    x, y, w, _ = data.train.arrays()
+    ex = enrolment.windows
+    x = np.concatenate([x, ex])
+    y = np.concatenate([y, np.ones((ex.shape[0], 1), np.float32)])
+    w = np.concatenate([w, np.full(ex.shape[0], 2.0, np.float32)])
+    share = float(y[:, 0].mean())
+    w = np.where(y[:, 0] > 0, w * 0.5 / share, w * 0.5 / (1 - share))
+    weights = fit(x, y, w, seed, hidden=model.weights["w1"].shape[1], epochs=4, learning_rate=5e-4,
+                  init=model.weights, progress=lambda f: say("adapting", f))
+    adapted = KeywordModel(model.phrases, model.names, list(model.thresholds), model.window, weights,
+                           dict(model.meta), model.confirm)
+    adapted.meta["enrolled"] = enrolment.sayings
+    return adapted
+

@@ -1,0 +1,25 @@
+"""Private files written whole: mode 0600 in a 0700 folder, through a temporary file and a
+rename, so an interrupted write never leaves half a file where a reader would find it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+
+def write_private(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Call ``write`` with a binary file that becomes ``path`` only once it is complete."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
