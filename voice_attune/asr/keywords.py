@@ -22,6 +22,8 @@ from voice_attune.config import Config
 
 REFRACTORY_S = 1.0
 """After a phrase fires it cannot fire again for this long (one saying, one event)."""
+TYPICAL_LAG_S = 0.1
+"""How long after a phrase's end the detector usually decides (two 80 ms steps held)."""
 ECHO_LEVEL = 0.2
 """A phrase the guide's own audio scores this high on is its echo while heard near then."""
 ECHO_SLACK_S = 0.8
@@ -157,7 +159,9 @@ class KeywordDetector:
             return t
         peak = max(rms for _, rms in levels)
         loud = [end for end, rms in levels if rms >= 0.15 * peak and end > t - 0.5]
-        return min(t, loud[-1]) if loud else t
+        if not loud or loud[-1] >= t - 0.03:
+            return t - TYPICAL_LAG_S  # speech goes on past the word: the level cannot tell
+        return loud[-1]
 
     def reset(self) -> None:
         """Forget recent sound (a new session on a clock from zero)."""

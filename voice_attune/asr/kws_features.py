@@ -14,7 +14,10 @@ alike: a stream cut into any pieces gives exactly the embeddings of the whole cl
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -64,8 +67,26 @@ def _interpreter(path: Path):
     except ImportError as exc:
         raise KeywordUnavailable(f"the keyword detector needs ai-edge-litert ({INSTALL_HINT})") from exc
     # One thread: the recognizers and the guide's voice need the other core.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     return Interpreter(model_path=str(path), num_threads=1)
+
+
+@contextmanager
+def _native_stderr_quiet() -> Iterator[None]:
+    """Silence what native code prints to standard error (not Python's own writes elsewhere)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # stderr replaced, e.g. captured by a test
+        yield
+        return
+    sys.stderr.flush()
+    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    try:
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+        os.close(devnull)
 
 
 class _Model:
@@ -92,8 +113,10 @@ class FrontEnd:
 
     def __init__(self) -> None:
         mel, emb = model_files()
-        self._mel = _Model(mel)
-        self._emb = _Model(emb)
+        with _native_stderr_quiet():  # LiteRT announces its CPU delegate on the first call
+            self._mel = _Model(mel)
+            self._emb = _Model(emb)
+            self.embed_mels(self.mels(np.zeros(BLOCK_SAMPLES, np.float32))[:1].repeat(MELS_PER_EMBEDDING, 0))
 
     def mels(self, samples: np.ndarray) -> np.ndarray:
         """Mel frames (n, 32) of int16-scaled float samples (at least MEL_WINDOW of them)."""

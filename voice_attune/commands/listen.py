@@ -92,5 +92,8 @@ def describe(event: Event) -> str | None:
     if isinstance(event, Spotted):
         what = "PAUSE WORD" if event.kind == "pause" else f"command '{event.name}'"
         ended = f", word ended {event.word_end:.2f}s" if event.word_end is not None else ""
-        return f"{stamp}  >> {what}: \"{event.text}\" (score {event.score:.0f}{ended})"
+        return f"{stamp}  >> {what}: \"{event.text}\" (score {event.score:.0f}{ended}, {_BY.get(event.source, event.source)})"
     return None
+
+
+_BY = {"keyword": "keyword model", "transcript": "recognizer"}
