@@ -22,8 +22,6 @@ from voice_attune.config import Config
 
 REFRACTORY_S = 1.0
 """After a phrase fires it cannot fire again for this long (one saying, one event)."""
-TYPICAL_LAG_S = 0.1
-"""How long after a phrase's end the detector usually decides (two 80 ms steps held)."""
 ECHO_LEVEL = 0.2
 """A phrase the guide's own audio scores this high on is its echo while heard near then."""
 ECHO_SLACK_S = 0.8
@@ -69,6 +67,7 @@ class KeywordDetector:
         self._levels: deque[tuple[float, float]] = deque(maxlen=60)  # (frame end, rms): 1.8 s
         self._last_fire: dict[str, float] = {}
         self._streak: dict[str, int] = {}
+        self._streak_start: dict[str, float] = {}
         # Sensitivity 0.5 keeps each trained threshold; 1.0 lowers it by a fifth of its margin.
         self._shift = (sensitivity - 0.5) * 0.4
         self.active: set[str] | None = None
@@ -145,23 +144,26 @@ class KeywordDetector:
                 threshold = min(0.995, max(0.05, threshold - self._shift * (1 - threshold if self._shift > 0 else threshold)))
                 # A saying keeps the score up over consecutive steps; a stray spike does not.
                 self._streak[name] = self._streak.get(name, 0) + 1 if score >= threshold else 0
+                if self._streak[name] == 1:
+                    self._streak_start[name] = t
                 if self._streak[name] < model.confirm or t - self._last_fire.get(name, -1e9) < REFRACTORY_S:
                     continue
                 if abs(t - self._ref_high.get(name, -1e9)) <= ECHO_SLACK_S:
                     continue  # the guide's own voice sounded like it just then: its echo
                 self._last_fire[name] = t
-                yield KeywordHit(name, loaded.kind, model.phrases[i], float(score), t, self._word_end(t))
+                yield KeywordHit(name, loaded.kind, model.phrases[i], float(score), t,
+                                 self._word_end(self._streak_start.get(name, t)))
 
-    def _word_end(self, t: float) -> float:
-        """The end of the last loud frame in the half second before ``t``."""
-        levels = [(end, rms) for end, rms in self._levels if end > t - 1.2]
+    def _word_end(self, first: float) -> float:
+        """Where the phrase ended: the end of the last loud frame in the quarter second before
+        ``first`` (the first step that heard the whole phrase, which training puts 0-0.3 s after
+        its end), or ``first`` itself while speech runs on."""
+        levels = [(end, rms) for end, rms in self._levels if first - 1.2 < end <= first]
         if not levels:
-            return t
+            return first
         peak = max(rms for _, rms in levels)
-        loud = [end for end, rms in levels if rms >= 0.15 * peak and end > t - 0.5]
-        if not loud or loud[-1] >= t - 0.03:
-            return t - TYPICAL_LAG_S  # speech goes on past the word: the level cannot tell
-        return loud[-1]
+        loud = [end for end, rms in levels if rms >= 0.15 * peak and end > first - 0.25]
+        return loud[-1] if loud else first
 
     def reset(self) -> None:
         """Forget recent sound (a new session on a clock from zero)."""
@@ -171,6 +173,7 @@ class KeywordDetector:
         self._levels.clear()
         self._last_fire.clear()
         self._streak.clear()
+        self._streak_start.clear()
         self._reference = None
         self._ref_high.clear()
 
