@@ -17,6 +17,7 @@ from typing import Iterable
 
 import numpy as np
 
+from voice_attune.privatefiles import write_private
 from voice_attune.voice.settings import VoiceSettings
 from voice_attune.voice.synth import Synthesizer
 
@@ -124,17 +125,15 @@ class PromptCache:
         path = self._path(key)
         if path is None or self.directory is None:
             return
-        tmp = path.with_name(f"{key}.{os.getpid()}.tmp")
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as f:
-                np.save(f, pcm, allow_pickle=False)
-            os.replace(tmp, path)  # atomic: a reader never sees half a file
+            # Whole files only (a reader never sees half of one), 0600 in a 0700 folder.
+            self.directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            write_private(path, lambda f: np.save(f, pcm, allow_pickle=False))
+            self.directory.chmod(0o700)
             self._prune()
         except OSError as exc:
             log.warning("cannot cache prompts in %s (%s); keeping them in memory only",
                         self.directory, exc)
-            tmp.unlink(missing_ok=True)
             self.directory = None
 
     def _prune(self) -> None:
