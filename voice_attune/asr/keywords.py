@@ -67,7 +67,6 @@ class KeywordDetector:
         self._levels: deque[tuple[float, float]] = deque(maxlen=60)  # (frame end, rms): 1.8 s
         self._last_fire: dict[str, float] = {}
         self._streak: dict[str, int] = {}
-        self._streak_start: dict[str, float] = {}
         # Sensitivity 0.5 keeps each trained threshold; 1.0 lowers it by a fifth of its margin.
         self._shift = (sensitivity - 0.5) * 0.4
         self.active: set[str] | None = None
@@ -144,26 +143,24 @@ class KeywordDetector:
                 threshold = min(0.995, max(0.05, threshold - self._shift * (1 - threshold if self._shift > 0 else threshold)))
                 # A saying keeps the score up over consecutive steps; a stray spike does not.
                 self._streak[name] = self._streak.get(name, 0) + 1 if score >= threshold else 0
-                if self._streak[name] == 1:
-                    self._streak_start[name] = t
                 if self._streak[name] < model.confirm or t - self._last_fire.get(name, -1e9) < REFRACTORY_S:
                     continue
                 if abs(t - self._ref_high.get(name, -1e9)) <= ECHO_SLACK_S:
                     continue  # the guide's own voice sounded like it just then: its echo
                 self._last_fire[name] = t
                 yield KeywordHit(name, loaded.kind, model.phrases[i], float(score), t,
-                                 self._word_end(self._streak_start.get(name, t)))
+                                 self._word_end(t))
 
-    def _word_end(self, first: float) -> float:
-        """Where the phrase ended: the end of the last loud frame in the quarter second before
-        ``first`` (the first step that heard the whole phrase, which training puts 0-0.3 s after
-        its end), or ``first`` itself while speech runs on."""
-        levels = [(end, rms) for end, rms in self._levels if first - 1.2 < end <= first]
+    def _word_end(self, t: float) -> float:
+        """Where the phrase ended: the end of the last loud frame heard by ``t``, the moment it
+        fired. After a saying that falls silent that is the word's end (the model fires 0-0.3 s
+        after it); in running speech the detector fires at about the word's end, so ``t``."""
+        levels = [(end, rms) for end, rms in self._levels if t - 1.2 < end <= t]
         if not levels:
-            return first
+            return t
         peak = max(rms for _, rms in levels)
-        loud = [end for end, rms in levels if rms >= 0.15 * peak and end > first - 0.25]
-        return loud[-1] if loud else first
+        loud = [end for end, rms in levels if rms >= 0.15 * peak and end > t - 0.4]
+        return loud[-1] if loud else t
 
     def reset(self) -> None:
         """Forget recent sound (a new session on a clock from zero)."""
@@ -173,7 +170,6 @@ class KeywordDetector:
         self._levels.clear()
         self._last_fire.clear()
         self._streak.clear()
-        self._streak_start.clear()
         self._reference = None
         self._ref_high.clear()
 
