@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """Build the keyword models shipped inside the package, from synthetic speech only.
 
-    python scripts/build_keyword_models.py            # the default pause word (about 3 minutes)
-    python scripts/build_keyword_models.py --word pineapple --seed 0
+    python scripts/build_keyword_models.py            # the default pause word and the commands
+    python scripts/build_keyword_models.py --only pause --word pineapple --seed 0
+    python scripts/build_keyword_models.py --only commands   # about 15 minutes on 2 cores
 
 The model of the default pause word is trained exactly as `voice-attune train-word` trains a
 couple's word (every espeak-ng English accent and variant, Piper, rooms of every kind, the
 commands and the session library as negatives), with a fixed seed, so the same versions of
-espeak-ng, Piper and the front end give the same file. It is written to
-voice_attune/data/keywords/, where the package looks after the couple's own data folder.
+espeak-ng, Piper and the front end give the same file. The commands model (stop, yes, no,
+I'm done, not quite, more time, skip, repeat, help, say it again, something else) is trained the
+same way with an output for each phrase. Both are written to voice_attune/data/keywords/, where
+the package looks after the couple's own data folder.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from voice_attune.asr import kws_store  # noqa: E402
 from voice_attune.commands.progress import StageBar  # noqa: E402
 from voice_attune.config import DEFAULT_COMMANDS, Config  # noqa: E402
+from voice_attune.keywords.commands import train_commands  # noqa: E402
 from voice_attune.keywords.prompts import library_prompts  # noqa: E402
 from voice_attune.keywords.train import BUDGETS, train_keyword  # noqa: E402
 
@@ -31,24 +35,36 @@ from voice_attune.keywords.train import BUDGETS, train_keyword  # noqa: E402
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--word", default="pineapple")
+    parser.add_argument("--only", choices=("pause", "commands"), help="build one model (default: both)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", default="full", choices=sorted(BUDGETS))
     parser.add_argument("--out", type=Path, default=kws_store.bundled_folder())
     args = parser.parse_args()
-    commands = [p for phrases in DEFAULT_COMMANDS.values() for p in phrases]
-    bar = StageBar(sys.stderr, f"Building '{args.word}'")
+    report = []
+    if args.only in (None, "pause"):
+        report.append(build(f"Building '{args.word}'", args.out / f"{kws_store.slug(args.word)}.npz", lambda bar: (
+            train_keyword([args.word], ["pause"], BUDGETS[args.budget], seed=args.seed, bank_folder=None,
+                          also_refuse=[p for ps in DEFAULT_COMMANDS.values() for p in ps],
+                          prompts=library_prompts(Config(), args.word), progress=bar)), word=args.word))
+    if args.only in (None, "commands"):
+        report.append(build("Building the commands", args.out / kws_store.COMMANDS_FILE, lambda bar: (
+            train_commands(BUDGETS[args.budget], args.seed, [args.word], library_prompts(Config(), args.word),
+                           progress=bar))))
+    print(json.dumps(report, indent=1))
+    return 0
+
+
+def build(title: str, path: Path, train, **meta) -> dict:
+    bar = StageBar(sys.stderr, title)
     start = time.monotonic()
     try:
-        model = train_keyword([args.word], ["pause"], BUDGETS[args.budget], seed=args.seed, bank_folder=None,
-                              also_refuse=commands, prompts=library_prompts(Config(), args.word), progress=bar)
+        model = train(bar)
     finally:
         bar.finish()
-    model.meta["word"] = args.word
-    path = args.out / f"{kws_store.slug(args.word)}.npz"
+    model.meta.update(meta)
     model.save(path)
     path.chmod(0o644)  # package data: readable by everyone who installs it
-    print(json.dumps({"path": str(path), "seconds": round(time.monotonic() - start, 1), "meta": model.meta}, indent=1))
-    return 0
+    return {"path": str(path), "seconds": round(time.monotonic() - start, 1), "meta": model.meta}
 
 
 if __name__ == "__main__":

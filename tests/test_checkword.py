@@ -122,6 +122,16 @@ def test_the_cli_prints_the_report_as_json(capsys):
         assert key in data
     assert {"voice", "speed", "heard", "tries"} <= set(data["per_voice"][0])
     assert {"voice", "speed", "place", "text", "heard", "delay", "transcript"} <= set(data["trials"][0])
+    # The shipped keyword model of the word, measured on its own.
+    k = data["keyword_model"]
+    assert k["path"].endswith(".npz") and k["verdict"] in ("good", "usable", "poor")
+    families = k["recall_by_family"]
+    assert "American" in families and "British, Scottish, Caribbean" in families
+    assert sum(f["said"] for f in families.values()) == k["recall"]["said"] == sum(
+        r["said"] for r in k["recall_by_room"].values())
+    assert k["recall"]["recall"] >= 0.8
+    assert k["everyday"]["minutes"] >= 3 and k["confusables"]["sayings"] >= 20
+    assert len(k["confusables"]["heard_in"]) <= k["confusables"]["false_pauses"] <= 2
 
 
 def test_the_cli_prints_a_readable_report_with_warnings_and_verdict(capsys):
@@ -129,6 +139,7 @@ def test_the_cli_prints_a_readable_report_with_warnings_and_verdict(capsys):
     out = capsys.readouterr().out
     assert "Verdict: POOR" in out
     assert "command 'stop'" in out
+    assert "No keyword model for 'stop' yet" in out and "train-word" in out
 
 
 @pytest.mark.parametrize("argv", [["check-word", ""], ["check-word", "  ", "--json"], ["check-word", "?!"]])

@@ -94,8 +94,8 @@ class SpotterSettings:
     commands: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_COMMANDS))
     """Phrases for each command; a command left out keeps its defaults."""
     keywords: bool = True
-    """Listen for the pause word with its trained keyword model (voice-attune train-word) as
-    well as with the recognizer; false: the recognizer alone."""
+    """Listen for the pause word, the commands and the feelings menu with their keyword models
+    (voice-attune train-word) as well as with the recognizer; false: the recognizer alone."""
 
     def __post_init__(self) -> None:
         if not 50 <= self.fuzzy_threshold <= 100:

@@ -18,7 +18,11 @@ from voice_attune.asr import kws_store
 from voice_attune.asr.frames import Frame
 from voice_attune.asr.kws_features import FrontEnd, KeywordUnavailable
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel
+from voice_attune.asr.spotter import normalize
 from voice_attune.config import Config
+
+ANSWER_NO = ("not quite",)
+"""Ways of saying no that answer a question without being a configured command."""
 
 REFRACTORY_S = 1.0
 """After a phrase fires it cannot fire again for this long (one saying, one event)."""
@@ -35,7 +39,7 @@ class KeywordHit:
     name: str
     """pause, or a command or answer name (stop, yes, no, done, ...)."""
     kind: str
-    """"pause" or "command"."""
+    """"pause", "command", or "answer" (heard only as the reply to an open question)."""
     text: str
     """The phrase the model was trained on."""
     score: float
@@ -51,6 +55,14 @@ class LoadedModel:
     model: KeywordModel
     kind: str
     """"pause" for pause-word models, "command" for commands and answers."""
+    outputs: frozenset[int] | None = None
+    """The outputs listened to (None: all): a command the couple's config does not use is not."""
+
+    def kind_of(self, output: int) -> str:
+        kinds = self.model.meta.get("kinds")
+        if self.kind == "pause" or not isinstance(kinds, list) or output >= len(kinds):
+            return self.kind
+        return "answer" if kinds[output] == "answer" else "command"
 
 
 class KeywordDetector:
@@ -66,16 +78,28 @@ class KeywordDetector:
         self._recent: deque[np.ndarray] = deque(maxlen=self._window)
         self._levels: deque[tuple[float, float]] = deque(maxlen=60)  # (frame end, rms): 1.8 s
         self._last_fire: dict[str, float] = {}
-        self._streak: dict[str, int] = {}
+        self._streak: dict[tuple[int, int], int] = {}
         # Sensitivity 0.5 keeps each trained threshold; 1.0 lowers it by a fifth of its margin.
         self._shift = (sensitivity - 0.5) * 0.4
         self.active: set[str] | None = None
-        """Command names that count now (None: all); pause outputs always count."""
+        """Command and answer names that count now (None: all); pause outputs always count."""
+        self.expected: set[str] = set()
+        """Phrases of the models that are answers to the open question."""
         self._reference: np.ndarray | None = None
         self._reference_t = 0.0
         self._ref_stream = self.front.stream()
         self._ref_recent: deque[np.ndarray] = deque(maxlen=self._window)
         self._ref_high: dict[str, float] = {}
+        self.expect(())
+
+    def expect(self, phrases: Sequence[str]) -> None:
+        """The answers an open question expects (none: no question open): answer outputs
+        listen only for these; command outputs always listen."""
+        wanted = {normalize(p) for p in phrases}
+        self.expected = {p for loaded in self.models for p in loaded.model.phrases if normalize(p) in wanted}
+        self.active = {name for loaded in self.models if loaded.kind != "pause"
+                       for i, name in enumerate(loaded.model.names)
+                       if loaded.kind_of(i) == "command" or normalize(loaded.model.phrases[i]) in wanted}
 
     def play_reference(self, pcm: np.ndarray, t: float) -> None:
         """The guide starts playing ``pcm`` (16 kHz int16) at audio time ``t``: its own audio is
@@ -132,24 +156,26 @@ class KeywordDetector:
 
     def _score(self, t: float) -> Iterable[KeywordHit]:
         stack = np.stack(self._recent)
-        for loaded in self.models:
+        for m, loaded in enumerate(self.models):
             model = loaded.model
             scores = model.scores(stack[-model.window :][None, :, :])[0]
             for i, score in enumerate(scores):
                 name = model.names[i]
-                if loaded.kind != "pause" and self.active is not None and name not in self.active:
+                if loaded.kind != "pause" and (
+                        (loaded.outputs is not None and i not in loaded.outputs)
+                        or (self.active is not None and name not in self.active)):
                     continue
                 threshold = model.thresholds[i]
                 threshold = min(0.995, max(0.05, threshold - self._shift * (1 - threshold if self._shift > 0 else threshold)))
                 # A saying keeps the score up over consecutive steps; a stray spike does not.
-                self._streak[name] = self._streak.get(name, 0) + 1 if score >= threshold else 0
-                if self._streak[name] < model.confirm or t - self._last_fire.get(name, -1e9) < REFRACTORY_S:
+                key = (m, i)
+                self._streak[key] = self._streak.get(key, 0) + 1 if score >= threshold else 0
+                if self._streak[key] < model.confirm or t - self._last_fire.get(name, -1e9) < REFRACTORY_S:
                     continue
                 if abs(t - self._ref_high.get(name, -1e9)) <= ECHO_SLACK_S:
                     continue  # the guide's own voice sounded like it just then: its echo
                 self._last_fire[name] = t
-                yield KeywordHit(name, loaded.kind, model.phrases[i], float(score), t,
-                                 self._word_end(t))
+                yield KeywordHit(name, loaded.kind_of(i), model.phrases[i], float(score), t, self._word_end(t))
 
     def _word_end(self, t: float) -> float:
         """Where the phrase ended: the end of the last loud frame heard by ``t``, the moment it
@@ -192,6 +218,37 @@ def pause_models(config: Config, notice: Callable[[str], None]) -> list[LoadedMo
     return found
 
 
+def command_models(config: Config, notice: Callable[[str], None]) -> list[LoadedModel]:
+    """The shipped commands model, listening only to the phrases the configuration uses."""
+    path = kws_store.commands_model_path()
+    if not path.exists():
+        return []
+    try:
+        model = KeywordModel.load(path)
+    except BadModelFile as exc:
+        notice(f"{exc}; the recognizer alone listens for commands")
+        return []
+    said = {name: {normalize(p) for p in phrases} for name, phrases in config.spotter.commands.items()}
+    kinds = model.meta.get("kinds") or []
+    outputs = frozenset(
+        i for i, (phrase, name) in enumerate(zip(model.phrases, model.names))
+        if (i < len(kinds) and kinds[i] == "answer") or normalize(phrase) in said.get(name, ())
+        or (name == "no" and normalize(phrase) in ANSWER_NO))
+    return [LoadedModel(model, "command", outputs)] if outputs else []
+
+
+def menu_models(config: Config, notice: Callable[[str], None]) -> list[LoadedModel]:
+    """The keyword model of the couple's feelings menu (train-word --menu), if there is one."""
+    path = kws_store.menu_model_path(config.feelings)
+    if not path.exists():
+        return []
+    try:
+        return [LoadedModel(KeywordModel.load(path), "command")]
+    except BadModelFile as exc:
+        notice(f"{exc}; the recognizer alone hears the feelings menu. Retrain it: voice-attune train-word --menu")
+        return []
+
+
 def keyword_detector(config: Config, notice: Callable[[str], None]) -> KeywordDetector | None:
     """The detector for this configuration, or None (turned off, no model, or the front end
     cannot run here: each said once through ``notice``)."""
@@ -200,6 +257,7 @@ def keyword_detector(config: Config, notice: Callable[[str], None]) -> KeywordDe
     models = pause_models(config, notice)
     if not models:
         return None
+    models += command_models(config, notice) + menu_models(config, notice)
     try:
         return KeywordDetector(models, FrontEnd(), config.spotter.sensitivity)
     except KeywordUnavailable as exc:

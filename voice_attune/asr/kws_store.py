@@ -55,6 +55,18 @@ def commands_model_path() -> Path:
     return bundled_folder() / COMMANDS_FILE
 
 
+def menu_words(feelings: dict[str, dict[str, str]]) -> list[str]:
+    """What a couple may answer from their feelings menu: its groups and its feelings."""
+    words = list(feelings) + [w for group in feelings.values() for w in group]
+    return list(dict.fromkeys(normalize(w) for w in words if normalize(w)))
+
+
+def menu_model_path(feelings: dict[str, dict[str, str]]) -> Path:
+    """Where the keyword model of this feelings menu is kept (keyed by its words)."""
+    key = "\n".join(sorted(menu_words(feelings)))
+    return user_folder() / f"menu-{hashlib.sha1(key.encode()).hexdigest()[:10]}.npz"
+
+
 def check_word(word: str, commands: Iterable[str]) -> str:
     """The word, normalised, if it can be a pause word; else a one-line UserError why not."""
     text = normalize(word)

@@ -11,13 +11,17 @@ from dataclasses import replace
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from voice_attune.asr.frames import Frame
-from voice_attune.asr.keywords import KeywordDetector, keyword_detector
+from voice_attune.asr.keywords import KeywordDetector, KeywordHit, keyword_detector
 from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, frames_for_ms
 from voice_attune.care import CareWords
 from voice_attune.config import Config
 from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
+
+
+COMMAND_AT_END_S = 0.45
+"""A command the keyword model heard counts if the utterance ended within this long after it."""
 
 
 class Listener:
@@ -43,6 +47,10 @@ class Listener:
         self.answers = answers
         """Hears an utterance as one of the answers a question expects (expected.py), or None."""
         self._expecting = False
+        self._keyword_answer: str | None = None
+        """An answer phrase the keyword detector heard in the utterance going on."""
+        self._held: list[KeywordHit] = []
+        """Commands the keyword detector heard in the utterance going on, until it ends."""
         self.care = care
         """Finds words that suggest danger (care.CareWords): such an utterance's words are
         withheld from every event, and its final is marked ``care``; None: no such check."""
@@ -116,6 +124,8 @@ class Listener:
         """The answers an open question expects, from the next utterance on (none: free speech)."""
         if self.answers is not None:
             self._expecting = self.answers.expect(phrases)
+        if self.keywords is not None:
+            self.keywords.expect(phrases)
 
     def reset(self) -> list[Event]:
         """Forget what the recognizers heard and close any utterance still open (after each
@@ -132,12 +142,15 @@ class Listener:
         if self.answers is not None:
             self.answers.reset()
         self.spotter.new_utterance()
+        self._keyword_answer = None
+        self._held.clear()
         return events
 
     def restart(self) -> None:
         """Ready for another session, on a clock that starts again at 0 (the daemon keeps one
         listener for all its sessions: building one loads its models again)."""
         self.reset()
+        self.spotter.forget()
         self.gate = SpeechGate(self.gate.settings)
         self.expect(())
         self._buffer.clear()
@@ -154,6 +167,12 @@ class Listener:
 
     def _end_utterance(self, onset: float, offset: float) -> list[Event]:
         events: list[Event] = [SpeechEnd(offset, offset - onset)]
+        held, self._held = self._held, []
+        for hit in held:
+            # A command is a command when the utterance is it, or ends with it ("okay, I'm done");
+            # "yes" heard at the start of "yesterday evening" is not.
+            if offset - hit.word_end <= COMMAND_AT_END_S:
+                events.extend(self._keyword_spot(hit, self.now))
         if self.phrase_recognizer is not None:
             hyp = self.phrase_recognizer.flush()
             if hyp is not None:
@@ -162,10 +181,12 @@ class Listener:
         hyp = self.transcriber.flush()
         if hyp is not None:
             events.extend(self._spots(hyp))
-        if hyp is not None or answer is not None:
+        heard, self._keyword_answer = self._keyword_answer, None
+        if hyp is not None or answer is not None or heard is not None:
             final = self._final(hyp or Hypothesis("", (), True), self.now)
-            if answer is not None:
-                final = replace(final, answer=answer.text)
+            # The keyword model, made for these few words, is believed over the grammar.
+            if (heard or answer) is not None and not final.care:
+                final = replace(final, answer=heard if heard is not None else answer.text)
             events.append(final)
         return events
 
@@ -196,11 +217,22 @@ class Listener:
     def _keyword_spots(self, frame: Frame) -> list[Event]:
         events: list[Event] = []
         for hit in self.keywords.feed(frame):
-            # The same saying heard later in the transcript is not reported twice.
-            if self.spotter.claim(hit.name, hit.word_end - 0.8, hit.word_end):
-                events.append(Spotted(hit.t, hit.kind, hit.name, hit.text, round(hit.score * 100, 1),
-                                      hit.word_end, source="keyword"))
+            if hit.kind == "answer" or hit.text in self.keywords.expected:
+                self._keyword_answer = hit.text
+            if hit.kind == "answer":
+                continue
+            if hit.kind == "command" and self.gate.in_speech and not (hit.name == "stop" and self.guide_speaking):
+                self._held.append(hit)  # said as the end of the utterance? (see _end_utterance)
+                continue
+            # The pause word at once; "stop" over the guide's voice at once, as barge-in.
+            events.extend(self._keyword_spot(hit, hit.t))
         return events
+
+    def _keyword_spot(self, hit: KeywordHit, t: float) -> list[Event]:
+        # The same saying heard later in the transcript is not reported twice.
+        if not self.spotter.claim(hit.name, hit.word_end - 0.8, hit.word_end):
+            return []
+        return [Spotted(t, hit.kind, hit.name, hit.text, round(hit.score * 100, 1), hit.word_end, source="keyword")]
 
     def _spots(
         self, hyp: Hypothesis, t: float | None = None, kinds: tuple[str, ...] = ("pause", "command")

@@ -77,6 +77,11 @@ class Spotter:
         self._recent: list[tuple[str, float | None, float | None, int]] = []
         self._utterance = 0
 
+    def forget(self) -> None:
+        """Forget every saying reported (a new session, on a clock that starts again at 0)."""
+        self._recent = []
+        self._utterance = 0
+
     def new_utterance(self) -> None:
         """A new utterance began: phrases without word times may be reported again."""
         self._utterance += 1

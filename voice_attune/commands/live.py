@@ -43,6 +43,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     script = load_script(args.script, config)
     train_new_pause_words(config)
+    train_new_menu(config, script)
     mic = MicrophoneSource(config.audio.input_device)
     player = SoundDevicePlayer(config.audio.output_device)
     recognizer = open_engine(config, args.engine, notice=lambda m: print(m, file=sys.stderr))
@@ -96,3 +97,23 @@ def train_new_pause_words(config: Config) -> None:
         except KeywordUnavailable as exc:
             print(f"{exc}; the recognizer alone listens for '{word}'.", file=sys.stderr)
             return
+
+
+def train_new_menu(config: Config, script) -> None:
+    """On first use of a feelings menu (a script that offers it, a menu without a keyword
+    model), train its model once, with a notice, as for a new pause word."""
+    from voice_attune.asr import kws_store
+    from voice_attune.asr.kws_features import KeywordUnavailable
+    from voice_attune.commands.train_word import train_menu_and_save
+    from voice_attune.dialog.script import Choose
+
+    menu = tuple(w for words in config.feelings.values() for w in words)
+    offers = any(isinstance(step, Choose) and step.options == menu for step in script.all_steps())
+    if not config.spotter.keywords or not offers or kws_store.menu_model_path(config.feelings).exists():
+        return
+    print("First use of your feelings menu: teaching voice-attune to hear its words in any voice "
+          "(a few minutes, once; again after you change the menu).", file=sys.stderr)
+    try:
+        train_menu_and_save(config)
+    except KeywordUnavailable as exc:
+        print(f"{exc}; the recognizer alone hears the menu.", file=sys.stderr)

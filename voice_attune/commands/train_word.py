@@ -27,10 +27,13 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
             "voice is used or kept. The same word and seed give the same model. The first word\n"
             "takes longest (it also makes the everyday sounds later words share)."
         ),
-        epilog="example:\n  voice-attune train-word marigold\n  voice-attune train-word \"pause please\" --json",
+        epilog=("examples:\n  voice-attune train-word marigold\n  voice-attune train-word \"pause please\" --json\n"
+                "  voice-attune train-word --menu      # the words of your feelings menu (config.yaml)"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("word", nargs="+", metavar="WORD", help="the pause word or phrase")
+    p.add_argument("word", nargs="*", metavar="WORD", help="the pause word or phrase")
+    p.add_argument("--menu", action="store_true",
+                   help="instead, train the model that hears the words of your feelings menu (a few minutes)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0: reproducible)")
     p.add_argument("--budget", choices=("full", "small"), default="full",
                    help="how much speech to make: full (default) or small (a quick, weaker model)")
@@ -39,6 +42,22 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    if args.menu:
+        if args.word:
+            raise UserError("train-word takes a WORD or --menu, not both")
+        result = train_menu_and_save(config, args.seed)
+        if args.json:
+            print(json.dumps(result, indent=2, ensure_ascii=False))
+        else:
+            heard = [v["held_out_recall"] for v in result["validation"].values() if v.get("held_out_recall") is not None]
+            print(f"Trained the feelings menu ({len(result['words'])} words: {', '.join(result['words'])}) "
+                  f"in {result['seconds']:.0f} s. Voices kept back from training heard its words "
+                  f"{min(heard):.0%} to {max(heard):.0%} of the time.")
+            print(f"Saved to {result['path']}. It is used from the next session on; after you change the "
+                  "menu in config.yaml, train it again.")
+        return 0
+    if not args.word:
+        raise UserError("give the pause word to train (e.g. voice-attune train-word marigold), or --menu")
     word = " ".join(args.word).strip()
     commands = [p for phrases in config.spotter.commands.values() for p in phrases]
     text = kws_store.check_word(word, commands)
@@ -80,3 +99,27 @@ def train_and_save(word: str, config: Config, seed: int = 0, budget: str = "full
         bar.finish()
     return {"word": word, "path": str(path), "seconds": round(time.monotonic() - start, 1),
             "validation": model.meta["validation"][word], "meta": model.meta}
+
+
+def train_menu_and_save(config: Config, seed: int = 0) -> dict:
+    """Train the model of the couple's feelings menu with a progress line, save it, say what it measured."""
+    from voice_attune.keywords.commands import train_menu
+    from voice_attune.keywords.prompts import library_prompts
+    from voice_attune.tts import espeak_available
+
+    if not espeak_available():
+        raise UserError("training needs espeak-ng to make its voices (Debian: apt-get install espeak-ng)")
+    words = kws_store.menu_words(config.feelings)
+    commands = [p for phrases in config.spotter.commands.values() for p in phrases]
+    bar = StageBar(sys.stderr, "Training the feelings menu")
+    start = time.monotonic()
+    try:
+        model = train_menu(words, seed, commands, config.pause_words, library_prompts(config, config.pause_words[0]),
+                           kws_store.user_folder(), progress=bar)
+        path = kws_store.menu_model_path(config.feelings)
+        bar("saving", 1.0)
+        model.save(path)
+    finally:
+        bar.finish()
+    return {"words": words, "path": str(path), "seconds": round(time.monotonic() - start, 1),
+            "validation": model.meta["validation"], "meta": model.meta}

@@ -124,6 +124,19 @@ def dictionary_neighbours(word: str, limit: int = 12) -> list[str]:
     return [w for _, _, w in scored[:limit]]
 
 
+def longer_words(word: str, limit: int = 6) -> list[str]:
+    """Real words that begin with all of ``word``'s sounds and go on ("yes": "yesterday"; "stop":
+    "stopwatch"): the detector hears them before it hears that they go on."""
+    pron, words, coded = _dictionary()
+    if word.lower() not in pron:
+        return []
+    target = coded[words.index(word.lower())]
+    # Everyday words first, then those spelt on from it (real words more than names).
+    found = [(w not in FREQUENT, not w.startswith(word.lower()), len(c), w) for w, c in zip(words, coded)
+             if w.isalpha() and c.startswith(target) and len(c) >= len(target) + 2]
+    return [w for *_, w in sorted(found)[:limit]]
+
+
 def word_parts(text: str) -> list[str]:
     """The phrase's own parts: each word of a phrase of several, and for a compound word its
     halves ("pineapple": "pine", "apple")."""
@@ -171,6 +184,8 @@ def neighbours(text: str, rng: np.random.Generator, limit: int = 40) -> list[str
     words = text.lower().split()
     parts = word_parts(text)
     found = list(parts)
+    for w in words[-1:]:  # the phrase's last word going on into a longer one
+        found += [" ".join(words[:-1] + [longer]) for longer in longer_words(w.strip("'"), 6)]
     frequent = sorted(FREQUENT)
     for part in parts:
         # Each part beside everyday words, as it comes up in talk ("pine tree", "the apple").

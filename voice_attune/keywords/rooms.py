@@ -13,6 +13,10 @@ import numpy as np
 from voice_attune.keywords import augment
 
 
+ECHO_SHARE = 0.4
+"""Share of clips with the guide's voice under them (a partner speaking over a prompt)."""
+
+
 @dataclass(frozen=True)
 class Sources:
     """Sounds that rooms mix in: other talkers, and the guide's own prompts."""
@@ -42,7 +46,7 @@ def apply_room(x: np.ndarray, rng: np.random.Generator, sources: Sources, clean_
         else:
             background = augment.noise(str(kind) if kind in augment.NOISE_KINDS else "pink", y.size, rng)
         y = augment.mix(y, background, snr)
-    if sources.guide and rng.random() < 0.3:
+    if sources.guide and rng.random() < ECHO_SHARE:
         echo = sources.guide[int(rng.integers(len(sources.guide)))]
         h = augment.room_response(rng, float(rng.uniform(100, 500)), float(rng.uniform(5, 80)))
         echo = augment.convolve(augment.babble([echo], y.size, rng), h)

@@ -10,6 +10,7 @@ finished. A fifth of the voices is kept back to choose each output's threshold.
 from __future__ import annotations
 
 import datetime as _dt
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ POSITIVE_AFTER_S = 0.30
 """...and up to this long after it."""
 PARTIAL_BEFORE_S = 0.25
 """A window ending this long (or more) before the phrase's end has heard only part of it."""
+ECHO_PROMPTS = 16
+"""Prompts in the guide's voice that rooms mix in as its echo."""
 CONTEXT_S = 1.9
 PARTIAL_GROUPS = -10**7
 """Group ids below this are windows that heard most of the phrase before its end: taught as
@@ -250,12 +253,14 @@ def clip_windows(clip: Clip, window: int, train: Dataset, val: Dataset, outputs:
     target.add(windows_of(emb, window, before), None, outputs, clip.weight, -group - 1)
 
 
-def choose_threshold(pos_clip_max: np.ndarray, neg_clip_max: np.ndarray, floor: float = 0.5) -> float:
-    """The lowest threshold at which no held-out negative clip fires (at least ``floor``),
-    nudged a little above the loudest negative for margin."""
+def choose_threshold(pos_clip_max: np.ndarray, neg_clip_max: np.ndarray, floor: float = 0.5,
+                     false_share: float = 0.0) -> float:
+    """The lowest threshold at which at most ``false_share`` of the held-out negative clips fire
+    (none, for a pause word), at least ``floor``, nudged a little above for margin."""
     if neg_clip_max.size == 0:
         return floor
-    loudest = float(neg_clip_max.max())
+    allowed = int(false_share * neg_clip_max.size)
+    loudest = float(np.sort(neg_clip_max)[::-1][min(allowed, neg_clip_max.size - 1)])
     return float(min(0.98, max(floor, loudest + 0.5 * (1.0 - loudest) * 0.2)))
 
 
@@ -284,11 +289,12 @@ class TrainingData:
 
 
 def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget = FULL, seed: int = 0,
-                  progress: Progress | None = None, **options) -> KeywordModel:
+                  progress: Progress | None = None, false_share: float | Sequence[float] = 0.0,
+                  **options) -> KeywordModel:
     """Train one model whose outputs hear ``phrases`` (event names ``names``); ``options`` are
-    those of build_data."""
+    those of build_data; ``false_share`` (one, or one per phrase): see choose_threshold."""
     data = build_data(phrases, budget, seed, progress=progress, **options)
-    return fit_model(data, phrases, names, budget, seed, progress)
+    return fit_model(data, phrases, names, budget, seed, progress, false_share)
 
 
 def build_data(
@@ -320,7 +326,10 @@ def build_data(
         v = espeak_voices[int(rng.integers(len(espeak_voices)))]
         picks = rng.choice(len(EVERYDAY), size=3, replace=False)
         talkers.append(np.concatenate([_speak(EVERYDAY[p], v) for p in picks]))
-    sources = Sources(talkers, [_speak(p, guide[0]) for p in list(prompts)[:3]] if prompts else [])
+    # The guide's echo under a partner's words: many of its prompts, so that no one sentence of
+    # it is learnt as "not the word".
+    echoes = [prompts[int(i)] for i in rng.choice(len(prompts), min(len(prompts), ECHO_PROMPTS), replace=False)] if prompts else []
+    sources = Sources(talkers, [_speak(p, guide[0]) for p in echoes])
 
     positives = make_positives(phrases, voices, budget, rng, sources, say)
     confusable = []
@@ -347,8 +356,8 @@ def build_data(
     offset = len(clips) + 1
     for k, stretch in enumerate(stretches):
         said = normalize(stretch.text)
-        if any(p in said for p in own):
-            continue
+        if any(re.search(rf"\b{re.escape(p)}s?\b", said) for p in own):
+            continue  # the phrase itself, said in passing ("no" in "no, I'm fine"; not "know")
         target = val if k % 5 == 4 else train
         target.add(windows_of(stretch.embeddings, budget.window, range(0, stretch.embeddings.shape[0])),
                    None, outputs, 1.0, offset + k)
@@ -358,11 +367,12 @@ def build_data(
 
 
 def fit_model(data: TrainingData, phrases: Sequence[str], names: Sequence[str], budget: Budget, seed: int,
-              progress: Progress | None = None) -> KeywordModel:
+              progress: Progress | None = None, false_share: float | Sequence[float] = 0.0) -> KeywordModel:
     """Train the network on ``data`` (twice: the second time leaning on the hardest negatives)
     and choose each output's threshold on the windows kept back."""
     say = progress or (lambda stage, fraction: None)
     outputs = len(phrases)
+    shares = [float(false_share)] * outputs if isinstance(false_share, (int, float)) else list(false_share)
     train, val = data.train, data.val
     x, y, w, _ = train.arrays()
     positives_share = float(y.max(axis=1).mean())
@@ -387,7 +397,7 @@ def fit_model(data: TrainingData, phrases: Sequence[str], names: Sequence[str], 
         neg = ~pos & (vg > PARTIAL_GROUPS)
         pos_max = _by_group(scores[pos, k], vg[pos], model.confirm)
         neg_max = _by_group(scores[neg, k], vg[neg], model.confirm)
-        threshold = choose_threshold(pos_max, neg_max)
+        threshold = choose_threshold(pos_max, neg_max, false_share=shares[k])
         model.thresholds[k] = threshold
         figures[phrases[k]] = {
             "threshold": round(threshold, 3),
@@ -410,7 +420,7 @@ def _bank(budget: Budget, seed: int, folder: Path | None, voices: list[Voice], g
             if found is not None:
                 return found
     recipe = repr((budget.bank_sentence_pairs, budget.bank_prompts, budget.bank_noise_s, budget.bank_random, seed, len(prompts),
-                   [v.name for v in voices], guide))
+                   [v.name for v in voices], guide, len(sources.guide)))
     path = bank_mod.bank_file(folder, recipe) if folder is not None else None
     if path is not None and path.exists():
         found = bank_mod.load(path)

@@ -1,0 +1,83 @@
+"""The commands and answers heard by keyword models, and how those models are made.
+
+One model with an output for each phrase below hears the short things partners say to the
+guide. Its file ships inside the package, built by scripts/build_keyword_models.py from
+synthetic speech with a fixed seed. Each output has an event name (the command it means) and a
+kind: a command becomes a ``spotted`` event; an answer is only ever a hearing of the reply to
+an open question.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from voice_attune.asr.kws_model import KeywordModel
+from voice_attune.keywords.train import FULL, Budget, Progress, train_keyword
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str
+    name: str
+    """The command it means (config.COMMAND_NAMES), or the answer's own name."""
+    kind: str = "command"
+    """command or answer."""
+    false_share: float = 0.005
+    """Share of held-out sayings without it that may set it off (see choose_threshold): the
+    dialog takes a command only when the utterance is that command, so a spot inside longer
+    talk does no harm; "stop" ends a session and may set off nothing."""
+
+
+PHRASES = (
+    Phrase("stop", "stop", false_share=0.0),
+    Phrase("yes", "yes"),
+    Phrase("no", "no"),
+    Phrase("I'm done", "done", false_share=0.002),
+    Phrase("not quite", "no"),
+    Phrase("more time", "more_time"),
+    Phrase("skip", "next"),
+    Phrase("repeat", "repeat"),
+    Phrase("help", "help"),
+    Phrase("say it again", "repeat"),
+    Phrase("something else", "else", "answer"),
+)
+"""What the commands model hears: the words a couple most often says to the guide."""
+
+COMMANDS_HIDDEN = 128
+"""Eleven outputs share the network: it is twice the pause word's width."""
+
+NOT_COMMANDS = ("resume", "continue", "let's continue")
+"""Other commands' phrasings, learned as negatives (the pause word is added too)."""
+
+
+def train_commands(budget: Budget, seed: int, pause_words: Sequence[str], prompts: Sequence[str],
+                   phrases: Sequence[Phrase] = PHRASES, hold_out: bool = False, bank_folder: Path | None = None,
+                   progress: Progress | None = None) -> KeywordModel:
+    """A model of ``phrases`` (by default all of them), trained as a pause word is."""
+    budget = dataclasses.replace(budget, hidden=max(budget.hidden, COMMANDS_HIDDEN), epochs=max(budget.epochs, 16))
+    model = train_keyword([p.text for p in phrases], [p.name for p in phrases], budget, seed=seed,
+                          progress=progress, bank_folder=bank_folder, hold_out=hold_out,
+                          also_refuse=list(NOT_COMMANDS) + list(pause_words), prompts=prompts,
+                          false_share=[p.false_share for p in phrases])
+    model.meta["kinds"] = [p.kind for p in phrases]
+    return model
+
+
+MENU = dataclasses.replace(FULL, name="menu", per_accent=6, piper_speeds=(125, 160, 195), carriers=1, rooms=2,
+                           neighbours=24, neighbour_voices=6)
+"""A feelings menu has a dozen words or more: fewer voices per word keep its training to minutes."""
+
+
+def train_menu(words: Sequence[str], seed: int, commands: Sequence[str], pause_words: Sequence[str],
+               prompts: Sequence[str], bank_folder: Path | None, progress: Progress | None = None,
+               budget: Budget = MENU, hold_out: bool = False) -> KeywordModel:
+    """A model with an answer output for each word of a couple's feelings menu. It shares the
+    everyday-sound bank the pause word's training made (any bank in ``bank_folder``)."""
+    model = train_keyword(list(words), list(words), budget, seed=seed, progress=progress, bank_folder=bank_folder,
+                          hold_out=hold_out, also_refuse=list(commands) + list(pause_words), prompts=prompts,
+                          any_bank=True, false_share=Phrase("", "").false_share)
+    model.meta["kinds"] = ["answer"] * len(words)
+    return model
