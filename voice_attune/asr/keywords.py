@@ -81,8 +81,9 @@ class KeywordDetector:
         self._streak: dict[tuple[int, int], int] = {}
         # Sensitivity 0.5 keeps each trained threshold; 1.0 lowers it by a fifth of its margin.
         self._shift = (sensitivity - 0.5) * 0.4
-        self.active: set[str] | None = None
-        """Command and answer names that count now (None: all); pause outputs always count."""
+        self._listening: set[tuple[int, int]] = set()
+        """(model, output) of the command and answer outputs that count now (see expect);
+        pause outputs always count."""
         self.expected: set[str] = set()
         """Phrases of the models that are answers to the open question."""
         self._reference: np.ndarray | None = None
@@ -97,9 +98,11 @@ class KeywordDetector:
         listen only for these; command outputs always listen."""
         wanted = {normalize(p) for p in phrases}
         self.expected = {p for loaded in self.models for p in loaded.model.phrases if normalize(p) in wanted}
-        self.active = {name for loaded in self.models if loaded.kind != "pause"
-                       for i, name in enumerate(loaded.model.names)
-                       if loaded.kind_of(i) == "command" or normalize(loaded.model.phrases[i]) in wanted}
+        self._listening = {
+            (m, i) for m, loaded in enumerate(self.models) if loaded.kind != "pause"
+            for i, phrase in enumerate(loaded.model.phrases)
+            if (loaded.outputs is None or i in loaded.outputs)
+            and (loaded.kind_of(i) == "command" or normalize(phrase) in wanted)}
 
     def play_reference(self, pcm: np.ndarray, t: float) -> None:
         """The guide starts playing ``pcm`` (16 kHz int16) at audio time ``t``: its own audio is
@@ -160,15 +163,12 @@ class KeywordDetector:
             model = loaded.model
             scores = model.scores(stack[-model.window :][None, :, :])[0]
             for i, score in enumerate(scores):
-                name = model.names[i]
-                if loaded.kind != "pause" and (
-                        (loaded.outputs is not None and i not in loaded.outputs)
-                        or (self.active is not None and name not in self.active)):
+                name, key = model.names[i], (m, i)
+                if loaded.kind != "pause" and key not in self._listening:
                     continue
                 threshold = model.thresholds[i]
                 threshold = min(0.995, max(0.05, threshold - self._shift * (1 - threshold if self._shift > 0 else threshold)))
                 # A saying keeps the score up over consecutive steps; a stray spike does not.
-                key = (m, i)
                 self._streak[key] = self._streak.get(key, 0) + 1 if score >= threshold else 0
                 if self._streak[key] < model.confirm or t - self._last_fire.get(name, -1e9) < REFRACTORY_S:
                     continue
