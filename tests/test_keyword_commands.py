@@ -15,7 +15,8 @@ from voice_attune.asr.kws_features import FrontEnd
 from voice_attune.asr.kws_model import KeywordModel
 from voice_attune.asr.listener import build_listener
 from voice_attune.config import Config, SpotterSettings
-from voice_attune.events import Final, Spotted
+from voice_attune.events import Final, SpeechEnd, Spotted
+from voice_attune.keywords import augment
 from voice_attune.keywords.commands import PHRASES, train_commands, train_menu
 from voice_attune.keywords.train import TEST
 from voice_attune.testing import Composition
@@ -105,6 +106,39 @@ def test_the_listener_hears_a_command_and_an_answer_by_keyword(sphinx):
 
     assert hear(["tired", "tense", "something else"]) == ["something else"]
     assert "something else" not in hear([])
+
+
+BACKGROUND = (
+    ("The weather was lovely at the beach and we walked for hours along the sand.", "en-us+m3"),
+    ("My sister called about the holidays, she wants everyone at her place this year.", "en-gb+f2"),
+    ("We need milk, bread, eggs and something for dinner on Thursday night.", "en-us-nyc"),
+    ("The train was late again so I missed the first half of the meeting.", "en-gb-x-rp+m1"),
+)
+
+
+@pytest.mark.parametrize("talkers", [4, 1], ids=["babble-10dB", "one-talker-15dB"])
+def test_a_command_is_taken_when_its_speaker_stops_though_talk_behind_never_does(sphinx, talkers):
+    rng = np.random.default_rng(4)
+    background = [Composition().say(t, v, 160).audio().astype(np.float32) for t, v in BACKGROUND[:talkers]]
+    listener = build_listener(Config(), sphinx)
+
+    def hear(said: str, voice: str) -> tuple[list[Spotted], list[SpeechEnd], float]:
+        listener.restart()
+        speech = Composition().silence(2.0).say(said, voice, 150).silence(3.0).audio().astype(np.float32)
+        behind = augment.babble(background, speech.size, rng)
+        pcm = augment.to_int16(augment.clip(augment.mix(speech, behind, 10 if talkers > 1 else 15)))
+        events = list(listener.run(frames_from_array(pcm)))
+        return ([e for e in events if isinstance(e, Spotted)], [e for e in events if isinstance(e, SpeechEnd)],
+                pcm.size / 16000)
+
+    spots, ends, seconds = hear("yes", "en-us")
+    assert [s.name for s in spots] == ["yes"], spots
+    # The talk behind held the gate open to the end; the command came right after the words.
+    assert [e.t for e in ends] == [pytest.approx(seconds, abs=0.1)]
+    assert spots[0].t < 3.3
+    for said in ("yesterday evening was lovely", "no one told me about it"):
+        spots, _, _ = hear(said, "en-us")
+        assert spots == [], (said, spots)
 
 
 def test_guide_echo_of_a_command_is_not_a_command(front):

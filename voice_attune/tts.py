@@ -9,6 +9,7 @@ import functools
 import io
 import shutil
 import subprocess
+import threading
 import wave
 
 import numpy as np
@@ -63,6 +64,9 @@ def _espeak(text: str, voice: str, speed: int, pitch: int = 50) -> np.ndarray:
     return _to_16k(pcm, rate)
 
 
+_PIPER_LOCK = threading.Lock()
+
+
 @functools.lru_cache(maxsize=1)
 def _piper_voice():
     if not piper_available():
@@ -82,7 +86,8 @@ def _piper(text: str, speed: int) -> np.ndarray:
     # inputs are random draws inside the model: at zero the same text always gives the same
     # audio, so simulations and tests repeat exactly.
     syn = SynthesisConfig(length_scale=160.0 / max(60, speed), noise_scale=0.0, noise_w_scale=0.0)
-    chunks = [c.audio_int16_array for c in voice.synthesize(text, syn_config=syn)]
+    with _PIPER_LOCK:  # one model in this process: threads take turns (espeak-ng runs beside it)
+        chunks = [c.audio_int16_array for c in voice.synthesize(text, syn_config=syn)]
     pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
     return _to_16k(pcm, voice.config.sample_rate)
 

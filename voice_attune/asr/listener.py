@@ -6,11 +6,14 @@ which keeps a quiet room cheap; every time they report is mapped back to audio t
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import replace
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from voice_attune.asr.frames import Frame
+import numpy as np
+
+from voice_attune.asr.frames import FRAME_SAMPLES, Frame
 from voice_attune.asr.keywords import KeywordDetector, KeywordHit, keyword_detector
 from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
 from voice_attune.asr.spotter import Spotter, phrases_for
@@ -22,6 +25,17 @@ from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, S
 
 COMMAND_AT_END_S = 0.45
 """A command the keyword model heard counts if the utterance ended within this long after it."""
+FRAME_S = FRAME_SAMPLES / 16000
+QUIET_DROP_DB = 10.0
+QUIET_ABOVE_BACKGROUND_DB = 6.0
+QUIET_FOR_S = 0.3
+"""Babble or a radio can hold the voice-activity gate open for minutes, and a command waiting
+for the utterance to end would never be taken. So a command is also taken when a stretch of
+QUIET_FOR_S starting within COMMAND_AT_END_S after it is, on average, QUIET_DROP_DB below the
+command's own loudness and no more than QUIET_ABOVE_BACKGROUND_DB above the background (the
+30th percentile of the two seconds before the command): the partner stopped, whatever goes on
+behind them. The end of a sentence that trails off ("...yesterday evening") is quieter than
+its start but still louder than the room."""
 
 
 class Listener:
@@ -51,6 +65,8 @@ class Listener:
         """An answer phrase the keyword detector heard in the utterance going on."""
         self._held: list[KeywordHit] = []
         """Commands the keyword detector heard in the utterance going on, until it ends."""
+        self._levels: deque[tuple[float, float]] = deque(maxlen=frames_for_ms(3000))
+        """(frame end, dBFS) of the last three seconds, to hear a command's speaker fall quiet."""
         self.care = care
         """Finds words that suggest danger (care.CareWords): such an utterance's words are
         withheld from every event, and its final is marked ``care``; None: no such check."""
@@ -70,7 +86,10 @@ class Listener:
         """Listen to one frame; return the events it caused."""
         events: list[Event] = []
         if self.keywords is not None:
+            self._levels.append((frame.end, _level_db(frame.pcm)))
             events.extend(self._keyword_spots(frame))
+            if self._held:
+                events.extend(self._commands_followed_by_quiet())
         was_speaking = self.gate.in_speech
         change = self.gate.update(frame)
         self.now = frame.end
@@ -228,6 +247,27 @@ class Listener:
             events.extend(self._keyword_spot(hit, hit.t))
         return events
 
+    def _commands_followed_by_quiet(self) -> list[Event]:
+        events: list[Event] = []
+        frames = frames_for_ms(QUIET_FOR_S * 1000)
+        if len(self._levels) < frames:
+            return events
+        window = list(self._levels)[-frames:]
+        start = window[0][0] - FRAME_S
+        level = float(np.mean([db for _, db in window]))
+        for hit in list(self._held):
+            if not hit.word_end <= start <= hit.word_end + COMMAND_AT_END_S:
+                continue
+            loudness = [db for t, db in self._levels if hit.word_end - 0.6 <= t <= hit.word_end + 0.03]
+            before = [db for t, db in self._levels if t < hit.word_end - 0.6]
+            if not loudness or len(before) < frames:
+                continue
+            background = float(np.percentile(before, 30))
+            if level <= max(loudness) - QUIET_DROP_DB and level <= background + QUIET_ABOVE_BACKGROUND_DB:
+                self._held.remove(hit)
+                events.extend(self._keyword_spot(hit, self.now))
+        return events
+
     def _keyword_spot(self, hit: KeywordHit, t: float) -> list[Event]:
         # The same saying heard later in the transcript is not reported twice.
         if not self.spotter.claim(hit.name, hit.word_end - 0.8, hit.word_end):
@@ -276,3 +316,10 @@ def build_listener(
         care=CareWords(config.care.words),
         keywords=keyword_detector(config, notice or (lambda message: None)),
     )
+
+
+def _level_db(pcm: bytes) -> float:
+    """A frame's loudness in dBFS (-100 for digital silence)."""
+    samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32)
+    power = float(np.mean(samples * samples)) if samples.size else 0.0
+    return 10.0 * math.log10(power / 32768.0**2) if power > 0 else -100.0

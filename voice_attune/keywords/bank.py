@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -23,7 +25,7 @@ from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.voices import Voice
 from voice_attune.privatefiles import write_private
 
-VERSION = 1
+VERSION = 2
 
 Progress = Callable[[str, float], None]
 
@@ -76,20 +78,40 @@ def sounds(
     sources: Sources,
     speak: Callable[[str, Voice], np.ndarray],
     noise_seconds: float,
+    finish: Callable[[np.ndarray], np.ndarray] = lambda audio: audio,
+    progress: Callable[[float], None] = lambda fraction: None,
 ) -> list[tuple[str, np.ndarray]]:
-    """The bank's sounds before embedding: (text, float32 audio) pairs."""
+    """The bank's sounds: (text, ``finish(float32 audio)``) pairs. ``finish`` (embedding them)
+    runs on the same two threads as the speaking, so Piper's turns overlap the embedding."""
     out: list[tuple[str, np.ndarray]] = []
     order = rng.permutation(len(sentences))
+    plans = []  # (texts, voice, gap, room seed, room sources, clean share)
     for k in range(0, len(order) - 1, 2):
         voice = voices[int(rng.integers(len(voices)))]
-        pair = [sentences[order[k]], sentences[order[k + 1]]]
-        gap = np.zeros(int(rng.uniform(0.2, 0.9) * SAMPLE_RATE), np.float32)
-        audio = np.concatenate([gap, speak(pair[0], voice), gap, speak(pair[1], voice), gap])
-        out.append((" ".join(pair), apply_room(audio, rng, sources)))
+        gap = int(rng.uniform(0.2, 0.9) * SAMPLE_RATE)
+        plans.append(([sentences[order[k]], sentences[order[k + 1]]], voice, gap, int(rng.integers(1 << 31)),
+                      sources, 0.25))
     for text in prompts:
         voice = guide_voices[int(rng.integers(len(guide_voices)))]
-        audio = np.concatenate([np.zeros(4000, np.float32), speak(text, voice), np.zeros(4000, np.float32)])
-        out.append((text, apply_room(audio, rng, Sources(sources.talkers, []), clean_share=0.5)))
+        plans.append(([text], voice, 4000, int(rng.integers(1 << 31)), Sources(sources.talkers, []), 0.5))
+
+    def make(plan) -> tuple[str, np.ndarray]:
+        texts, voice, gap_samples, seed, room_sources, clean_share = plan
+        gap = np.zeros(gap_samples, np.float32)
+        parts = [gap]
+        for text in texts:
+            parts += [speak(text, voice), gap]
+        room = np.random.default_rng(seed)  # its own, so the threads' order does not matter
+        heard = finish(apply_room(np.concatenate(parts), room, room_sources, clean_share=clean_share))
+        with lock:
+            done[0] += 1
+            progress(done[0] / len(plans))
+        return " ".join(texts), heard
+
+    done, lock = [0], threading.Lock()
+    # Two at once keep both cores busy (espeak-ng runs as its own process; Piper's calls take turns).
+    with ThreadPoolExecutor(2) as pool:
+        out += pool.map(make, plans)
     left = noise_seconds
     while left > 0:
         n = int(min(left, 6.0) * SAMPLE_RATE)
@@ -101,6 +123,6 @@ def sounds(
             sound = augment.noise("pink", n, rng) * float(rng.uniform(2, 30))
         else:
             sound = augment.noise(str(kind), n, rng) * float(rng.uniform(30, 3000))
-        out.append(("", augment.clip(sound)))
+        out.append(("", finish(augment.clip(sound))))
         left -= n / SAMPLE_RATE
     return out

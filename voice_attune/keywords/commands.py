@@ -57,7 +57,9 @@ def train_commands(budget: Budget, seed: int, pause_words: Sequence[str], prompt
                    phrases: Sequence[Phrase] = PHRASES, hold_out: bool = False, bank_folder: Path | None = None,
                    progress: Progress | None = None) -> KeywordModel:
     """A model of ``phrases`` (by default all of them), trained as a pause word is."""
-    budget = dataclasses.replace(budget, hidden=max(budget.hidden, COMMANDS_HIDDEN), epochs=max(budget.epochs, 16))
+    # No sayings with moved vowels: a short command with its vowel moved is another word (stop, step).
+    budget = dataclasses.replace(budget, hidden=max(budget.hidden, COMMANDS_HIDDEN), epochs=max(budget.epochs, 16),
+                                 accented=0)
     model = train_keyword([p.text for p in phrases], [p.name for p in phrases], budget, seed=seed,
                           progress=progress, bank_folder=bank_folder, hold_out=hold_out,
                           also_refuse=list(NOT_COMMANDS) + list(pause_words), prompts=prompts,
@@ -67,7 +69,7 @@ def train_commands(budget: Budget, seed: int, pause_words: Sequence[str], prompt
 
 
 MENU = dataclasses.replace(FULL, name="menu", per_accent=6, piper_speeds=(125, 160, 195), carriers=1, rooms=2,
-                           neighbours=24, neighbour_voices=6)
+                           neighbours=24, neighbour_voices=6, accented=0)
 """A feelings menu has a dozen words or more: fewer voices per word keep its training to minutes."""
 
 
@@ -76,6 +78,7 @@ def train_menu(words: Sequence[str], seed: int, commands: Sequence[str], pause_w
                budget: Budget = MENU, hold_out: bool = False) -> KeywordModel:
     """A model with an answer output for each word of a couple's feelings menu. It shares the
     everyday-sound bank the pause word's training made (any bank in ``bank_folder``)."""
+    budget = dataclasses.replace(budget, accented=0)  # dozens of words: no time for more sayings of each
     model = train_keyword(list(words), list(words), budget, seed=seed, progress=progress, bank_folder=bank_folder,
                           hold_out=hold_out, also_refuse=list(commands) + list(pause_words), prompts=prompts,
                           any_bank=True, false_share=Phrase("", "").false_share)

@@ -32,14 +32,14 @@ def espeak_phonemes(text: str, voice: str = "en-us") -> list[list[str]]:
     return [[p for p in w.split("_") if p] for w in words]
 
 
-def _is_vowel(phoneme: str) -> bool:
+def is_vowel(phoneme: str) -> bool:
     return bool(_VOWEL.search(phoneme.strip("'%,=")))
 
 
 _ONSETS = ("", "b", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "w", "S", "tS", "st", "bl")
 
 
-def _spoken(words: list[list[str]]) -> str:
+def spoken(words: list[list[str]]) -> str:
     return "[[" + " ".join("".join(w) for w in words if w) + "]]"
 
 
@@ -50,10 +50,10 @@ def perturbations(text: str, rng: np.random.Generator) -> list[str]:
     words = espeak_phonemes(text)
     found: list[str] = []
     for wi, word in enumerate(words):
-        vowels = [i for i, p in enumerate(word) if _is_vowel(p)]
+        vowels = [i for i, p in enumerate(word) if is_vowel(p)]
         for v in vowels:
             onset_start = v
-            while onset_start > 0 and not _is_vowel(word[onset_start - 1]):
+            while onset_start > 0 and not is_vowel(word[onset_start - 1]):
                 onset_start -= 1
             onset = "".join(word[onset_start:v]).strip("'%,=")
             for new in rng.permutation(len(_ONSETS))[:4]:
@@ -63,14 +63,14 @@ def perturbations(text: str, rng: np.random.Generator) -> list[str]:
                 vowel = word[v]
                 mark = vowel[: len(vowel) - len(vowel.lstrip("'%,="))]
                 changed[wi] = word[:onset_start] + [mark + _ONSETS[new], vowel.lstrip("'%,=")] + word[v + 1 :]
-                found.append(_spoken(changed))
+                found.append(spoken(changed))
         if len(vowels) >= 2:
             cut_first = [list(w) for w in words]
-            cut_first[wi] = word[vowels[1] - (0 if vowels[1] == 0 or _is_vowel(word[vowels[1] - 1]) else 1):]
-            found.append(_spoken(cut_first))
+            cut_first[wi] = word[vowels[1] - (0 if vowels[1] == 0 or is_vowel(word[vowels[1] - 1]) else 1):]
+            found.append(spoken(cut_first))
             cut_last = [list(w) for w in words]
             cut_last[wi] = word[: vowels[-1]]
-            found.append(_spoken(cut_last))
+            found.append(spoken(cut_last))
     return list(dict.fromkeys(found))
 
 

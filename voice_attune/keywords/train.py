@@ -25,6 +25,7 @@ from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
 from voice_attune.asr.kws_model import KeywordModel, fit
 from voice_attune.asr.spotter import normalize
 from voice_attune.keywords import bank as bank_mod
+from voice_attune.keywords.accents import accent_variants
 from voice_attune.keywords.neighbours import neighbours, random_sentences
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.texts import CARRIERS, COMMAND_CARRIERS, EVERYDAY
@@ -39,6 +40,13 @@ POSITIVE_AFTER_S = 0.30
 """...and up to this long after it."""
 PARTIAL_BEFORE_S = 0.25
 """A window ending this long (or more) before the phrase's end has heard only part of it."""
+ACCENT_WEIGHT = 0.3
+"""How much a saying with moved vowels counts, against the phrase as espeak-ng's accents say it:
+taught fully, they made the model hear "fine apple" (6 of 352 confusable sayings, against 0)."""
+ACCENT_VARIANTS = 30
+"""Different sayings with moved vowels drawn for each phrase; each voice says a few of them."""
+HARD_NEGATIVE_WEIGHT = 4.0
+"""How much more the negatives the first pass of training found most like the phrase count in the second."""
 ECHO_PROMPTS = 16
 """Prompts in the guide's voice that rooms mix in as its echo."""
 CONTEXT_S = 1.9
@@ -70,6 +78,8 @@ class Budget:
     bank_noise_s: float
     bank_random: int = 0
     """Sentences of random dictionary words in the bank: every sound of English."""
+    accented: int = 0
+    """Sayings per espeak-ng voice of the phrase with its vowels and stress moved (accents.py)."""
     window: int = 12
     hidden: int = 96
     epochs: int = 30
@@ -77,11 +87,11 @@ class Budget:
 
 FULL = Budget("full", per_accent=14, piper_speeds=(115, 130, 145, 160, 180, 200), carriers=2, rooms=4,
               neighbours=80, neighbour_voices=12, bank_sentence_pairs=140, bank_prompts=260, bank_noise_s=180,
-              bank_random=300, hidden=64, epochs=12)
+              bank_random=500, accented=2, hidden=64, epochs=12)
 SMALL = Budget("small", per_accent=2, piper_speeds=(160,), carriers=1, rooms=2, neighbours=12,
                neighbour_voices=3, bank_sentence_pairs=24, bank_prompts=16, bank_noise_s=40, hidden=48, epochs=12)
 TEST = Budget("test", per_accent=8, piper_speeds=(150,), carriers=2, rooms=3, neighbours=60, neighbour_voices=6,
-              bank_sentence_pairs=60, bank_prompts=0, bank_noise_s=60, bank_random=150, hidden=48, epochs=12)
+              bank_sentence_pairs=60, bank_prompts=0, bank_noise_s=60, bank_random=150, accented=1, hidden=48, epochs=12)
 """For the test suite: a real model in about half a minute."""
 BUDGETS = {b.name: b for b in (FULL, SMALL, TEST)}
 
@@ -144,41 +154,84 @@ def _validation_voice(voice: Voice, index: int) -> bool:
 
 def make_positives(phrases: Sequence[str], voices: list[Voice], budget: Budget, rng: np.random.Generator,
                    sources: Sources, progress: Progress) -> list[Clip]:
+    """Each phrase said by every voice, alone and in carriers (and with moved vowels), in rooms.
+    Each voice draws from its own generator, so two voices are spoken at once and the result
+    is the same as one at a time."""
     clips: list[Clip] = []
     total = len(phrases) * len(voices)
+    done = _Counter(lambda n: progress("speaking the word", n / total))
+    base = int(rng.integers(1 << 31))
     for label, text in enumerate(phrases):
         carriers = COMMAND_CARRIERS[1:] if len(phrases) > 1 else CARRIERS
-        for index, voice in enumerate(voices):
+        sayings = accent_variants(text, rng, ACCENT_VARIANTS) if budget.accented else []
+
+        def one(index: int) -> list[Clip]:
+            voice, own, out = voices[index], np.random.default_rng([base, label, index]), []
             contexts: list[str | None] = [None]
-            contexts += [carriers[i] for i in rng.choice(len(carriers), size=budget.carriers, replace=False)]
+            contexts += [carriers[i] for i in own.choice(len(carriers), size=budget.carriers, replace=False)]
             for context in contexts:
-                clip = _positive(text, voice, context, rng, label)
+                clip = _positive(text, voice, context, own, label)
                 if clip is None:
                     continue
                 for _ in range(budget.rooms):
-                    clips.append(Clip(apply_room(clip.audio, rng, sources), label, voice, clip.phrase_start,
-                                      clip.phrase_end, _validation_voice(voice, index)))
-            progress("speaking the word", (label * len(voices) + index + 1) / total)
+                    out.append(Clip(apply_room(clip.audio, own, sources), label, voice, clip.phrase_start,
+                                    clip.phrase_end, _validation_voice(voice, index)))
+            if budget.accented and voice.name != PIPER_VOICE and sayings:  # phoneme input is espeak-ng's
+                for k in own.choice(len(sayings), size=min(budget.accented, len(sayings)), replace=False):
+                    context = None if own.random() < 0.5 else carriers[int(own.integers(len(carriers)))]
+                    clip = _positive(sayings[int(k)], voice, context, own, label)
+                    if clip is None:
+                        continue
+                    for _ in range(min(2, budget.rooms)):
+                        out.append(Clip(apply_room(clip.audio, own, sources), label, voice, clip.phrase_start,
+                                        clip.phrase_end, weight=ACCENT_WEIGHT))
+            done.add()
+            return out
+
+        clips += [c for cs in _each_voice(voices, one) for c in cs]
     return clips
 
 
 def make_negatives(texts: Iterable[tuple[str, float]], voices: list[Voice], per_text: int,
                    rng: np.random.Generator, sources: Sources) -> list[Clip]:
     """Each (text, weight) said by ``per_text`` random voices, alone or in a carrier, in a room."""
-    clips = []
+    plans = []
     for n, (text, weight) in enumerate(texts):
         for k in range(per_text):
-            index = int(rng.integers(len(voices)))
-            voice = voices[index]
+            voice = voices[int(rng.integers(len(voices)))]
             if text.startswith("[[") and voice.name == PIPER_VOICE:
                 voice = Voice("en-us", voice.speed)  # phoneme input is espeak-ng's own
-            carrier = None if rng.random() < 0.6 else CARRIERS[int(rng.integers(len(CARRIERS)))]
-            clip = _positive(text, voice, carrier, rng, 0)
-            if clip is None:
-                continue
-            clips.append(Clip(apply_room(clip.audio, rng, sources), None, voice,
-                              validation=(n + k) % 5 == 4, weight=weight))
-    return clips
+            plans.append((text, weight, voice, (n + k) % 5 == 4, int(rng.integers(1 << 31))))
+
+    def one(index: int) -> list[Clip]:
+        text, weight, voice, validation, seed = plans[index]
+        own = np.random.default_rng(seed)
+        carrier = None if own.random() < 0.6 else CARRIERS[int(own.integers(len(CARRIERS)))]
+        clip = _positive(text, voice, carrier, own, 0)
+        if clip is None:
+            return []
+        return [Clip(apply_room(clip.audio, own, sources), None, voice, validation=validation, weight=weight)]
+
+    return [c for cs in _each_voice([p[2] for p in plans], one) for c in cs]
+
+
+class _Counter:
+    """Counts finished pieces of work from several threads, telling ``report`` each new count."""
+
+    def __init__(self, report: Callable[[int], None]):
+        self._report, self._n, self._lock = report, 0, threading.Lock()
+
+    def add(self) -> None:
+        with self._lock:
+            self._n += 1
+            self._report(self._n)
+
+
+def _each_voice(voices: Sequence[Voice], work: Callable[[int], list[Clip]]) -> list[list[Clip]]:
+    """``work(i)`` for every voice index, two at a time, in order (espeak-ng runs as its own
+    process; Piper's calls take turns, see tts.py)."""
+    with ThreadPoolExecutor(2) as pool:
+        return list(pool.map(work, range(len(voices))))
 
 
 def embed_all(audios: list[np.ndarray], progress: Callable[[float], None], workers: int = 2) -> list[np.ndarray]:
@@ -381,10 +434,10 @@ def fit_model(data: TrainingData, phrases: Sequence[str], names: Sequence[str], 
     weights = fit(x, y, w, seed, hidden=budget.hidden, epochs=budget.epochs,
                   progress=lambda f: say("learning", f / 2))
     # Second pass: the everyday moments the first network found most like the phrase count
-    # four times as much, so the boundary moves away from them.
+    # more, so the boundary moves away from them.
     first = KeywordModel(list(phrases), list(names), [0.5] * outputs, budget.window, weights)
     hard = (first.scores(x).max(axis=1) > 0.3) & (y.max(axis=1) == 0)
-    w = np.where(hard, w * 4.0, w)
+    w = np.where(hard, w * HARD_NEGATIVE_WEIGHT, w)
     weights = fit(x, y, w, seed + 1, hidden=budget.hidden, epochs=budget.epochs,
                   progress=lambda f: say("learning", 0.5 + f / 2))
 
@@ -434,12 +487,19 @@ def _bank(budget: Budget, seed: int, folder: Path | None, voices: list[Voice], g
     # drawn at random from the dictionary, they widen the everyday talk the model refuses.
     sentences += [p for p in chosen if len(p) < 160] + random_sentences(rng, budget.bank_random)
     say("making everyday sound", 0.0)
+    local = threading.local()
+
+    def embed(audio: np.ndarray) -> np.ndarray:
+        if not hasattr(local, "front"):
+            local.front = FrontEnd()
+        return local.front.embed_clip(audio)
+
     sounds = bank_mod.sounds(rng, [v for v in voices if v.name != PIPER_VOICE] or voices, sentences, chosen,
-                             guide + [Voice("en-us", 170)], sources, _speak, budget.bank_noise_s)
-    embeddings = embed_all([a for _, a in sounds], lambda f: say("making everyday sound", f))
+                             guide + [Voice("en-us", 170)], sources, _speak, budget.bank_noise_s, finish=embed,
+                             progress=lambda f: say("making everyday sound", f))
     # Kept as float16 on disk: round the fresh ones the same way, so a first training and a
     # later one that loads the bank learn from the very same numbers.
-    stretches = [bank_mod.Stretch(t, e.astype(np.float16).astype(np.float32)) for (t, _), e in zip(sounds, embeddings)]
+    stretches = [bank_mod.Stretch(t, e.astype(np.float16).astype(np.float32)) for t, e in sounds]
     if path is not None:
         bank_mod.save(path, stretches)
     return stretches
