@@ -65,6 +65,8 @@ class Listener:
         """An answer phrase the keyword detector heard in the utterance going on."""
         self._held: list[KeywordHit] = []
         """Commands the keyword detector heard in the utterance going on, until it ends."""
+        self._over_guide: list[KeywordHit] = []
+        """Held commands heard while the guide spoke: they wait for the utterance to end."""
         self._levels: deque[tuple[float, float]] = deque(maxlen=frames_for_ms(3000))
         """(frame end, dBFS) of the last three seconds, to hear a command's speaker fall quiet."""
         self.care = care
@@ -163,6 +165,7 @@ class Listener:
         self.spotter.new_utterance()
         self._keyword_answer = None
         self._held.clear()
+        self._over_guide.clear()
         return events
 
     def restart(self) -> None:
@@ -186,7 +189,7 @@ class Listener:
 
     def _end_utterance(self, onset: float, offset: float) -> list[Event]:
         events: list[Event] = [SpeechEnd(offset, offset - onset)]
-        held, self._held = self._held, []
+        held, self._held, self._over_guide = self._held, [], []
         for hit in held:
             # A command is a command when the utterance is it, or ends with it ("okay, I'm done");
             # "yes" heard at the start of "yesterday evening" is not.
@@ -242,6 +245,8 @@ class Listener:
                 continue
             if hit.kind == "command" and self.gate.in_speech and not (hit.name == "stop" and self.guide_speaking):
                 self._held.append(hit)  # said as the end of the utterance? (see _end_utterance)
+                if self.guide_speaking:
+                    self._over_guide.append(hit)
                 continue
             # The pause word at once; "stop" over the guide's voice at once, as barge-in.
             events.extend(self._keyword_spot(hit, hit.t))
@@ -256,8 +261,8 @@ class Listener:
         start = window[0][0] - FRAME_S
         level = float(np.mean([db for _, db in window]))
         for hit in list(self._held):
-            if not hit.word_end <= start <= hit.word_end + COMMAND_AT_END_S:
-                continue
+            if hit in self._over_guide or not hit.word_end <= start <= hit.word_end + COMMAND_AT_END_S:
+                continue  # over the guide's voice, its echo's falls would be taken for the partner's
             loudness = [db for t, db in self._levels if hit.word_end - 0.6 <= t <= hit.word_end + 0.03]
             before = [db for t, db in self._levels if t < hit.word_end - 0.6]
             if not loudness or len(before) < frames:
