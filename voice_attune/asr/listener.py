@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from voice_attune.asr.frames import FRAME_SAMPLES, Frame
+from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
+from voice_attune.asr.frames import Frame
 from voice_attune.asr.keywords import KeywordDetector, KeywordHit, keyword_detector
 from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
 from voice_attune.asr.spotter import Spotter, phrases_for
@@ -25,7 +26,7 @@ from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, S
 
 COMMAND_AT_END_S = 0.45
 """A command the keyword model heard counts if the utterance ended within this long after it."""
-FRAME_S = FRAME_SAMPLES / 16000
+FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
 QUIET_DROP_DB = 10.0
 QUIET_ABOVE_BACKGROUND_DB = 6.0
 QUIET_FOR_S = 0.3
