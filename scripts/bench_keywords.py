@@ -15,6 +15,12 @@ One JSON object goes to stdout, progress to stderr. Figures are per voice, voice
     python scripts/bench_keywords.py                   # train (about 1 min) and measure (about 6 min)
     python scripts/bench_keywords.py --quick           # a smoke run
     python scripts/bench_keywords.py --model FILE.npz  # measure a saved model
+    python scripts/bench_keywords.py --enroll          # also: couples of held-out voices enrol
+
+With --enroll, held-out voices are paired into couples; each partner says the word four times
+(at other speeds and pitches than the benchmark's own sayings), the sayings go through
+`enroll`'s own steps (voice-activity gate, features, adaptation), and the adapted model hears
+the partners' streams, their confusables and their everyday talk again.
 """
 
 from __future__ import annotations
@@ -38,8 +44,9 @@ from voice_attune.asr.kws_model import KeywordModel  # noqa: E402
 from voice_attune.config import DEFAULT_COMMANDS, Config  # noqa: E402
 from voice_attune.keywords.prompts import library_prompts  # noqa: E402
 from voice_attune.keywords.measure import (  # noqa: E402
-    CARRIERS, CONFUSABLES, EVERYDAY, FAMILY_VOICES, ROOMS, Room, compose, detect, score_stream,
+    CARRIERS, CONFUSABLES, EVERYDAY, FAMILY_VOICES, ROOMS, Room, compose, detect, say, score_stream,
 )
+from voice_attune.keywords import augment  # noqa: E402
 from voice_attune.keywords.train import BUDGETS, train_keyword  # noqa: E402
 from voice_attune.keywords.voices import Voice, held_out_voices  # noqa: E402
 from voice_attune.tts import PIPER_VOICE, piper_available  # noqa: E402
@@ -59,6 +66,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="fewer voices, rooms and sentences")
     parser.add_argument("--save-model", type=Path, help="keep the trained model here")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--enroll", action="store_true",
+                        help="also measure held-out couples after each partner enrols four sayings")
     args = parser.parse_args()
     t0 = time.time()
 
@@ -84,24 +93,84 @@ def main() -> int:
     done = [0]
 
     def run(job):
-        kind, group, voice, r, stream, seed = job
-        audio = room.apply(stream.audio, r, np.random.default_rng(seed))
-        hits, cpu = detect(model, audio)
-        words, stray = score_stream(stream, hits)
         done[0] += 1
         if done[0] % 20 == 0:
             progress(f"{done[0]}/{len(jobs)} streams")
-        return {"kind": kind, "group": group, "voice": voice.name, "room": r, "words": words,
-                "stray": len(stray), "stray_during": stray,
-                "seconds": stream.audio.size / SAMPLE_RATE, "cpu_s": cpu}
+        return hear(model, room, job)
 
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(run, jobs))
 
     report = summarize(results, model, args, train_s)
+    if args.enroll:
+        report["enrolled"] = enrolled_figures(model, jobs, room, results, args, progress)
     report["wall_s"] = round(time.time() - t0, 1)
     print(json.dumps(report, indent=1))
     return 0
+
+
+def hear(model: KeywordModel, room: "Room", job: tuple) -> dict:
+    """One stream in its room through the streaming detector, scored."""
+    kind, group, voice, r, stream, seed = job
+    audio = room.apply(stream.audio, r, np.random.default_rng(seed))
+    hits, cpu = detect(model, audio)
+    words, stray = score_stream(stream, hits)
+    return {"kind": kind, "group": group, "voice": voice.name, "room": r, "words": words,
+            "stray": len(stray), "stray_during": stray,
+            "seconds": stream.audio.size / SAMPLE_RATE, "cpu_s": cpu}
+
+
+def enrolled_figures(model: KeywordModel, jobs: list[tuple], room: "Room", before: list[dict], args,
+                     progress) -> dict:
+    """Couples of held-out voices enrol (four sayings each, at the microphone's pace and pitch of
+    another day), then their own streams are heard again by the adapted model."""
+    import tempfile
+
+    from voice_attune.config import VadSettings
+    from voice_attune.keywords.enroll import adapt, enrol, find_sayings
+
+    rng = np.random.default_rng(args.seed + 1)
+    partners = held_out_voices()[::2][: 2 if args.quick else 6]
+    couples = [partners[i : i + 2] for i in range(0, len(partners), 2)]
+    after: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="va-bench-enrol-") as bank:
+        for couple in couples:
+            sayings = []
+            for who, v in zip("AB", couple):
+                takes = []
+                for dv in (-25, -10, 10, 25):
+                    other_day = Voice(v.name, v.speed + dv, int(np.clip(v.pitch + rng.integers(-8, 9), 0, 99)))
+                    takes += [np.zeros(int(1.5 * SAMPLE_RATE), np.float32), say(args.word, other_day)]
+                pcm = np.concatenate(takes + [np.zeros(int(1.5 * SAMPLE_RATE), np.float32)])
+                pcm = augment.to_int16(augment.mix(pcm, augment.noise("pink", pcm.size, rng), 35))
+                sayings += [(who, pcm, a, b) for a, b in find_sayings(pcm, VadSettings())]
+            progress(f"enrolling {' and '.join(v.name for v in couple)} ({len(sayings)} sayings found)")
+            adapted = adapt(model, enrol(sayings, model.window, args.seed), args.word, Path(bank), args.seed)
+            names = {v.name for v in couple}
+            theirs = [j for j in jobs if j[2].name in names]
+            with ThreadPoolExecutor(args.jobs) as pool:
+                after += list(pool.map(lambda j: hear(adapted, room, j), theirs))
+    names = {r["voice"] for r in after}
+    return {"couples": [[v.name for v in c] for c in couples], "sayings_each": 4,
+            "before": _figures([r for r in before if r["voice"] in names], args.word),
+            "after": _figures(after, args.word)}
+
+
+def _figures(rows: list[dict], word: str) -> dict:
+    """Recall by room, and false pauses on confusables and everyday talk, of some streams."""
+    pause = [r for r in rows if r["kind"] == "pause"]
+    conf = [r for r in rows if r["kind"] == "confusable"]
+    every = [r for r in rows if r["kind"] == "everyday"]
+    hours = sum(r["seconds"] for r in every) / 3600
+    recall = {}
+    for room in sorted({r["room"] for r in pause}):
+        words = [w for r in pause if r["room"] == room for w in r["words"]]
+        recall[room] = round(sum(w["heard"] for w in words) / len(words), 3) if words else None
+    return {"recall_by_room": recall, "confusable_sayings": len(conf) * len(CONFUSABLES.get(word, ())),
+            "confusable_false_pauses": sum(r["stray"] for r in conf),
+            "confusables_heard": sorted({t for r in conf for t in r["stray_during"]}),
+            "everyday_hours": round(hours, 2), "everyday_false_pauses": sum(r["stray"] for r in every),
+            "everyday_per_hour": round(sum(r["stray"] for r in every) / max(hours, 1e-9), 2)}
 
 
 def plan_jobs(args) -> tuple[list[tuple], "Room"]:

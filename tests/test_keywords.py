@@ -36,10 +36,14 @@ def front() -> FrontEnd:
 
 
 @pytest.fixture(scope="session")
-def model(tmp_path_factory: pytest.TempPathFactory) -> KeywordModel:
+def bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("bank")
+
+
+@pytest.fixture(scope="session")
+def model(bank: Path) -> KeywordModel:
     """'pineapple' trained as train-word trains it (the session library's prompts as the guide's
     echo), without the held-out accents and variants (seeded, about 40 s)."""
-    bank = tmp_path_factory.mktemp("bank")
     return train_keyword(["pineapple"], ["pause"], TEST, seed=3, bank_folder=bank, hold_out=True,
                          also_refuse=COMMAND_PHRASES, prompts=library_prompts(Config(), "pineapple"))
 
@@ -169,6 +173,26 @@ def test_damaged_files_of_every_kind_raise_one_clear_error(tmp_path, model):
         KeywordModel.load(tmp_path / "missing.npz")
 
 
+def test_an_enrolled_models_gate_refuses_what_the_trained_model_refused_and_is_kept_in_its_file(
+        tmp_path, model, front):
+    eager = {k: v.copy() for k, v in model.weights.items()}
+    eager["b3"] = eager["b3"] + 30.0  # an adapted network that would hear the word everywhere
+    gated = dataclasses.replace(model, weights=eager, gate=model.weights, gate_at=0.5)
+    said = Composition().silence(1.0).say("I need a moment, pineapple.", "en-us", 160).silence(1.0)
+    e = front.embed_clip(said.audio())
+    windows = np.stack([e[i : i + model.window] for i in range(e.shape[0] - model.window + 1)])
+    before, after = model.scores(windows)[:, 0], gated.scores(windows)[:, 0]
+    assert (before < 0.5).any() and (before >= 0.5).any()
+    assert np.allclose(after[before < 0.5], before[before < 0.5])
+    assert np.allclose(after[before >= 0.5], 1.0)
+    gated.save(tmp_path / "gated.npz")
+    loaded = KeywordModel.load(tmp_path / "gated.npz")
+    assert loaded.gate is not None and loaded.gate_at == 0.5
+    assert np.allclose(loaded.scores(windows), gated.scores(windows))
+    model.save(tmp_path / "plain.npz")
+    assert KeywordModel.load(tmp_path / "plain.npz").gate is None
+
+
 def test_an_interrupted_save_leaves_no_model_behind(tmp_path, model, monkeypatch):
     target = tmp_path / "m.npz"
 
@@ -246,8 +270,9 @@ def test_enrolment_adapts_the_model_keeps_only_features_and_is_forgotten(capsys,
     features = folder / f"{kws_store.slug('marigold')}.enrolled.npz"
     assert oct(features.stat().st_mode & 0o777) == "0o600"
     with np.load(features) as data:
-        assert set(data.files) == {"windows", "partners", "sayings"}  # features, never samples
-        assert data["windows"].shape[1:] == (trained.window, 96)
+        assert set(data.files) == {"windows", "pieces", "partners", "sayings"}  # features, never samples
+        assert data["windows"].shape[1:] == data["pieces"].shape[1:] == (trained.window, 96)
+        assert data["pieces"].shape[0] > 0
     adapted = KeywordModel.load(kws_store.user_model_path("marigold"))
     assert adapted.meta["enrolled"] == {"B": 3}
     assert not np.array_equal(adapted.weights["w1"], trained.weights["w1"])
@@ -257,6 +282,36 @@ def test_enrolment_adapts_the_model_keeps_only_features_and_is_forgotten(capsys,
     assert not features.exists()
     restored = KeywordModel.load(kws_store.user_model_path("marigold"))
     assert np.array_equal(restored.weights["w1"], trained.weights["w1"])
+
+
+def test_enrolment_makes_a_held_out_voice_heard_but_not_its_sound_alikes(model, front, bank):
+    from voice_attune.config import VadSettings
+    from voice_attune.keywords.enroll import adapt, enrol, find_sayings
+
+    # A Caribbean voice the small model hears three times of six before (clean and pink noise 10 dB).
+    voice = "en-029+m6"
+    takes = Composition().silence(1.0)
+    for speed in (135, 150, 170, 185):
+        takes.say("pineapple", voice, speed).silence(1.5)
+    pcm = takes.audio()
+    sayings = [("A", pcm, a, b) for a, b in find_sayings(pcm, VadSettings())]
+    assert len(sayings) == 4
+    adapted = adapt(model, enrol(sayings, model.window, seed=1), "pineapple", bank, seed=1)
+
+    audio, ends = sentences_with_the_word([(voice, 160), (voice, 145), (voice, 175)])
+    noisy = augment.to_int16(augment.mix(audio.astype(np.float32),
+                                         augment.noise("pink", audio.size, np.random.default_rng(5)), 10))
+    heard_before = sum(heard_within(hits(model, front, audio), ends) + heard_within(hits(model, front, noisy), ends))
+    heard_after = sum(heard_within(hits(adapted, front, audio), ends) + heard_within(hits(adapted, front, noisy), ends))
+    alikes = Composition().silence(1.0)
+    for saying in ("fine apple", "nine apples", "an apple pie", "a pine cone", "apple", "pine"):
+        alikes.say(saying, voice, 160).silence(1.5)
+    fired_before = len(hits(model, front, alikes.audio()))
+    fired_after = len(hits(adapted, front, alikes.audio()))
+    assert heard_after >= 5 and heard_after > heard_before, (heard_before, heard_after)
+    # The adapted network answers only where the trained one was already half sure (its gate),
+    # and has been taught the partner's own "pine" and "apple" alone: one of six at most.
+    assert fired_after <= max(1, fired_before), (fired_before, fired_after)
 
 
 def test_enrolment_needs_a_model_and_speech(capsys, chdir_tmp):

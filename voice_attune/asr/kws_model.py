@@ -45,24 +45,31 @@ class KeywordModel:
     """How it was made and what it measured (seed, voices, figures)."""
     confirm: int = 2
     """Consecutive 80 ms steps at or above the threshold before an output fires."""
+    gate: dict[str, np.ndarray] | None = None
+    """For a model adapted to enrolled voices: the weights it was trained with before. The
+    adapted network answers only where that one scores at least ``gate_at``; elsewhere the
+    lower of the two scores counts, so sound-alikes the trained model refused stay refused."""
+    gate_at: float = 0.5
 
     def scores(self, windows: np.ndarray) -> np.ndarray:
         """Scores (n, outputs) in 0-1 for windows (n, window, 96)."""
-        w = self.weights
         x = windows.reshape(windows.shape[0], -1).astype(np.float32)
-        x = (x - w["mean"]) / w["scale"]
-        h = np.maximum(x @ w["w1"] + w["b1"], 0.0)
-        h = np.maximum(h @ w["w2"] + w["b2"], 0.0)
-        return _sigmoid(h @ w["w3"] + w["b3"])
+        own = _network(self.weights, x)
+        if self.gate is None:
+            return own
+        before = _network(self.gate, x)
+        return np.where(before >= self.gate_at, own, np.minimum(own, before))
 
     def save(self, path: Path) -> None:
         """Write atomically (a temporary file in the same folder, then a rename), mode 0600."""
         header = {
             "format": FORMAT, "phrases": self.phrases, "names": self.names,
             "thresholds": [float(t) for t in self.thresholds], "window": self.window, "meta": self.meta,
-            "confirm": self.confirm,
+            "confirm": self.confirm, "gate_at": self.gate_at,
         }
         arrays = {k: v.astype(np.float32) for k, v in self.weights.items()}
+        if self.gate is not None:
+            arrays.update({f"gate_{k}": v.astype(np.float32) for k, v in self.gate.items()})
         write_private(path, lambda out: np.savez(
             out, header=np.frombuffer(json.dumps(header).encode(), np.uint8), **arrays))
 
@@ -75,12 +82,15 @@ class KeywordModel:
             with np.load(path, allow_pickle=False) as data:
                 header = json.loads(bytes(data["header"]).decode())
                 weights = {k: np.asarray(data[k], np.float32) for k in _WEIGHT_NAMES}
+                gate = ({k: np.asarray(data[f"gate_{k}"], np.float32) for k in _WEIGHT_NAMES}
+                        if "gate_w1" in data.files else None)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
             raise BadModelFile(f"{path}: damaged keyword model ({type(exc).__name__})") from None
         try:
             model = cls(
                 list(header["phrases"]), list(header["names"]), [float(t) for t in header["thresholds"]],
                 int(header["window"]), weights, dict(header.get("meta", {})), int(header.get("confirm", 1)),
+                gate, float(header.get("gate_at", 0.5)),
             )
             _check_shapes(model)
         except (KeyError, TypeError, ValueError) as exc:
@@ -94,7 +104,15 @@ _WEIGHT_NAMES = ("mean", "scale", "w1", "b1", "w2", "b2", "w3", "b3")
 
 
 def _check_shapes(model: KeywordModel) -> None:
-    w, k, d = model.weights, len(model.names), model.window * EMBEDDING_SIZE
+    for w in (model.weights, model.gate):
+        if w is not None:
+            _check_weights(model, w)
+    if not 0.0 <= model.gate_at <= 1.0:
+        raise ValueError("gate_at outside 0-1")
+
+
+def _check_weights(model: KeywordModel, w: dict[str, np.ndarray]) -> None:
+    k, d = len(model.names), model.window * EMBEDDING_SIZE
     if not (len(model.phrases) == k == len(model.thresholds) and k > 0):
         raise ValueError("phrases, names and thresholds differ in number")
     if w["mean"].shape != (d,) or w["scale"].shape != (d,) or w["w1"].shape[0] != d:
@@ -103,6 +121,13 @@ def _check_shapes(model: KeywordModel) -> None:
         raise ValueError("outputs do not match the phrases")
     if not all(np.isfinite(a).all() for a in w.values()):
         raise ValueError("weights that are not numbers")
+
+
+def _network(w: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    x = (x - w["mean"]) / w["scale"]
+    h = np.maximum(x @ w["w1"] + w["b1"], 0.0)
+    h = np.maximum(h @ w["w2"] + w["b2"], 0.0)
+    return _sigmoid(h @ w["w3"] + w["b3"])
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -23,25 +23,38 @@ from voice_attune.config import VadSettings
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.texts import EVERYDAY
 from voice_attune.keywords.train import (CONTEXT_S, FULL, Budget, Clip, Dataset, _by_group, _speak, build_data,
-                                         clip_windows, embed_all)
+                                         clip_windows, embed_all, windows_of)
 from voice_attune.keywords.voices import Voice
 from voice_attune.privatefiles import write_private
 
 Progress = Callable[[str, float], None]
 ROOMS_PER_SAYING = 6
+PIECE_ROOMS = 2
+PIECE_CUT = 0.45
+"""Where a saying is cut into its start and its end, as a share of its length."""
+PIECE_WEIGHT = 6.0
+"""Weight of each piece's windows (a saying's own windows weigh 2). Measured with
+`scripts/bench_keywords.py --enroll` at 0, 2, 4 and 6: 6 let the fewest sound-alikes through."""
+ENROLLED_GATE = 0.5
+"""The adapted model answers only where the trained one scores at least this: the partners'
+voices pull the boundary towards them, and sound-alikes said in those voices ("fine apple")
+would come along; the trained model still refuses those."""
 
 
 @dataclass
 class Enrolment:
-    """The partners' sayings as positive windows (n, window, 96), and whose each is."""
+    """The partners' sayings as positive windows (n, window, 96), and whose each is; and pieces
+    of their sayings (the start alone, the end alone) as windows that are not the word."""
 
     windows: np.ndarray
     partners: list[str]
     sayings: dict[str, int]
+    pieces: np.ndarray | None = None
 
     def save(self, path: Path) -> None:
+        pieces = self.pieces if self.pieces is not None else np.zeros((0,) + self.windows.shape[1:], np.float32)
         write_private(path, lambda out: np.savez(
-            out, windows=self.windows.astype(np.float16),
+            out, windows=self.windows.astype(np.float16), pieces=pieces.astype(np.float16),
             partners=np.frombuffer(json.dumps(self.partners).encode(), np.uint8),
             sayings=np.frombuffer(json.dumps(self.sayings).encode(), np.uint8)))
 
@@ -50,7 +63,8 @@ class Enrolment:
         try:
             with np.load(path, allow_pickle=False) as data:
                 return cls(data["windows"].astype(np.float32), json.loads(bytes(data["partners"]).decode()),
-                           json.loads(bytes(data["sayings"]).decode()))
+                           json.loads(bytes(data["sayings"]).decode()),
+                           data["pieces"].astype(np.float32) if "pieces" in data.files else None)
         except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError):
             return None
 
@@ -58,7 +72,9 @@ class Enrolment:
         sayings = dict(self.sayings)
         for who, n in other.sayings.items():
             sayings[who] = sayings.get(who, 0) + n
-        return Enrolment(np.concatenate([self.windows, other.windows]), self.partners + other.partners, sayings)
+        pieces = [p for p in (self.pieces, other.pieces) if p is not None]
+        return Enrolment(np.concatenate([self.windows, other.windows]), self.partners + other.partners, sayings,
+                         np.concatenate(pieces) if pieces else None)
 
 
 def find_sayings(pcm: np.ndarray, vad: VadSettings) -> list[tuple[int, int]]:
@@ -87,13 +103,16 @@ def enrol(sayings: list[tuple[str, np.ndarray, int, int]], window: int, seed: in
     random rooms."""
     rng = np.random.default_rng(seed)
     sources = talkers(rng)
-    clips, owners = [], []
+    clips, owners, pieces = [], [], []
     for who, pcm, start, end in sayings:
         base = _saying_clip(pcm, start, end)
         for k in range(ROOMS_PER_SAYING + 1):
             heard = base.audio if k == 0 else apply_room(base.audio, rng, sources)
             clips.append(Clip(heard, 0, None, base.phrase_start, base.phrase_end))
             owners.append(who)
+        for piece in _pieces(base):
+            for k in range(PIECE_ROOMS + 1):
+                pieces.append(piece if k == 0 else apply_room(piece, rng, sources))
     windows, partners = [], []
     for clip, who in zip(clips, owners):
         positive = _positive_windows(clip, window)
@@ -102,7 +121,19 @@ def enrol(sayings: list[tuple[str, np.ndarray, int, int]], window: int, seed: in
     counts: dict[str, int] = {}
     for who, *_ in sayings:
         counts[who] = counts.get(who, 0) + 1
-    return Enrolment(np.concatenate(windows), partners, counts)
+    refused = [windows_of(e, window, range(e.shape[0])) for e in embed_all(pieces, lambda f: None, workers=1)]
+    return Enrolment(np.concatenate(windows), partners, counts, np.concatenate(refused))
+
+
+def _pieces(saying: Clip) -> list[np.ndarray]:
+    """The saying's start alone and its end alone ("pine", "apple"), silence in place of the rest:
+    the partner's own voice saying part of the word, which is not the word."""
+    a, b = saying.phrase_start, saying.phrase_end
+    cut = a + int(PIECE_CUT * (b - a))
+    head, tail = saying.audio.copy(), saying.audio.copy()
+    head[cut:] = 0.0
+    tail[a:cut] = 0.0
+    return [head, tail]
 
 
 def _saying_clip(pcm: np.ndarray, start: int, end: int) -> Clip:
@@ -147,15 +178,16 @@ def adapt(model: KeywordModel, enrolment: Enrolment, word: str, bank_folder: Pat
     data = build_data([word], small, seed, bank_folder=bank_folder, progress=say, any_bank=True)
     x, y, w, _ = data.train.arrays()
     ex = enrolment.windows
-    x = np.concatenate([x, ex])
-    y = np.concatenate([y, np.ones((ex.shape[0], 1), np.float32)])
-    w = np.concatenate([w, np.full(ex.shape[0], 2.0, np.float32)])
+    refuse = enrolment.pieces if enrolment.pieces is not None else np.zeros((0,) + ex.shape[1:], np.float32)
+    x = np.concatenate([x, ex, refuse])
+    y = np.concatenate([y, np.ones((ex.shape[0], 1), np.float32), np.zeros((refuse.shape[0], 1), np.float32)])
+    w = np.concatenate([w, np.full(ex.shape[0], 2.0, np.float32), np.full(refuse.shape[0], PIECE_WEIGHT, np.float32)])
     share = float(y[:, 0].mean())
     w = np.where(y[:, 0] > 0, w * 0.5 / share, w * 0.5 / (1 - share))
     weights = fit(x, y, w, seed, hidden=model.weights["w1"].shape[1], epochs=4, learning_rate=5e-4,
                   init=model.weights, progress=lambda f: say("adapting", f))
     adapted = KeywordModel(model.phrases, model.names, list(model.thresholds), model.window, weights,
-                           dict(model.meta), model.confirm)
+                           dict(model.meta), model.confirm, gate=model.weights, gate_at=ENROLLED_GATE)
     adapted.meta["enrolled"] = enrolment.sayings
     return adapted
 
