@@ -21,7 +21,7 @@ from voice_attune.config import DEFAULT_COMMANDS, Config
 from voice_attune.events import Spotted, from_dict
 from voice_attune.keywords import augment
 from voice_attune.keywords.prompts import library_prompts
-from voice_attune.keywords.train import TEST, train_keyword
+from voice_attune.keywords.train import TEST, train_keyword, windows_of
 from voice_attune.testing import Composition
 from voice_attune.tts import PIPER_VOICE, piper_available, synthesize
 
@@ -180,7 +180,7 @@ def test_an_enrolled_models_gate_refuses_what_the_trained_model_refused_and_is_k
     gated = dataclasses.replace(model, weights=eager, gate=model.weights, gate_at=0.5)
     said = Composition().silence(1.0).say("I need a moment, pineapple.", "en-us", 160).silence(1.0)
     e = front.embed_clip(said.audio())
-    windows = np.stack([e[i : i + model.window] for i in range(e.shape[0] - model.window + 1)])
+    windows = windows_of(e, model.window, range(e.shape[0]))
     before, after = model.scores(windows)[:, 0], gated.scores(windows)[:, 0]
     assert (before < 0.5).any() and (before >= 0.5).any()
     assert np.allclose(after[before < 0.5], before[before < 0.5])
