@@ -19,7 +19,8 @@ replies:
   - [{silence: 0.8}, {say: "I slept badly. Some days I just want to die."}, {silence: 8}]
   - [{silence: 1.0}, {say: "%s"}]
   - [{silence: 0.8}, {say: "I'm thinking about my meeting."}, {silence: 1.0}, {say: "I'm done."}]
-"""
+""" + """  - [{silence: 0.8}, {say: "Just a quiet morning."}, {silence: 1.0}, {say: "I'm done."}]
+""" * 5
 
 
 @pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")

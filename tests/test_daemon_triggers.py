@@ -4,16 +4,20 @@ gpiozero's mock pins, the real library without a Raspberry Pi)."""
 from __future__ import annotations
 
 import io
+import threading
 import time
 
 import pytest
 
 from voice_attune.daemon.triggers import watch_button, watch_keys
+from voice_attune.gestures import Gestures
 
 
 class Requests:
     def __init__(self):
         self.starts = []
+        self.gestures = Gestures()
+        self.in_session = threading.Event()
 
     def request(self, start):
         self.starts.append(start)
@@ -25,7 +29,7 @@ def test_enter_starts_the_default_script_and_a_name_starts_that_one():
     assert [(s.script, s.how) for s in daemon.starts] == [("daily-checkin", "key"), ("gratitude", "key")]
 
 
-def test_the_push_button_starts_a_session(monkeypatch):
+def test_the_push_button_starts_a_session_and_pauses_one_in_progress(monkeypatch):
     gpiozero = pytest.importorskip("gpiozero")
     from gpiozero.pins.mock import MockFactory
 
@@ -34,11 +38,20 @@ def test_the_push_button_starts_a_session(monkeypatch):
     button = watch_button(daemon, 17, "morning")
     try:
         pin = gpiozero.Device.pin_factory.pin(17)
-        pin.drive_low()  # pressed: the pin is pulled to ground
-        deadline = time.monotonic() + 5
-        while not daemon.starts and time.monotonic() < deadline:
-            time.sleep(0.01)
+
+        def press(seconds: float) -> None:
+            pin.drive_low()  # pressed: the pin is pulled to ground
+            time.sleep(seconds)
+            pin.drive_high()
+            time.sleep(0.2)
+
+        press(0.1)
         assert [(s.script, s.how) for s in daemon.starts] == [("morning", "button")]
+        daemon.in_session.set()
+        press(0.1)
+        press(2.5)
+        assert len(daemon.starts) == 1
+        assert daemon.gestures.drain() == [("pause", "button"), ("end", "button")]
     finally:
         button.close()
 

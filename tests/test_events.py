@@ -20,7 +20,7 @@ SAMPLES = [
     ev.TurnStart(3.0, "A", "speak", 60.0),
     ev.TurnWarning(43.0, "A", 20.0),
     ev.TurnEnd(50.0, "A", "done", 31.25, 47.0),
-    ev.Paused(51.0, "B"),
+    ev.Paused(51.0, "word"),
     ev.Resumed(70.0),
     ev.Choice(80.0, "feeling", "drained", "i feel drained"),
     ev.Answer(90.0, "again", "yes"),

@@ -288,8 +288,9 @@ def test_enrolment_makes_a_held_out_voice_heard_but_not_its_sound_alikes(model, 
     from voice_attune.config import VadSettings
     from voice_attune.keywords.enroll import adapt, enrol, find_sayings
 
-    # A Caribbean voice the small model hears three times of six before (clean and pink noise 10 dB).
-    voice = "en-029+m6"
+    # A West Midlands voice the small model hears two times of six before (clean and pink noise
+    # 10 dB). (Which held-out voice it hears worst moves a little with what it is trained on.)
+    voice = "en-gb-x-gbcwmd+m6"
     takes = Composition().silence(1.0)
     for speed in (135, 150, 170, 185):
         takes.say("pineapple", voice, speed).silence(1.5)

@@ -124,6 +124,22 @@ class AudioSettings:
     """Microphone; env VOICE_ATTUNE_INPUT_DEVICE overrides. None: the system default."""
     output_device: str | None = None
     """Speaker; env VOICE_ATTUNE_OUTPUT_DEVICE overrides. None: the system default."""
+    echo_cancel: bool = True
+    """Take the guide's own voice out of the microphone (WebRTC's echo canceller), so a
+    partner can speak over it; false: listen less while the guide speaks, as without it."""
+
+
+@dataclass(frozen=True)
+class PauseBySettings:
+    """Pauses without words in a session, each on or off."""
+
+    key: bool = True
+    """`run` in a terminal: Space or p pauses, Enter goes on."""
+    button: bool = True
+    """The push button on daemon.gpio_pin (run and daemon): a press pauses or goes on, a long
+    press (2 s) ends the session."""
+    knock: bool = True
+    """Two knocks on the table, 0.15-0.6 s apart, heard from the microphone."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +199,7 @@ class Config:
     vad: VadSettings = field(default_factory=VadSettings)
     spotter: SpotterSettings = field(default_factory=SpotterSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
+    pause_by: PauseBySettings = field(default_factory=PauseBySettings)
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     care: CareSettings = field(default_factory=CareSettings)
     privacy: PrivacySettings = field(default_factory=PrivacySettings)

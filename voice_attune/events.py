@@ -179,10 +179,11 @@ class TurnEnd(Event):
 
 @dataclass(frozen=True)
 class Paused(Event):
-    """Everything paused: the pause word, or a check-in answered "no"."""
+    """Everything paused: the pause word, a key, the button, a knock, words that suggest
+    danger, a check-in answered "no", or the microphone gone."""
 
     by: str | None
-    """"A", "B", or None when it cannot be told who said it."""
+    """What asked for it: word, key, button, knock, care, check_in or microphone (None: unknown)."""
     type: ClassVar[str] = "paused"
 
 

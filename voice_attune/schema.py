@@ -68,6 +68,9 @@ def _value(hint: Any, node: yaml.Node, path: str, where: str) -> Any:
         if isinstance(node, yaml.ScalarNode) and node.tag == _NULL and type(None) in args:
             return None
         inner = [a for a in args if a is not type(None)]
+        if len(inner) > 1:  # a mapping for the dataclass among them, else the other kind
+            mapping = isinstance(node, yaml.MappingNode)
+            inner.sort(key=lambda a: dataclasses.is_dataclass(a) != mapping)
         return _value(inner[0], node, path, where)
     if dataclasses.is_dataclass(hint):
         return build(hint, node, path, where)

@@ -26,8 +26,16 @@ ANSWER_NO = ("not quite",)
 
 REFRACTORY_S = 1.0
 """After a phrase fires it cannot fire again for this long (one saying, one event)."""
+LEAST = {"help": 0.9}
+"""Scores below which a phrase never counts, whatever its trained threshold: "help" stops a
+turn for a long list of what can be said, and its trained threshold (0.75) let "thank you,
+Alex" through (0.81)."""
 ECHO_LEVEL = 0.2
 """A phrase the guide's own audio scores this high on is its echo while heard near then."""
+ECHO_LEVEL_CANCELLED = 0.9
+"""The same once a linear echo canceller has learned the room and takes the guide's voice
+out first: only where the guide itself all but says the phrase ("to pause, say pineapple").
+At 0.2 it hid a fifth of the pause words said over the guide."""
 ECHO_SLACK_S = 0.8
 """Seconds around such a moment within which a spot of that phrase is taken for the echo."""
 
@@ -91,6 +99,10 @@ class KeywordDetector:
         self._ref_stream = self.front.stream()
         self._ref_recent: deque[np.ndarray] = deque(maxlen=self._window)
         self._ref_high: dict[str, float] = {}
+        self.echo_level = ECHO_LEVEL
+        """How high the guide's own audio must score on the pause word for a spot near then to
+        be taken for its echo (ECHO_LEVEL_CANCELLED behind a linear echo canceller; commands
+        keep ECHO_LEVEL: while the guide speaks only "stop" counts of them anyway)."""
         self.expect(())
 
     def expect(self, phrases: Sequence[str]) -> None:
@@ -153,8 +165,10 @@ class KeywordDetector:
             stack = np.stack(self._ref_recent)
             for loaded in self.models:
                 scores = loaded.model.scores(stack[-loaded.model.window :][None, :, :])[0]
+                # Behind the canceller only the pause word needs hearing through the guide's voice.
+                level = self.echo_level if loaded.kind == "pause" else ECHO_LEVEL
                 for i, score in enumerate(scores):
-                    if score >= ECHO_LEVEL:
+                    if score >= level:
                         self._ref_high[loaded.model.names[i]] = t
 
     def _score(self, t: float) -> Iterable[KeywordHit]:
@@ -166,7 +180,7 @@ class KeywordDetector:
                 name, key = model.names[i], (m, i)
                 if loaded.kind != "pause" and key not in self._listening:
                     continue
-                threshold = model.thresholds[i]
+                threshold = max(model.thresholds[i], LEAST.get(name, 0.0))
                 threshold = min(0.995, max(0.05, threshold - self._shift * (1 - threshold if self._shift > 0 else threshold)))
                 # A saying keeps the score up over consecutive steps; a stray spike does not.
                 self._streak[key] = self._streak.get(key, 0) + 1 if score >= threshold else 0

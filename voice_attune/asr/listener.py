@@ -14,8 +14,12 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
+from voice_attune.asr.echo import EchoCanceller, echo_canceller
 from voice_attune.asr.frames import Frame
-from voice_attune.asr.keywords import KeywordDetector, KeywordHit, keyword_detector
+from voice_attune.asr.knock import KnockDetector
+from voice_attune.asr.keywords import (
+    ECHO_LEVEL, ECHO_LEVEL_CANCELLED, KeywordDetector, KeywordHit, keyword_detector,
+)
 from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, frames_for_ms
@@ -27,6 +31,11 @@ from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, S
 COMMAND_AT_END_S = 0.45
 """A command the keyword model heard counts if the utterance ended within this long after it."""
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
+KEYWORD_FLOOR_DB = -55.0
+"""A keyword heard where no frame of the second before its end reached this level (dBFS) is
+no one speaking: what is left of the guide's voice after echo cancellation, a hum, the hiss of
+a quiet room (the keyword models were never taught near-silence). A soft voice a metre or two
+from the microphone is about -40 dBFS."""
 QUIET_DROP_DB = 10.0
 QUIET_ABOVE_BACKGROUND_DB = 6.0
 QUIET_FOR_S = 0.3
@@ -53,8 +62,15 @@ class Listener:
         answers: Any = None,
         care: Any = None,
         keywords: KeywordDetector | None = None,
+        echo: EchoCanceller | None = None,
+        knock: KnockDetector | None = None,
     ):
         self.gate = gate
+        self.echo = echo
+        """Takes the guide's own voice out of every frame before anything hears it (None: off)."""
+        self.knock = knock
+        """Hears a double knock on the table (None: off); see take_knocks."""
+        self._knocks: list[float] = []
         self.keywords = keywords
         """Trained keyword models heard on every frame, the guide's voice included (None: none)."""
         self.transcriber = transcriber
@@ -88,9 +104,16 @@ class Listener:
     def feed(self, frame: Frame) -> list[Event]:
         """Listen to one frame; return the events it caused."""
         events: list[Event] = []
+        kept = frame
+        if self.echo is not None:
+            kept, frame = self.echo.process(frame)
+            if self.keywords is not None:  # trust the canceller once it has learned the room
+                self.keywords.echo_level = ECHO_LEVEL_CANCELLED if self.echo.learned else ECHO_LEVEL
+        if self.knock is not None:
+            self._knocks.extend(self.knock.feed(kept.pcm, kept.t))
         if self.keywords is not None:
-            self._levels.append((frame.end, _level_db(frame.pcm)))
-            events.extend(self._keyword_spots(frame))
+            self._levels.append((kept.end, _level_db(kept.pcm)))
+            events.extend(self._keyword_spots(kept))
             if self._held:
                 events.extend(self._commands_followed_by_quiet())
         was_speaking = self.gate.in_speech
@@ -111,6 +134,11 @@ class Listener:
         if change is not None and not change.started:
             events.extend(self._end_utterance(change.onset, change.offset or frame.end))
         return events
+
+    def take_knocks(self) -> list[float]:
+        """Audio times of the double knocks heard since the last call."""
+        knocks, self._knocks = self._knocks, []
+        return knocks
 
     def close(self) -> list[Event]:
         """End of audio: finish any utterance still open."""
@@ -133,12 +161,17 @@ class Listener:
 
     def guide_plays(self, pcm: Any, t: float) -> None:
         """The guide starts playing ``pcm`` (16 kHz int16) at audio time ``t``: the keyword
-        detector hears it alongside the microphone, so its echo is never taken for a partner."""
+        detector hears it alongside the microphone, so its echo is never taken for a partner;
+        the echo canceller takes it out of the microphone."""
+        if self.echo is not None:
+            self.echo.play(pcm, t)
         if self.keywords is not None:
             self.keywords.play_reference(pcm, t)
 
     def guide_stops(self) -> None:
         """The guide's voice was cut short."""
+        if self.echo is not None:
+            self.echo.stop(self.now)
         if self.keywords is not None:
             self.keywords.stop_reference()
 
@@ -181,6 +214,11 @@ class Listener:
         self.guide_speaking = False
         if self.keywords is not None:
             self.keywords.reset()
+        if self.echo is not None:
+            self.echo.reset()
+        if self.knock is not None:
+            self.knock.reset()
+        self._knocks.clear()
 
     def run(self, frames: Iterable[Frame]) -> Iterator[Event]:
         """Listen to a whole stream, yielding events as they happen."""
@@ -240,11 +278,16 @@ class Listener:
     def _keyword_spots(self, frame: Frame) -> list[Event]:
         events: list[Event] = []
         for hit in self.keywords.feed(frame):
+            if self._faint(hit):
+                continue
             if hit.kind == "answer" or hit.text in self.keywords.expected:
                 self._keyword_answer = hit.text
             if hit.kind == "answer":
                 continue
-            if hit.kind == "command" and self.gate.in_speech and not (hit.name == "stop" and self.guide_speaking):
+            barge = hit.name == "stop" and self.guide_speaking
+            if hit.kind == "command" and not barge:
+                if not self.gate.in_speech:
+                    continue  # no one is speaking: a command from the residue of the guide's voice
                 self._held.append(hit)  # said as the end of the utterance? (see _end_utterance)
                 if self.guide_speaking:
                     self._over_guide.append(hit)
@@ -252,6 +295,14 @@ class Listener:
             # The pause word at once; "stop" over the guide's voice at once, as barge-in.
             events.extend(self._keyword_spot(hit, hit.t))
         return events
+
+    def _faint(self, hit: KeywordHit) -> bool:
+        """Heard where no one speaks: near-silence, or only what the echo canceller left of
+        the guide's voice."""
+        near = [db for t, db in self._levels if hit.word_end - 1.0 <= t <= hit.word_end + FRAME_S]
+        if near and max(near) < KEYWORD_FLOOR_DB:
+            return True
+        return self.echo is not None and not self.echo.someone_else(hit.word_end - 0.8, hit.word_end + FRAME_S)
 
     def _commands_followed_by_quiet(self) -> list[Event]:
         events: list[Event] = []
@@ -300,8 +351,11 @@ class Listener:
 def build_listener(
     config: Config, engine: Engine, partials: bool = False, notice: Callable[[str], None] | None = None,
 ) -> Listener:
-    """A listener with the configured VAD, the engine's recognizers, the spotter and the
-    pause word's keyword model (when there is one; ``notice`` hears why not)."""
+    """A listener with the echo canceller, the configured VAD, the engine's recognizers, the
+    spotter and the pause word's keyword model (when there is one; ``notice`` hears why not)."""
+    notice = notice or (lambda message: None)
+    echo = echo_canceller(config.audio.echo_cancel, notice)
+    keywords = keyword_detector(config, notice)
     phrases = phrases_for(config.pause_words, config.spotter.commands)
     spotter = Spotter(phrases, config.spotter.fuzzy_threshold)
     phrase_recognizer = engine.phrase_spotter(
@@ -320,7 +374,9 @@ def build_listener(
         partials=partials,
         answers=answers,
         care=CareWords(config.care.words),
-        keywords=keyword_detector(config, notice or (lambda message: None)),
+        keywords=keywords,
+        echo=echo,
+        knock=KnockDetector() if config.pause_by.knock else None,
     )
 
 

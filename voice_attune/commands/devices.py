@@ -94,10 +94,25 @@ def run(args: argparse.Namespace, config: Config, out: TextIO | None = None) -> 
     devices = list_devices(sd)
     if not devices:
         print(NONE_FOUND, file=out)
-        return 0
-    print(report(devices, {kind: choose(sd, config.audio, kind, devices) for kind in ("input", "output")}),
-          file=out)
+    else:
+        print(report(devices, {kind: choose(sd, config.audio, kind, devices) for kind in ("input", "output")}),
+              file=out)
+    print(echo_line(config), file=out)
     return 0
+
+
+def echo_line(config: Config) -> str:
+    """Whether the guide's own voice is taken out of the microphone, and by what."""
+    from voice_attune.asr.echo import canceller_missing
+
+    if not config.audio.echo_cancel:
+        return "Echo cancellation: off (audio.echo_cancel: false); the guide listens less while it speaks."
+    missing = canceller_missing()
+    if not missing:
+        return "Echo cancellation: on (Speex's linear canceller for the keyword models, WebRTC's AEC3 for the rest)."
+    if len(missing) == 2:
+        return f"Echo cancellation: unavailable ({'; '.join(missing)}); the guide listens less while it speaks."
+    return f"Echo cancellation: on, in part ({missing[0]})."
 
 
 def list_devices(sd: Any) -> list[Device]:

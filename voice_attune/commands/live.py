@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 
 from voice_attune.config import Config
 
@@ -16,8 +16,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description=(
             "Start a guided session: the guide speaks each step, times each turn and listens "
             "for the pause word the whole time, also while it talks. Either of you can say the "
-            "pause word to pause, or 'stop' to end. No audio is ever recorded; the session is "
-            "added to your private history (privacy in config.yaml). Ctrl+C ends at once."
+            "pause word to pause, or 'stop' to end. Without words: knock twice on the table, "
+            "press Space (or p) in this terminal, or press the button (daemon.gpio_pin); at the "
+            "pause, Enter or the button goes on, and holding the button 2 s ends the session. "
+            "No audio is ever recorded; the session is added to your private history (privacy "
+            "in config.yaml). Ctrl+C ends at once."
         ),
         epilog="Scripts: daily-checkin, or a path to your own YAML script "
                "(check it first with: voice-attune validate FILE).",
@@ -37,7 +40,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.dialog.loader import load_script
     from voice_attune.dialog.runner import Session, warm_up
     from voice_attune.dialog.transcript import Transcript
+    from voice_attune.errors import UserError
     from voice_attune.events import EventLog
+    from voice_attune.gestures import Gestures, pause_button, pause_keys
     from voice_attune.voice.player import SoundDevicePlayer
     from voice_attune.voice.speaking import Voice
 
@@ -62,11 +67,20 @@ def run(args: argparse.Namespace, config: Config) -> int:
         live = LiveSession.prepare(script, config, args.low_energy)
         engine = live.engine
         warm_up(engine, voice.render)
+        gestures = Gestures()
         session = Session(
             engine, build_listener(config, recognizer, notice=lambda m: print(m, file=sys.stderr)), voice.render,
             player, on_event,
             engines={"recognizer": recognizer.name, "voice": voice.name}, volume=config.voice.volume,
+            gestures=gestures,
         )
+        if config.pause_by.key:
+            stack.enter_context(pause_keys(gestures, sys.stdin))
+        if config.pause_by.button and config.daemon.gpio_pin is not None:
+            try:
+                stack.enter_context(closing(pause_button(gestures, config.daemon.gpio_pin)))
+            except UserError as exc:
+                print(f"{exc}; the pause word, keys and knocks still pause.", file=sys.stderr)
         try:
             session.run(mic.frames())
         except KeyboardInterrupt:

@@ -36,6 +36,7 @@ from voice_attune.daemon.settings import ScheduleEntry
 from voice_attune.daemon.starts import PhraseListener, Start, start_phrases
 from voice_attune.errors import UserError, one_line
 from voice_attune.events import Event, SessionEnd
+from voice_attune.gestures import Gestures
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,9 @@ class Daemon:
     def __post_init__(self) -> None:
         self.starts: queue.Queue[Start] = queue.Queue()
         self.stopping = threading.Event()
+        self.gestures = Gestures()
+        """Pauses asked without words during a session (the button)."""
+        self.in_session = threading.Event()
         self.input = ResilientInput(self.open_frames, self.retry_s, self.stall_s, sleep=self.sleep)
         self.schedule = Schedule(self.config.daemon.schedule, self._folder())
         self.phrases = start_phrases(self.config) if self.config.privacy.listen_for_start else {}
@@ -239,11 +243,14 @@ class Daemon:
                 self.on_event(event)
 
         session = Session(live.engine, self._take_listener(), self.render, player, on_event,
-                          engines=self.engines, volume=self.config.voice.volume)
+                          engines=self.engines, volume=self.config.voice.volume, gestures=self.gestures)
         log.info("session started: %s (%s)", script.name, outcome.start.how)
+        self.gestures.drain()  # a press from before the session is not for it
+        self.in_session.set()
         try:
             return session.run(self._session_frames(live.engine, player))
         finally:
+            self.in_session.clear()
             live.close(events)
 
     def _session_frames(self, engine: Any, player: Any) -> Iterator[Frame]:
@@ -258,7 +265,7 @@ class Daemon:
                 if not self.input.available and not away:
                     away = True
                     log.warning("the microphone is gone mid-session: pausing the session")
-                    engine.begin_pause()
+                    engine.begin_pause("microphone")
                 for _ in range(int(round(item.seconds / FRAME_S))):
                     yield Frame(_SILENT, t)
                     t += FRAME_S

@@ -1,4 +1,5 @@
-"""Starts that are not spoken: a key on the terminal, a push button on a GPIO pin."""
+"""Starts that are not spoken: a key on the terminal, a push button on a GPIO pin (which also
+pauses a session in progress)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import threading
 from typing import IO, Any
 
 from voice_attune.daemon.starts import Start
-from voice_attune.errors import UserError
+from voice_attune.gestures import open_button
 
 log = logging.getLogger(__name__)
 
@@ -27,16 +28,25 @@ def watch_keys(daemon: Any, stream: IO[str], default: str) -> threading.Thread:
 
 
 def watch_button(daemon: Any, pin: int, script: str) -> Any:
-    """A push button between ``pin`` (BCM) and ground starts ``script``; needs gpiozero."""
-    try:
-        from gpiozero import Button
-    except ImportError:
-        raise UserError("daemon.gpio_pin is set but gpiozero is not installed; "
-                        "install it with: pip install 'voice-attune[gpio]'") from None
-    try:
-        button = Button(pin, pull_up=True, bounce_time=0.1)
-    except Exception as exc:  # noqa: BLE001 - gpiozero raises many kinds when there is no GPIO
-        raise UserError(f"cannot use GPIO pin {pin} for the button: {exc}") from None
-    button.when_pressed = lambda: daemon.request(Start(script, "button"))
-    log.info("the button on GPIO %d starts %s", pin, script)
+    """A push button between ``pin`` (BCM) and ground starts ``script``; during a session a
+    press pauses or goes on and a long press ends it (gestures.py). Needs gpiozero."""
+    button = open_button(pin, "daemon.gpio_pin")
+    held = threading.Event()
+
+    def on_held() -> None:
+        held.set()
+        if daemon.in_session.is_set():
+            daemon.gestures.put("end", "button")
+
+    def on_released() -> None:
+        if held.is_set():
+            held.clear()
+        elif daemon.in_session.is_set():
+            daemon.gestures.put("pause", "button")
+        else:
+            daemon.request(Start(script, "button"))
+
+    button.when_held = on_held
+    button.when_released = on_released
+    log.info("the button on GPIO %d starts %s, and pauses a session", pin, script)
     return button

@@ -20,7 +20,7 @@ from typing import Generator, Union
 from voice_attune.asr.spotter import normalize, score
 from voice_attune.config import Config, Partners
 from voice_attune.dialog import actions, prompts
-from voice_attune.dialog.inputs import Fired, Heard, Played, Resume, Started, Tick
+from voice_attune.dialog.inputs import Fired, Gesture, Heard, Played, Resume, Started, Tick
 from voice_attune.dialog.script import Script
 from voice_attune.dialog.summary import Tally
 from voice_attune.dialog.timers import Timers
@@ -30,7 +30,7 @@ from voice_attune.events import (
 
 Out = Union[actions.Action, Event]
 """What the engine hands the runner: actions to carry out and dialog events to log."""
-Input = Union[Event, Started, Played, Tick]
+Input = Union[Event, Started, Played, Tick, Gesture]
 Flow = Generator[None, object, object]
 
 ECHO_SLACK = 1.5
@@ -167,6 +167,8 @@ class Engine:
             self._spotted(item)
         elif isinstance(item, Final):
             self._final(item)
+        elif isinstance(item, Gesture):
+            self._gesture(item)
         return self._drain()
 
     def next_due(self) -> float | None:
@@ -219,7 +221,8 @@ class Engine:
         return self.partners.A if letter == "A" else self.partners.B
 
     def begin_pause(self, by: str | None = None) -> None:
-        """Hold everything and start the pause protocol (the pause word, or a check-in's "no")."""
+        """Hold everything and start the pause protocol. ``by`` says what asked for it (the
+        ``paused`` event's field): word, key, button, knock, check_in or microphone."""
         from voice_attune.dialog.flow import pause_protocol
 
         if self._pause is not None or self.ending:
@@ -237,7 +240,7 @@ class Engine:
         if self.ending or self._in_care:
             return
         if self._pause is None:
-            self._hold(None)
+            self._hold("care")
         else:
             self._silence()
             self._pause.close()
@@ -354,17 +357,33 @@ class Engine:
         if self._is_echo(spot):
             return
         if spot.kind == "pause":
-            self.begin_pause()
+            self.begin_pause("word")
             return
         if spot.name == "stop" and self.playing is not None:
             # Barge-in: "stop" over the guide's voice stops it at once and pauses; a short word
             # heard through the echo may be imagined, and a pause can be undone where an ended
             # session cannot. "Stop" or "not now" at the pause question then ends it.
-            self.begin_pause()
+            self.begin_pause("word")
             return
         if spot.word_end is not None and spot.word_end < self.listen_since - 0.05 and self.playing is None:
             return  # words from before the microphone was opened for anyone: a prompt's echo
         self._pending.append(spot)
+
+    def _gesture(self, gesture: Gesture) -> None:
+        """A key, the button or a knock: pause; go on from a pause (Enter; the button pressed
+        again); or end kindly (the button held)."""
+        if gesture.kind == "end":
+            self.stop()
+        elif gesture.kind == "pause" and (self._pause is None or gesture.by != "button"):
+            self.begin_pause(gesture.by)
+        elif self._pause is not None and not self._in_care and not self.ending:
+            from voice_attune.dialog.flow import going_on
+
+            self._silence()
+            self._pause.close()
+            self.timers.cancel("pause")
+            self._pause = going_on(self)
+            self._send("pause", None)
 
     def _final(self, final: Final) -> None:
         pending, self._pending = self._pending, []

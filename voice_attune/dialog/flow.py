@@ -41,6 +41,8 @@ class Values(Mapping[str, str]):
             return e.name(pair[0])
         if name == "pause_word":
             return e.pause_word
+        if name == "pause_also":  # "To pause, say pineapple{pause_also}."
+            return ", or knock twice on the table" if e.config.pause_by.knock else ""
         if name == "crisis_line":
             return e.config.care.line()
         key, _, part = name.partition(".")
@@ -225,6 +227,12 @@ def pause_protocol(e: Any) -> Gen:
         yield from say(e, prompts.RESUMING, remember=False)
         return "resume"
     return "not_now" if answer == "no" else "unanswered"
+
+
+def going_on(e: Any) -> Gen:
+    """The pause ended by a key or the button: say so, and go on."""
+    yield from say(e, prompts.RESUMING, remember=False)
+    return "resume"
 
 
 def _continue_answer(heard: Heard) -> str | None:

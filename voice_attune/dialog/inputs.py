@@ -1,13 +1,14 @@
 """What the dialog engine is fed besides the listener's events, and what its flows receive.
 
-The runner reports on the audio it was asked to play (``Started``, ``Played``) and on the clock
-(``Tick``); the engine turns listening events into ``Heard`` utterances, timers into ``Fired``,
+The runner reports on the audio it was asked to play (``Started``, ``Played``), on the clock
+(``Tick``) and on pauses asked for without words (``Gesture``: a key, a button, a knock); the engine turns listening events into ``Heard`` utterances, timers into ``Fired``,
 and the end of a pause into ``Resume`` for the step that was interrupted.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,12 @@ class Resume:
     t: float
     paused_for: float
     """Seconds the pause lasted (the step's deadlines move by this much)."""
+
+
+@dataclass(frozen=True)
+class Gesture:
+    """A pause, a go-on or an end asked for without words."""
+
+    t: float
+    kind: Literal["pause", "go_on", "end"]
+    by: Literal["key", "button", "knock"]

@@ -43,11 +43,11 @@ MORE_TIME = "Of course, {speaker}. Take about {remaining} more."
 NO_MORE_TIME = "{speaker}, there's about {remaining} left in this turn."
 TURN_HELP = (
     "This is {speaker}'s time to talk. You can say: I'm done, more time, or skip. "
-    "To pause, say {pause_word}. To end the session, say stop. {crisis_line}"
+    "To pause, say {pause_word}{pause_also}. To end the session, say stop. {crisis_line}"
 )
 QUESTION_HELP = (
     "You can answer {options}. You can also say repeat, or skip. "
-    "To pause, say {pause_word}. To end the session, say stop. {crisis_line}"
+    "To pause, say {pause_word}{pause_also}. To end the session, say stop. {crisis_line}"
 )
 NOT_CAUGHT = "Sorry, I didn't catch that. You can say {options}."
 OWN_WORDS = "Of course. Say it in your own words."

@@ -114,7 +114,7 @@ def check_in(e: Any, step: CheckIn, loop_speaker: str | None) -> Gen:
     """"Are you comfortable continuing?": "no" starts the pause protocol."""
     answer = yield from yes_no_question(e, None, text_of(e, step.prompt, loop_speaker))
     if answer == "no":
-        e.begin_pause(None)
+        e.begin_pause("check_in")
         while True:
             inp = yield
             if isinstance(inp, Resume):

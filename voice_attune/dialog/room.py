@@ -3,26 +3,31 @@
 It is an AudioSource. Each time the guide opens the microphone for someone (a ``Listen``
 action) the next reply of the scenario starts; a reply still sounding stops there, as a person
 stops when asked something new. Barge-ins are placed inside the prompts they name. The guide's
-own voice leaks back in at the scenario's echo level, and steady noise lies under everything.
+own voice leaks back in as the scenario's echo (late, reverberating, a little clipped), and
+steady noise lies under everything.
 The room remembers what it placed where: that is the truth benchmarks and tests check against.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
 from voice_attune.asr.frames import Frame
-from voice_attune.dialog.scenario import Scenario, Segment, render_reply
+from voice_attune.dialog.scenario import Echo, Scenario, Segment, render_reply
+from voice_attune.keywords.augment import room_response
 from voice_attune.testing import noise as make_noise
 from voice_attune.voice.player import RecordingPlayer
 
 REFERENCE_RMS = 3000.0
 """Speech level (int16 RMS over voiced parts) that a scenario's snr_db is measured against."""
 _NOISE_LOOP_S = 13.0
+SPEAKER_KNEE, SPEAKER_LIMIT = 18000.0, 24000.0
+"""The simulated speaker flattens the guide's loudest peaks: linear up to the knee, then
+softly towards the limit (int16 units): -38 dB of distortion on a Piper prompt peaking at 26000."""
 
 
 @dataclass
@@ -103,13 +108,13 @@ class SimulatedRoom:
     def frames(self) -> Iterator[Frame]:
         n = 0
         limit = _samples(self.max_seconds)
-        echo = self.scenario.echo
+        echo = EchoPath(self.scenario.echo)
         while n < limit:
             t = n / SAMPLE_RATE
             voices = self._mix(n, n + FRAME_SAMPLES)
             guide = self.player.audio(t, t + FRAME_SAMPLES / SAMPLE_RATE).astype(np.float32)
             noise = self._noise_at(n)
-            mic = voices + guide * echo + noise
+            mic = voices + echo.hear(guide) + noise
             if self._keep:
                 self._room.append(np.clip(voices + guide + noise, -32768, 32767).astype(np.int16))
             pcm = np.clip(np.round(mic), -32768, 32767).astype(np.int16)
@@ -178,5 +183,74 @@ class SimulatedRoom:
         return self._noise[idx]
 
 
+class EchoPath:
+    """The way from the guide's speaker to the microphone, one frame at a time: the speaker
+    flattens loud peaks a little, then the sound arrives late, reverberates and is quieter."""
+
+    def __init__(self, echo: Echo, seed: int = 11):
+        self.gain = echo.gain
+        self._h = room_response(np.random.default_rng(seed), echo.reverb_ms, echo.delay_ms)
+        self._tail = np.zeros(self._h.size - 1, np.float32)
+        # what earlier frames still send into the coming ones
+        n = FRAME_SAMPLES + self._h.size - 1
+        self._size = 1 << (n - 1).bit_length()
+        self._spectrum = np.fft.rfft(self._h, self._size)
+
+    def hear(self, played: np.ndarray) -> np.ndarray:
+        """The echo in the microphone during the frame in which ``played`` went out."""
+        n = played.size
+        if self.gain == 0:
+            return np.zeros(n, np.float32)
+        if not played.any():
+            if not self._tail.any():
+                return np.zeros(n, np.float32)
+            y = np.zeros(n + self._tail.size, np.float32)
+        else:
+            sound = _speaker(played)
+            spectrum = np.fft.rfft(sound, self._size) * self._spectrum
+            y = np.fft.irfft(spectrum, self._size)[: n + self._tail.size].astype(np.float32)
+        y[: self._tail.size] += self._tail
+        self._tail = y[n:].copy()
+        return y[:n] * self.gain
+
+
 def _samples(t: float) -> int:
     return int(round(t * SAMPLE_RATE))
+
+
+def _speaker(x: np.ndarray) -> np.ndarray:
+    over = np.abs(x) > SPEAKER_KNEE
+    if not over.any():
+        return x
+    y = x.astype(np.float32).copy()
+    room = SPEAKER_LIMIT - SPEAKER_KNEE
+    y[over] = np.sign(x[over]) * (SPEAKER_KNEE + room * np.tanh((np.abs(x[over]) - SPEAKER_KNEE) / room))
+    return y
+
+
+def guide_heard(listener: Any, pcm: np.ndarray, path: EchoPath, t: float, partner: np.ndarray | None = None,
+                partner_at: float = 0.0, after_s: float = 1.0, noise: np.ndarray | None = None) -> list[Any]:
+    """The guide plays ``pcm`` at audio time ``t`` into a room with ``path`` as its echo, while
+    ``partner`` (if any) speaks from ``partner_at`` seconds into it and ``noise`` (as long as
+    the prompt and ``after_s``) lies under both; ``listener`` hears it as in a session, and is
+    reset after. Returns its events; benchmarks and tests of the echo use this."""
+    n = -(-(pcm.size + int(after_s * SAMPLE_RATE)) // FRAME_SAMPLES) * FRAME_SAMPLES
+    played = np.zeros(n, np.float32)
+    played[: pcm.size] = pcm
+    near = np.zeros(n, np.float32) if noise is None else noise[:n].astype(np.float32).copy()
+    if partner is not None:
+        at = int(partner_at * SAMPLE_RATE)
+        piece = partner[: max(n - at, 0)]
+        near[at:at + piece.size] += piece
+    listener.guide_plays(pcm, t)
+    listener.guide_speaking = True
+    events: list[Any] = []
+    for i in range(0, n, FRAME_SAMPLES):
+        if i >= pcm.size and listener.guide_speaking:
+            listener.guide_speaking = False
+        mic = path.hear(played[i:i + FRAME_SAMPLES]) + near[i:i + FRAME_SAMPLES]
+        pcm16 = np.clip(np.round(mic), -32768, 32767).astype(np.int16)
+        events.extend(listener.feed(Frame(pcm16.tobytes(), t + i / SAMPLE_RATE)))
+    listener.guide_speaking = False
+    events.extend(listener.reset())
+    return events

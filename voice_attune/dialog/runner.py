@@ -20,9 +20,10 @@ from voice_attune.asr.frames import Frame
 from voice_attune.asr.listener import Listener
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine, Out
-from voice_attune.dialog.inputs import Played, Started, Tick
+from voice_attune.dialog.inputs import Gesture, Played, Started, Tick
 from voice_attune.errors import UserError
 from voice_attune.events import Event, SayEnd, SayStart, SessionEnd, SessionStart
+from voice_attune.gestures import Gestures
 from voice_attune.voice.earcons import earcon
 from voice_attune.voice.player import Player
 
@@ -59,6 +60,8 @@ class Session:
     engines: dict = field(default_factory=dict)
     """What hears and speaks, for session_start."""
     volume: float = 0.8
+    gestures: Gestures | None = None
+    """Pauses asked for with a key or the button (gestures.py); knocks come from the listener."""
     now: float = 0.0
     result: SessionEnd | None = None
     _playing: Playback | None = None
@@ -75,6 +78,10 @@ class Session:
             for event in self.listener.feed(frame):
                 self.log(event)
                 self._do(e.feed(event))
+            for t in self.listener.take_knocks() if hasattr(self.listener, "take_knocks") else ():
+                self._do(e.feed(Gesture(t, "pause", "knock")))
+            for kind, by in self.gestures.drain() if self.gestures is not None else ():
+                self._do(e.feed(Gesture(self.now, kind, by)))
             self._check_playback()
             self._do(e.feed(Tick(self.now)))
             if e.finished:

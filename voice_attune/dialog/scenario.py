@@ -2,7 +2,8 @@
 
     partners: {A: Sam, B: Alex}      # optional, overrides config
     voice: en-us                     # default voice for `say`: an espeak-ng voice, or "piper"
-    echo: 0.3                        # how loud the assistant's own voice leaks into the microphone
+    echo: 0.3                        # how loud the assistant's own voice leaks into the microphone; or
+                                     # the full form {gain: 0.5, delay_ms: 30, reverb_ms: 250}
     noise: {kind: pink, snr_db: 20}  # optional steady background noise (white, pink, brown)
     replies:                         # one entry each time the assistant waits for someone, in order
       - [{silence: 0.8}, {say: "I feel tired but okay", voice: en-us+f3}, {silence: 2.5}]
@@ -74,6 +75,27 @@ class Noise:
 
 
 @dataclass(frozen=True)
+class Echo:
+    """The guide's voice as the microphone hears it: from a small speaker pushed a little too
+    hard (slightly clipped), after ``delay_ms`` (the sound devices' buffers and the distance),
+    with the room's reverberation."""
+
+    gain: float = 0.3
+    """0 (none) to 2: its level in the microphone, relative to as played."""
+    delay_ms: float = 30.0
+    reverb_ms: float = 250.0
+    """The room's RT60: how long its reverberation takes to fall by 60 dB."""
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.gain <= 2:
+            raise ValueError(f"gain is {self.gain}; use 0 (none) to 2")
+        if not 0 <= self.delay_ms <= 1000:
+            raise ValueError(f"delay_ms is {self.delay_ms}; use 0 to 1000")
+        if not 0 <= self.reverb_ms <= 2000:
+            raise ValueError(f"reverb_ms is {self.reverb_ms}; use 0 to 2000")
+
+
+@dataclass(frozen=True)
 class BargeIn:
     """Words spoken while the assistant talks."""
 
@@ -97,8 +119,9 @@ class Scenario:
 
     partners: Partners | None = None
     voice: str = "en-us"
-    echo: float = 0.3
-    """0 (none) to 2: the assistant's voice in the microphone, relative to as played."""
+    echo: Echo | float = Echo()
+    """The guide's voice in the microphone. A number is its gain (0 to 2) in a usual room:
+    30 ms late, reverberating for 250 ms (kept as an Echo)."""
     noise: Noise | None = None
     replies: tuple[tuple[Segment, ...], ...] = ()
     barge_in: tuple[BargeIn, ...] = ()
@@ -106,8 +129,10 @@ class Scenario:
     """Folder that wav paths are relative to (the scenario file's own)."""
 
     def __post_init__(self) -> None:
-        if not 0 <= self.echo <= 2:
-            raise ValueError(f"echo is {self.echo}; use 0 (none) to 2")
+        if not isinstance(self.echo, Echo):
+            if not 0 <= self.echo <= 2:
+                raise ValueError(f"echo is {self.echo}; use 0 (none) to 2")
+            object.__setattr__(self, "echo", Echo(gain=float(self.echo)))
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -13,7 +13,7 @@ from voice_attune.care import CareWords
 from voice_attune.config import DEFAULT_COMMANDS
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine, Out
-from voice_attune.dialog.inputs import Played, Started, Tick
+from voice_attune.dialog.inputs import Gesture, Played, Started, Tick
 from voice_attune.events import Event, Final, SpeechEnd, SpeechStart, Spotted
 
 STEP = 0.03
@@ -47,6 +47,8 @@ class ScriptedRun:
     replies: list[list[Utter]] = field(default_factory=list)
     barge_in: dict[int, tuple[float, Utter]] = field(default_factory=dict)
     """Prompt number (from 1) -> (seconds into it, utterance)."""
+    gestures: list[Gesture] = field(default_factory=list)
+    """Keys, button presses and knocks, at their own times."""
     outs: list[Out] = field(default_factory=list)
     now: float = 0.0
     _queue: list[tuple[float, int, object]] = field(default_factory=list)
@@ -66,6 +68,8 @@ class ScriptedRun:
 
     def run(self, until: float = 3600.0) -> "ScriptedRun":
         self._take(self.engine.start(0.0))
+        for gesture in self.gestures:
+            self._push(gesture.t, gesture)
         while not self.engine.finished and self.now < until:
             self.now = round(self.now + STEP, 3)
             due = sorted((q for q in self._queue if q[0] <= self.now), key=lambda q: (q[0], q[1]))

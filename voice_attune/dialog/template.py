@@ -9,7 +9,8 @@ from __future__ import annotations
 import string
 from typing import Mapping
 
-BUILTINS = ("A", "B", "speaker", "listener", "pause_word", "remaining", "options", "crisis_line")
+BUILTINS = ("A", "B", "speaker", "listener", "pause_word", "pause_also", "remaining", "options",
+            "crisis_line")
 """Placeholders every script may use (some only in certain steps; see the loader's checks)."""
 
 PARTS = ("A", "B", "need")

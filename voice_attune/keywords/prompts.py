@@ -43,6 +43,8 @@ def fill(template: str, pause_word: str) -> str:
         key = match.group(1)
         if key == "pause_word":
             return pause_word
+        if key == "pause_also":
+            return ", or knock twice on the table"
         head = key.split(".")[-1] if key.split(".")[-1] in _NAMES else key.split(".")[0]
         return _NAMES.get(head, "something")
 
