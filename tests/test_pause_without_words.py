@@ -221,3 +221,80 @@ def test_a_double_knock_is_heard_while_the_guide_speaks_at_echo_1(sphinx):
         heard += any(t + at + second <= k <= t + at + second + 0.3 for k in got)
         t = listener.now
     assert heard >= 3
+
+
+# -- knocks over someone talking: the knock model ----------------------------------------------
+
+
+def _knocks_over_talk(rms: float, shape, rules_only: bool, trials: int = 8) -> int:
+    rng = np.random.default_rng(33)
+    # A voice and an accent the knock model never trained on (scripts/train_knock.py keeps
+    # the Scottish accent and the m6 variant back).
+    speech = _speech("I know, but I was thinking we could ask your mother to come over on Sunday "
+                     "and have lunch with us in the garden", "en-gb-scotland+m6", rms)
+    heard = 0
+    for _ in range(trials):
+        audio = _room(8.0, rng)
+        roomsounds.place(audio, speech, 0.3)
+        knocks, second = roomsounds.double_knock(rng, peak=float(rng.uniform(14000, 20000)), shape=shape)
+        at = float(rng.uniform(1.0, 3.5))
+        roomsounds.place(audio, knocks, at)
+        detector = KnockDetector(rules_only=rules_only)
+        pcm = np.clip(np.round(audio), -32768, 32767).astype(np.int16)
+        times = [t for i in range(0, pcm.size - FRAME_SAMPLES + 1, FRAME_SAMPLES)
+                 for t in detector.feed(pcm[i:i + FRAME_SAMPLES].tobytes(), i / SAMPLE_RATE)]
+        assert all(t >= at + second for t in times), "a knock pause before the second knock"
+        heard += any(at + second <= t <= at + second + 0.3 for t in times)
+    return heard
+
+
+def test_knocks_over_a_partner_talking_at_their_loudness_are_heard_by_the_model():
+    # Talk at RMS 2500 (about -22 dBFS): its loudest syllables as loud as the knocks. Standing
+    # clear of everything, the rules alone hear almost none of them.
+    with_model = _knocks_over_talk(2500, None, rules_only=False)
+    rules = _knocks_over_talk(2500, None, rules_only=True)
+    assert with_model >= 6 and with_model >= rules + 4, (with_model, rules)
+
+
+def test_a_knock_shape_the_model_never_trained_on_is_heard_over_talk():
+    # A hollow box: a click and one ringing resonance, outside the family the model trained on.
+    assert _knocks_over_talk(1500, roomsounds.hollow, rules_only=False) >= 6
+
+
+def test_a_damaged_knock_model_says_so_and_knocks_standing_clear_are_still_heard(tmp_path, monkeypatch):
+    from voice_attune.asr import knock_model
+
+    bad = tmp_path / "knock.npz"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(knock_model.BadKnockModel, match="knock.npz: damaged knock model"):
+        knock_model.KnockModel.load(bad)
+    monkeypatch.setattr(knock_model, "packaged_path", lambda: bad)
+    monkeypatch.setattr(knock_model, "_loaded", [])
+    assert knock_model.packaged_model() is None
+    rng = np.random.default_rng(2)
+    audio = _room(4.0, rng)
+    knocks, second = roomsounds.double_knock(rng, gap_s=0.3, peak=20000)
+    roomsounds.place(audio, knocks, 1.0)
+    times = _heard(audio)
+    assert len(times) == 1 and 0 < times[0] - (1.0 + second) <= 0.3
+
+
+def test_the_knock_model_trains_reproducibly_from_a_small_budget(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from voice_attune.asr.knock_model import KnockModel
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "train_knock.py"
+    outs = []
+    for name in ("a.npz", "b.npz"):
+        run = subprocess.run([sys.executable, str(script), "--scenes", "24", "--workers", "1", "--hidden", "8",
+                              "--out", str(tmp_path / name)], capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert "training scenes" in run.stderr
+        outs.append(KnockModel.load(tmp_path / name))
+    a, b = outs
+    assert a.meta["knocks"] > 10 and 0.5 <= a.threshold <= 0.999
+    assert all(np.array_equal(a.weights[k], b.weights[k]) for k in a.weights)
+    assert oct((tmp_path / "a.npz").stat().st_mode & 0o777) == "0o600"

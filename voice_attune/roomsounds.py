@@ -34,15 +34,50 @@ def knock(rng: np.random.Generator, peak: float = 12000.0) -> np.ndarray:
     return _unit(burst / (np.std(burst[:80]) or 1.0) + 0.6 * ring) * peak
 
 
-def double_knock(rng: np.random.Generator, gap_s: float | None = None, peak: float = 12000.0) -> tuple[np.ndarray, float]:
-    """Two knocks ``gap_s`` apart (0.15-0.6 s, random if None); returns the audio and where the
-    second knock begins (seconds from the start)."""
+def varied_knock(rng: np.random.Generator, peak: float = 12000.0) -> np.ndarray:
+    """A knock from a wider family than ``knock`` (the knock model trains on these): softer or
+    harder knuckles, dull or bright tables, tables that ring long or not at all, a cloth on
+    the table (``thud``)."""
+    n = int(rng.uniform(0.05, 0.15) * SAMPLE_RATE)
+    t = np.arange(n) / SAMPLE_RATE
+    low = rng.uniform(40, 500)
+    high = rng.uniform(max(low + 300, 500), 4000)
+    burst = _band(rng.standard_normal(n), low, high) * np.exp(-t / rng.uniform(0.002, 0.035))
+    ring = sum(np.sin(2 * np.pi * rng.uniform(80, 700) * t + rng.uniform(0, 6)) * np.exp(-t / rng.uniform(0.005, 0.06))
+               * rng.uniform(0, 1.2) for _ in range(int(rng.integers(0, 3))))
+    return _unit(burst / (np.std(burst[:80]) or 1.0) + ring) * peak
+
+
+def thud(rng: np.random.Generator, peak: float = 12000.0) -> np.ndarray:
+    """A knock on a table with a cloth on it: dull, boomy, slower to die than ``knock``."""
+    n = int(0.15 * SAMPLE_RATE)
+    t = np.arange(n) / SAMPLE_RATE
+    burst = _band(rng.standard_normal(n), 40, rng.uniform(400, 700)) * np.exp(-t / rng.uniform(0.018, 0.03))
+    ring = np.sin(2 * np.pi * rng.uniform(80, 140) * t) * np.exp(-t / rng.uniform(0.04, 0.06))
+    return _unit(burst / (np.std(burst[:80]) or 1.0) + 0.8 * ring) * peak
+
+
+def hollow(rng: np.random.Generator, peak: float = 12000.0) -> np.ndarray:
+    """A knock on a hollow wooden box or a thin table top: a click, then one resonance that
+    rings for a while (a shape the knock model never trained on)."""
+    n = int(0.15 * SAMPLE_RATE)
+    t = np.arange(n) / SAMPLE_RATE
+    click = _band(rng.standard_normal(n), 300, rng.uniform(2500, 4000)) * np.exp(-t / rng.uniform(0.001, 0.002))
+    body = np.sin(2 * np.pi * rng.uniform(200, 350) * t) * np.exp(-t / rng.uniform(0.04, 0.06))
+    return _unit(click / (np.std(click[:40]) or 1.0) + 1.5 * body) * peak
+
+
+def double_knock(rng: np.random.Generator, gap_s: float | None = None, peak: float = 12000.0,
+                 shape=None) -> tuple[np.ndarray, float]:
+    """Two knocks ``gap_s`` apart (0.15-0.6 s, random if None) made by ``shape`` (``knock``
+    if None); returns the audio and where the second knock begins (seconds from the start)."""
+    shape = shape or knock
     gap = float(rng.uniform(0.18, 0.55)) if gap_s is None else gap_s
-    first, second = knock(rng, peak), knock(rng, peak * float(rng.uniform(0.7, 1.3)))
+    first, second = shape(rng, peak), shape(rng, peak * float(rng.uniform(0.7, 1.3)))
     at = int(gap * SAMPLE_RATE)
-    out = np.zeros(at + second.size, np.float32)
+    out = np.zeros(max(at + second.size, first.size), np.float32)
     out[:first.size] += first
-    out[at:] += second
+    out[at:at + second.size] += second
     return out, at / SAMPLE_RATE
 
 

@@ -9,6 +9,11 @@ hand claps (bright: their energy lies above 2 kHz), a cup or cutlery (bright rin
 chair (a scrape with no sharp start), a door (one heavy thump that rings on), a single tap,
 a clipped or lost microphone (never a knock).
 
+Over a partner talking at the knock's own loudness a knock no longer stands clear of their
+syllables. Then a small network (asr/knock_model.py, trained on knocks, speech and kitchen
+sounds made in code) judges each sharp start from its shape in time and across four bands;
+two knocks heard so, 0.15-0.6 s apart, also pause.
+
 The detector hears the stream the keyword models hear (the guide's own voice taken out by the
 linear echo canceller, which leaves knocks whole), so it works while the guide speaks too.
 """
@@ -17,16 +22,25 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from voice_attune import SAMPLE_RATE
+from voice_attune.asr.knock_model import (
+    AFTER_HOPS, BEFORE_HOPS, HOP, KnockModel, band_levels, describe, packaged_model,
+)
 
-HOP = 32
-"""Samples per envelope step (2 ms)."""
 HOP_S = HOP / SAMPLE_RATE
 RISE_DB = 9.0
 """A knock's start: this much louder than 4-6 ms before..."""
+START_DB = 9.0
+"""A sharp start worth judging: the whole sound or one band this much louder than 4-6 ms
+before (over a partner talking a knock may rise less)."""
+SAME_EVENT_S = 0.06
+"""Knocks this close together are one knock."""
+NEAR_START_S = 0.06
+"""Of sharp starts this close together only the loudest is judged."""
 ABOVE_DB = 12.0
 """...and its peak this much louder than the 20 ms before it (a knock over someone talking
 is heard when it is this much louder than their voice)."""
@@ -54,7 +68,6 @@ ALONE_S = 0.4
 CLIPPED, CLIPPED_RUN = 32000, 4
 """Samples this close to full scale, this many around a sharp sound: the microphone clipped."""
 REFRACTORY_S = 1.5
-_WINDOW = 2 * HOP
 _DECIDE_HOPS = 80
 """A sharp start is judged 160 ms after it, when what followed it is known."""
 
@@ -67,28 +80,39 @@ class Sharp:
     peak_db: float
     knock: bool
     """True if it is also short and low enough to be a knock."""
+    over: bool = False
+    """A knock heard over other sound (by the model, not by standing clear of everything)."""
 
 
 class KnockDetector:
-    """Feed it frames; it returns the audio times at which a double knock was heard."""
+    """Feed it frames; it returns the audio times at which a double knock was heard.
 
-    def __init__(self) -> None:
+    ``model`` hears knocks over other sound (the packaged one unless given; ``rules_only``
+    hears only knocks that stand clear of everything around them). ``observe`` is called with
+    the time and numbers of every sharp start judged (for training the model)."""
+
+    def __init__(self, model: KnockModel | None = None, rules_only: bool = False,
+                 observe: Callable[[float, np.ndarray], None] | None = None) -> None:
+        self._model = None if rules_only else (model or packaged_model())
+        self._rules_only = rules_only
+        self._observe = observe
         self._samples = np.zeros(0, np.float32)
         self._t0 = 0.0
         """Audio time of the first sample in ``_samples``."""
-        self._levels: deque[float] = deque(maxlen=500)
-        """dBFS per hop, the last second."""
+        self._levels: deque[np.ndarray] = deque(maxlen=500)
+        """dBFS per hop and band (knock_model.BANDS_HZ), the last second."""
         self._hop_t = 0.0
         """Audio time at the end of the last hop measured."""
         self._pending: list[tuple[int, float, float]] = []
         """(hops left until judged, start time, dBFS) of sharp starts not judged yet."""
         self._sharps: deque[Sharp] = deque(maxlen=16)
+        """The last knocks heard."""
         self._raw: deque[tuple[float, np.ndarray]] = deque(maxlen=12)
         """(start time, samples) of recent frames, to look at a knock's spectrum and clipping."""
         self._last_fired = -1e9
 
     def reset(self) -> None:
-        self.__init__()
+        self.__init__(self._model, self._rules_only, self._observe)
 
     def feed(self, pcm: bytes, t: float) -> list[float]:
         """Hear one frame (int16 bytes starting at audio time ``t``); the times of double knocks
@@ -99,65 +123,79 @@ class KnockDetector:
         self._raw.append((t, x))
         self._samples = np.concatenate([self._samples, x])
         fired: list[float] = []
-        while self._samples.size >= _WINDOW:
-            window = self._samples[:_WINDOW]
-            self._samples = self._samples[HOP:]
+        levels = band_levels(self._samples)
+        self._samples = self._samples[len(levels) * HOP:]
+        for level in levels:
             self._t0 += HOP_S
             self._hop_t = self._t0 + HOP_S
-            fired.extend(self._hop(float(np.mean(window * window))))
+            fired.extend(self._hop(level))
         return fired
 
-    def _hop(self, power: float) -> list[float]:
-        level = 10 * np.log10(power / 32768.0**2) if power > 0 else -120.0
+    def _hop(self, level: np.ndarray) -> list[float]:
         levels = self._levels
         fired: list[float] = []
         if len(levels) >= 110:
-            before = min(levels[-3], levels[-2])
-            if level - before >= RISE_DB:
-                # Of sharp starts within 60 ms of each other only the loudest is judged.
-                near = [p for p in self._pending if self._hop_t - p[1] < 0.06]
-                if all(level > p[2] for p in near):
+            # A sharp start in the whole sound or in any band (a knock over a voice may rise
+            # only where the voice is weak).
+            if np.any(level - np.minimum(levels[-3], levels[-2]) >= START_DB):
+                loud = float(level[0])
+                near = [p for p in self._pending if self._hop_t - p[1] < NEAR_START_S]
+                if all(loud > p[2] for p in near):
                     self._pending = [p for p in self._pending if p not in near]
-                    self._pending.append((_DECIDE_HOPS, self._hop_t, level))
+                    self._pending.append((_DECIDE_HOPS, self._hop_t, loud))
         levels.append(level)
         still = []
-        for left, start, loudness in self._pending:
+        for left, start, loud in self._pending:
             if left > 1:
-                still.append((left - 1, start, loudness))
+                still.append((left - 1, start, loud))
                 continue
             sharp = self._judge(start)
-            if sharp is not None:
-                fired.extend(self._double(sharp))
+            if sharp is None or not sharp.knock:
+                continue
+            last = self._sharps[-1] if self._sharps else None
+            if last is not None and sharp.t - last.t < SAME_EVENT_S:
+                # The same knock heard again a few milliseconds on: one knock, at its start.
+                sharp = Sharp(last.t, max(last.peak_db, sharp.peak_db), True, last.over and sharp.over)
+                self._sharps[-1] = sharp
+            else:
                 self._sharps.append(sharp)
+            fired.extend(self._double(sharp))
         self._pending = still
         return fired
 
     def _judge(self, start: float) -> Sharp | None:
-        hops = list(self._levels)
-        i = len(hops) - 1 - int(round((self._hop_t - start) / HOP_S))
-        if i < 100:
+        levels = np.array(self._levels)
+        i = len(levels) - 1 - int(round((self._hop_t - start) / HOP_S))
+        if i < BEFORE_HOPS or len(levels) - i < AFTER_HOPS:
             return None
-        peak = max(hops[i:i + 5])
+        clip = self._around(start - 0.01, 0.05)
+        if clip.size == 0 or np.count_nonzero(np.abs(clip) >= CLIPPED) >= CLIPPED_RUN:
+            return None  # a clipping microphone cannot tell a knock from anything loud
+        hops = levels[:, 0]
+        peak = float(hops[i:i + 5].max())
         peak_at = i + int(np.argmax(hops[i:i + 5]))
         # Louder than anything in the 140 ms before it and the 40-140 ms after its peak: a
         # plosive inside speech ("p", "b", "d") is as sharp and short, but its vowels are louder.
         # (The other knock of a pair lies further away: at least 150 ms.)
-        around = hops[i - 70:i - 5] + hops[peak_at + 20:peak_at + 70]
-        prominent = peak - max(around) >= PROMINENT_DB
-        after = float(np.mean(hops[peak_at + 15:peak_at + 25] or [peak]))
+        around = np.concatenate([hops[i - 70:i - 5], hops[peak_at + 20:peak_at + 70]])
+        prominent = peak - float(around.max()) >= PROMINENT_DB
+        after = float(np.mean(hops[peak_at + 15:peak_at + 25]))
         before = float(np.mean(hops[i - 12:i - 2]))
-        # Gone again: fallen well below its peak, or back to what sounded before it (a knock
-        # over someone talking falls back to their voice).
+        # Gone again: fallen well below its peak, or back to what sounded before it.
         fell = peak - after >= FALL_DB or after <= before + BACK_DB
-        clip = self._around(start - 0.01, 0.05)
-        if clip.size == 0 or np.count_nonzero(np.abs(clip) >= CLIPPED) >= CLIPPED_RUN:
-            return None  # a clipping microphone cannot tell a knock from anything loud
         spectrum = np.abs(np.fft.rfft(clip * np.hanning(clip.size))) ** 2
         f = np.fft.rfftfreq(clip.size, 1 / SAMPLE_RATE)
         low = float(np.sum(spectrum[(f >= 60) & (f < 1500)]))
         share = low / (float(np.sum(spectrum[f >= 60])) or 1.0)
-        knock = fell and prominent and peak >= FLOOR_DB and peak - before >= ABOVE_DB and share >= LOW_SHARE
-        return Sharp(start, peak, knock)
+        rose = any(float(hops[k]) - min(float(hops[k - 3]), float(hops[k - 2])) >= RISE_DB for k in range(i, i + 3))
+        clear = rose and fell and prominent and peak - before >= ABOVE_DB and share >= LOW_SHARE
+        over = False
+        if peak >= FLOOR_DB and (self._observe is not None or (not clear and self._model is not None)):
+            numbers = describe(levels, i, clip, self._around(start - 0.06, 0.05))
+            if self._observe is not None:
+                self._observe(start, numbers)
+            over = not clear and self._model is not None and self._model.score(numbers) >= self._model.threshold
+        return Sharp(start, peak, peak >= FLOOR_DB and (clear or over), over)
 
     def _around(self, start: float, seconds: float) -> np.ndarray:
         if not self._raw:
@@ -171,7 +209,7 @@ class KnockDetector:
         if not second.knock or second.t - self._last_fired < REFRACTORY_S:
             return []
         earlier = [s for s in self._sharps if s.t < second.t]
-        firsts = [s for s in earlier if s.knock and GAP_S[0] <= second.t - s.t <= GAP_S[1]
+        firsts = [s for s in earlier if GAP_S[0] <= second.t - s.t <= GAP_S[1]
                   and abs(s.peak_db - second.peak_db) <= SAME_DB]
         if not firsts:
             return []
@@ -179,16 +217,17 @@ class KnockDetector:
         loud = min(first.peak_db, second.peak_db) - SERIES_DB
         # A series of knock-like sounds as loud as these (a rattle, someone drumming) is not a
         # double knock; other sharp sounds (speech, a clink) between them do not matter.
-        if any(first.t - ALONE_S <= s.t < second.t and s is not first and s.knock and s.peak_db >= loud
+        if any(first.t - ALONE_S <= s.t < second.t and s is not first and s.peak_db >= loud
                for s in earlier):
             return []
-        if self._level_between(first.t + 0.06, second.t - 0.01) > min(first.peak_db, second.peak_db) - GAP_BELOW_DB:
-            return []  # no lull between them: a scrape or a rumble, not two knocks
+        if not (first.over or second.over) and (
+                self._level_between(first.t + 0.06, second.t - 0.01) > min(first.peak_db, second.peak_db) - GAP_BELOW_DB):
+            return []  # no lull between two clear knocks: a scrape or a rumble, not two knocks
         self._last_fired = second.t
         return [self._hop_t]
 
     def _level_between(self, start: float, end: float) -> float:
-        hops = list(self._levels)
+        hops = [h[0] for h in self._levels]
         first = len(hops) - 1 - int(round((self._hop_t - start) / HOP_S))
         last = len(hops) - 1 - int(round((self._hop_t - end) / HOP_S))
         inside = hops[max(first, 0):max(last, 0)]

@@ -54,10 +54,10 @@ class KeywordModel:
     def scores(self, windows: np.ndarray) -> np.ndarray:
         """Scores (n, outputs) in 0-1 for windows (n, window, 96)."""
         x = windows.reshape(windows.shape[0], -1).astype(np.float32)
-        own = _network(self.weights, x)
+        own = network(self.weights, x)
         if self.gate is None:
             return own
-        before = _network(self.gate, x)
+        before = network(self.gate, x)
         return np.where(before >= self.gate_at, own, np.minimum(own, before))
 
     def save(self, path: Path) -> None:
@@ -123,7 +123,8 @@ def _check_weights(model: KeywordModel, w: dict[str, np.ndarray]) -> None:
         raise ValueError("weights that are not numbers")
 
 
-def _network(w: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+def network(w: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """Scores (n, outputs) in 0-1 for inputs (n, d): the two-layer perceptron with weights ``w``."""
     x = (x - w["mean"]) / w["scale"]
     h = np.maximum(x @ w["w1"] + w["b1"], 0.0)
     h = np.maximum(h @ w["w2"] + w["b2"], 0.0)
