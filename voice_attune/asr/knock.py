@@ -42,8 +42,8 @@ SAME_EVENT_S = 0.06
 NEAR_START_S = 0.06
 """Of sharp starts this close together only the loudest is judged."""
 ABOVE_DB = 12.0
-"""...and its peak this much louder than the 20 ms before it (a knock over someone talking
-is heard when it is this much louder than their voice)."""
+"""...and its peak this much louder than the 20 ms before it (over someone talking it seldom
+is: then the knock model judges it)."""
 FALL_DB = 8.0
 """30-50 ms after its peak a knock has fallen at least this much..."""
 BACK_DB = 4.0
@@ -79,7 +79,8 @@ class Sharp:
     t: float
     peak_db: float
     knock: bool
-    """True if it is also short and low enough to be a knock."""
+    """True if it is a knock: standing clear of everything around it, short and low, or
+    judged one by the knock model."""
     over: bool = False
     """A knock heard over other sound (by the model, not by standing clear of everything)."""
 
