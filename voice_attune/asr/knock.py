@@ -28,7 +28,7 @@ import numpy as np
 
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr.knock_model import (
-    AFTER_HOPS, BEFORE_HOPS, HOP, KnockModel, band_levels, describe, packaged_model,
+    AFTER_HOPS, BEFORE_HOPS, HOP, KnockModel, band_levels, describe, low_share, packaged_model, power_spectrum,
 )
 
 HOP_S = HOP / SAMPLE_RATE
@@ -184,10 +184,7 @@ class KnockDetector:
         before = float(np.mean(hops[i - 12:i - 2]))
         # Gone again: fallen well below its peak, or back to what sounded before it.
         fell = peak - after >= FALL_DB or after <= before + BACK_DB
-        spectrum = np.abs(np.fft.rfft(clip * np.hanning(clip.size))) ** 2
-        f = np.fft.rfftfreq(clip.size, 1 / SAMPLE_RATE)
-        low = float(np.sum(spectrum[(f >= 60) & (f < 1500)]))
-        share = low / (float(np.sum(spectrum[f >= 60])) or 1.0)
+        share = low_share(power_spectrum(clip))
         rose = any(float(hops[k]) - min(float(hops[k - 3]), float(hops[k - 2])) >= RISE_DB for k in range(i, i + 3))
         clear = rose and fell and prominent and peak - before >= ABOVE_DB and share >= LOW_SHARE
         over = False

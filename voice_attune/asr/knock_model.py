@@ -79,19 +79,26 @@ def describe(levels: np.ndarray, i: int, clip: np.ndarray, pre: np.ndarray) -> n
     return np.clip(np.asarray(out, np.float32), -60.0, 60.0)
 
 
+def power_spectrum(x: np.ndarray) -> np.ndarray:
+    """Power per frequency of ``x`` through a Hann window."""
+    return np.abs(np.fft.rfft(x * np.hanning(x.size))) ** 2
+
+
+def low_share(spectrum: np.ndarray) -> float:
+    """Share of a power spectrum's energy above 60 Hz that lies below 1.5 kHz (a knuckle on
+    wood is low; claps, cups and cutlery are brighter)."""
+    f = np.fft.rfftfreq(2 * (spectrum.size - 1), 1 / SAMPLE_RATE)
+    return float(np.sum(spectrum[(f >= 60) & (f < 1500)])) / (float(np.sum(spectrum[f >= 60])) or 1.0)
+
+
 def _spectrum_numbers(clip: np.ndarray, pre: np.ndarray) -> list[float]:
     """Share below 1.5 kHz of the sound and of what it added to what sounded before, where
     that added energy lies (kHz), how flat it is, and how much was added (dB)."""
-    window = np.hanning(clip.size)
-    spectrum = np.abs(np.fft.rfft(clip * window)) ** 2
-    before = np.abs(np.fft.rfft(pre * window)) ** 2 if pre.size == clip.size else np.zeros_like(spectrum)
+    spectrum = power_spectrum(clip)
+    before = power_spectrum(pre) if pre.size == clip.size else np.zeros_like(spectrum)
     added = np.maximum(spectrum - before, 0.0)
     f = np.fft.rfftfreq(clip.size, 1 / SAMPLE_RATE)
     heard = (f >= 60) & (f < 4000)
-
-    def low_share(s: np.ndarray) -> float:
-        return float(np.sum(s[(f >= 60) & (f < 1500)])) / (float(np.sum(s[f >= 60])) or 1.0)
-
     total = float(np.sum(added[heard])) or 1e-9
     centre = float(np.sum(added[heard] * f[heard]) / total) / 1000.0
     flat = float(np.exp(np.mean(np.log(added[heard] + 1e-3))) / (np.mean(added[heard]) + 1e-3))
