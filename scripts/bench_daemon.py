@@ -261,7 +261,7 @@ def warm_cache(cfg: Path, data: Path) -> int:
     from voice_attune.daemon.loop import APOLOGY
     from voice_attune.daemon.settings import MORNING_QUESTION
     from voice_attune.daemon.starts import start_phrases
-    from voice_attune.dialog.flow import text_of
+    from voice_attune.dialog.basics import text_of
     from voice_attune.dialog.lifecycle import LiveSession
     from voice_attune.dialog.loader import load_script
     from voice_attune.dialog.runner import warm_up

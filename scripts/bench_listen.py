@@ -92,7 +92,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from voice_attune import SAMPLE_RATE  # noqa: E402
 from voice_attune.asr.frames import frames_from_array  # noqa: E402
 from voice_attune.asr.listener import Listener, build_listener  # noqa: E402
-from voice_attune.asr.spotter import Spotter, normalize, phrases_for  # noqa: E402
+from voice_attune.asr.spotter import Spotter, phrases_for  # noqa: E402
+from voice_attune.text import normalize  # noqa: E402
 from voice_attune.asr.vad import SpeechGate  # noqa: E402
 from voice_attune.asr.wav import WavSource  # noqa: E402
 from voice_attune.config import Config, load_config  # noqa: E402

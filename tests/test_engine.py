@@ -11,6 +11,7 @@ from voice_attune.care import CareSettings
 from voice_attune.config import Config, Partners
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine
+from voice_attune.dialog.host import DialogSettings
 from voice_attune.dialog.loader import load_script
 from voice_attune.dialog.scripted import ScriptedRun, Utter
 
@@ -25,7 +26,7 @@ def script(tmp_path, body: str, name: str = "t.yaml"):
 
 
 def run(s, replies, barge_in=None, low_energy=False, until=3600.0) -> ScriptedRun:
-    return ScriptedRun(Engine(s, CONFIG, low_energy=low_energy), replies, barge_in or {}).run(until)
+    return ScriptedRun(Engine(s, DialogSettings.of(CONFIG), low_energy=low_energy), replies, barge_in or {}).run(until)
 
 
 ONE_TURN = """
@@ -305,10 +306,10 @@ def test_low_energy_uses_the_lighter_settings():
     assert "breathe" not in [e.kind for e in r.of_type("step")]
 
 
-def test_the_readme_example_script_is_valid():
+def test_the_documented_example_script_is_valid():
     from pathlib import Path
 
-    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    readme = (Path(__file__).parent.parent / "docs" / "formats.md").read_text()
     start = readme.index("title: Daily check-in\ndescription: Each of you says")
     example = readme[start:readme.index("```", start)]
     import tempfile
@@ -324,7 +325,7 @@ def test_warm_up_renders_the_scripts_prompts_for_both_partners():
     from voice_attune.dialog.runner import warm_up
 
     rendered: list[str] = []
-    engine = Engine(load_script("daily-checkin", CONFIG), CONFIG)
+    engine = Engine(load_script("daily-checkin", CONFIG), DialogSettings.of(CONFIG))
     warm_up(engine, lambda text, speed: rendered.append(text)).join(timeout=10)
     assert "Sam, what do you need most from Alex today?" in rendered
     assert "Alex, what do you need most from Sam today?" in rendered
@@ -448,7 +449,7 @@ def test_an_answer_heard_by_the_expected_answers_wins_over_an_aside(tmp_path):
 @pytest.mark.parametrize("answer,talked", [("yes", True), ("later", False)])
 def test_a_follow_up_is_raised_once_at_the_start(tmp_path, answer, talked):
     s = script(tmp_path, ONE_TURN)
-    engine = Engine(s, CONFIG, follow_up="daily check-in")
+    engine = Engine(s, DialogSettings.of(CONFIG), follow_up="daily check-in")
     replies = [[Utter(answer)]] + ([[Utter("it still matters to me", seconds=2.0), DONE], [DONE]] if talked else [])
     r = ScriptedRun(engine, replies + [[DONE]]).run()
     said = [a.text for a in r.actions(actions.Say)]
@@ -465,7 +466,7 @@ SAMARITANS = "In the United Kingdom, you can call the Samaritans, free, at any t
 
 
 def care_run(s, replies, until=3600.0) -> ScriptedRun:
-    return ScriptedRun(Engine(s, CARE_CONFIG), replies).run(until)
+    return ScriptedRun(Engine(s, DialogSettings.of(CARE_CONFIG)), replies).run(until)
 
 
 def test_words_of_danger_in_a_turn_pause_gently_give_the_line_and_go_on(tmp_path):

@@ -15,6 +15,7 @@ from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
 from voice_attune.asr.knock import KnockDetector
 from voice_attune.config import Config, Partners
 from voice_attune.dialog.engine import Engine
+from voice_attune.dialog.host import DialogSettings
 from voice_attune.dialog.inputs import Gesture
 from voice_attune.dialog.loader import load_script
 from voice_attune.dialog.scripted import ScriptedRun, Utter
@@ -30,7 +31,7 @@ TALK = [Utter("I feel tired but okay", seconds=3.0), Utter("I'm done", commands=
 
 def _run(gestures, replies=None):
     s = load_script("daily-checkin", CONFIG)
-    return ScriptedRun(Engine(s, CONFIG), replies if replies is not None else [TALK] * 6, gestures=gestures).run()
+    return ScriptedRun(Engine(s, DialogSettings.of(CONFIG)), replies if replies is not None else [TALK] * 6, gestures=gestures).run()
 
 
 @pytest.mark.parametrize("by", ["key", "button", "knock"])

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from voice_attune.asr.recognizer import Hypothesis, Word
-from voice_attune.asr.spotter import Spotter, phrases_for, score
+from voice_attune.asr.spotter import Spotter, phrases_for
+from voice_attune.text import score
 from voice_attune.config import DEFAULT_COMMANDS
 
 

@@ -10,6 +10,7 @@ import pytest
 from voice_attune.config import Config, data_dir
 from voice_attune.dialog import actions, prompts
 from voice_attune.dialog.engine import Engine
+from voice_attune.dialog.host import DialogSettings
 from voice_attune.dialog.loader import load_script
 from voice_attune.dialog.scenario import load_scenario
 from voice_attune.dialog.scripted import ScriptedRun, Utter
@@ -41,7 +42,7 @@ def test_a_folder_that_cannot_be_written_only_means_the_notice_comes_again(tmp_p
 def test_the_notice_comes_before_the_first_step_only_in_a_first_session(first):
     config = Config()
     script = load_script("breathing-break", config)
-    engine = Engine(script, config, first_session=first)
+    engine = Engine(script, DialogSettings.of(config), first_session=first)
     run = ScriptedRun(engine, [[Utter("yes", commands=("yes",))]] * 4).run()
     said = [a.text for a in run.actions(actions.Say)]
     assert (said[0] == prompts.FIRST_SESSION) is first

@@ -18,9 +18,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from rapidfuzz import fuzz
-
-from voice_attune.asr.spotter import normalize
+from voice_attune.text import normalize, ratio
 
 DEFAULT_WORDS: tuple[str, ...] = (
     # thoughts of ending one's life
@@ -162,4 +160,4 @@ class CareWords:
 def _same(wanted: str, heard: str) -> bool:
     if wanted == heard:
         return True
-    return len(wanted) >= _LONG and fuzz.ratio(wanted, heard) >= _FUZZY
+    return len(wanted) >= _LONG and ratio(wanted, heard) >= _FUZZY

@@ -214,6 +214,16 @@ class Answer(Event):
     type: ClassVar[str] = "answer"
 
 
+KEEP_WORDS_ID = "keep-words-{partner}"
+"""The ``answer`` id of each partner's answer to "shall we keep today's words?"."""
+
+
+def both_agreed_to_keep_words(events: Iterable[Event]) -> bool:
+    """Whether a session's events hold both partners' yes to keeping their words."""
+    said = {e.id: e.value for e in events if isinstance(e, Answer)}
+    return all(said.get(KEEP_WORDS_ID.format(partner=p)) == "yes" for p in "AB")
+
+
 @dataclass(frozen=True)
 class SessionEnd(Event):
     """The session ended."""

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from voice_attune.errors import UserError
-from voice_attune.events import Event
+from voice_attune.events import Event, both_agreed_to_keep_words
 
 FILE = "history.sqlite3"
 
@@ -195,9 +195,7 @@ class History:
 def _words_said(events: list[Event]) -> list[tuple[float, str, str]]:
     """(t, partner, text) of every utterance, only if both partners agreed to keep them in
     this session; else nothing. Words withheld for care (``final.care``) are never here."""
-    from voice_attune.dialog.consent import both_agreed
-
-    if not both_agreed(events):
+    if not both_agreed_to_keep_words(events):
         return []
     said, partner = [], ""
     for event in events:

@@ -23,7 +23,7 @@ from voice_attune.asr.engines import open_engine
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import Listener, build_listener
 from voice_attune.asr.recognizer import Engine
-from voice_attune.asr.spotter import normalize, score
+from voice_attune.text import normalize, score
 from voice_attune.config import Config
 from voice_attune.errors import UserError
 from voice_attune.events import Event, Final, Spotted, jsonable

@@ -10,11 +10,11 @@ transcript matched nothing.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Sequence
 
 from voice_attune.asr.frames import Frame
 from voice_attune.asr.recognizer import Hypothesis
+from voice_attune.text import normalize
 
 FILLERS = (
     "i'm feel feeling little kind very really just today think guess maybe pretty quite like "
@@ -28,7 +28,7 @@ in four espeak-ng voices: 107 heard with them, 130 without)."""
 
 def usable(phrase: str, knows) -> str | None:
     """The phrase in the grammar's spelling, or None if a word is unknown to the model."""
-    words = re.sub(r"[^\w' ]+", " ", phrase.lower()).split()
+    words = normalize(phrase).split()
     return " ".join(words) if words and all(knows(w) for w in words) else None
 
 

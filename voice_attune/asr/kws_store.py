@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from voice_attune.asr.spotter import normalize
+from voice_attune.text import normalize
 from voice_attune.config import data_dir
 from voice_attune.errors import UserError
 

@@ -1,30 +1,19 @@
 """The spotter: finds the pause word and spoken commands in what the recognizers hear.
 
-It reads partial results, so the pause word fires while the utterance is still going. Matching
-is fuzzy (rapidfuzz) over short windows of recognized words, with the spaces also ignored, so
-"pine apple" still counts as "pineapple"; very short phrases must match exactly, because
-"now" and "no" are one letter apart.
+It reads partial results, so the pause word fires while the utterance is still going. Words
+are compared as ``voice_attune.text`` compares them: fuzzily, over windows of the recognized
+words, and exactly for very short phrases.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from rapidfuzz import fuzz
-
 from voice_attune.asr.recognizer import Hypothesis
+from voice_attune.text import normalize, score, sizes
 
-_SHORT = 4  # phrases of at most this many letters must be heard exactly
 _REPEAT_WINDOW = 0.6  # seconds: the same phrase ending this close again is the same saying
-
-
-def normalize(text: str) -> str:
-    """Lower case, letters, digits, apostrophes and single spaces."""
-    text = text.lower().replace("’", "'")
-    text = re.sub(r"[^\w' ]+", " ", text)
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)
@@ -59,13 +48,6 @@ def phrases_for(pause_words: Sequence[str], commands: dict[str, Sequence[str]]) 
     for name, texts in commands.items():
         found.extend(Phrase(name, "command", normalize(t)) for t in texts)
     return found
-
-
-def score(phrase: str, heard: str) -> float:
-    """How closely heard words match a phrase, 0-100."""
-    if len(phrase.replace(" ", "")) <= _SHORT:
-        return 100.0 if heard == phrase else 0.0
-    return max(fuzz.ratio(phrase, heard), fuzz.ratio(phrase.replace(" ", ""), heard.replace(" ", "")))
 
 
 class Spotter:
@@ -112,8 +94,7 @@ class Spotter:
     def _best_at(self, tokens, end_index: int, phrases: list[Phrase], taken: set[int]):
         best: tuple[Spot, range] | None = None
         for phrase in phrases:
-            n = len(phrase.text.split())
-            for size in {max(1, n - 1), n, n + 1}:
+            for size in sizes(phrase.text):
                 start_index = end_index - size + 1
                 span = range(start_index, end_index + 1)
                 if start_index < 0 or taken.intersection(span):

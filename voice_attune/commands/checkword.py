@@ -9,7 +9,7 @@ from typing import IO
 
 from voice_attune.asr.checkword import DEFAULT_VOICES, PIPER_SPEED, WordReport, check_word
 from voice_attune.asr.engines import open_engine
-from voice_attune.asr.spotter import normalize
+from voice_attune.text import normalize
 from voice_attune.config import Config
 from voice_attune.errors import UserError
 from voice_attune.tts import PIPER_VOICE

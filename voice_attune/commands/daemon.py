@@ -141,8 +141,9 @@ def _warm_up(daemon, render):
 
     from voice_attune.daemon.loop import APOLOGY
     from voice_attune.dialog import prompts
+    from voice_attune.dialog.basics import text_of
     from voice_attune.dialog.engine import Engine
-    from voice_attune.dialog.flow import text_of
+    from voice_attune.dialog.host import DialogSettings
     from voice_attune.dialog.loader import load_script
     from voice_attune.dialog.script import Say
 
@@ -156,7 +157,7 @@ def _warm_up(daemon, render):
         yield from ((e.ask, 1.0) for e in config.daemon.schedule)
         for name in names:
             try:
-                engine = Engine(load_script(name, config), config)
+                engine = Engine(load_script(name, config), DialogSettings.of(config))
             except UserError:
                 continue
             speed = engine.settings.voice_speed

@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
             "back into the simulated microphone at the scenario's echo level. Runs faster than "
             "real time and gives the same events every run. Prints a transcript with times."
         ),
-        epilog="Scenario format: see README.md, 'Scenario files'. Example: "
+        epilog="Scenario format: see docs/formats.md, 'Scenario files'. Example: "
                "voice-attune simulate daily-checkin --scenario my-scenario.yaml --events out.jsonl",
     )
     p.add_argument("script", metavar="SCRIPT", help="a library name (daily-checkin) or a script file")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from voice_attune.text import normalize
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_SETS = {"every day": DAYS, "daily": DAYS, "weekdays": DAYS[:5], "weekends": DAYS[5:]}
 MORNING_QUESTION = "Good morning. Would you like your morning check-in?"
@@ -68,7 +70,7 @@ class DaemonSettings:
     def __post_init__(self) -> None:
         cleaned = {}
         for phrase, script in self.start_phrases.items():
-            words = " ".join(re.sub(r"[^\w' ]+", " ", str(phrase).lower()).split())
+            words = normalize(str(phrase))
             if len(words.split()) < 2:
                 raise ValueError(f"start phrase '{phrase}' is one word; use two or more, so that "
                                  "talk in the room does not start a session")

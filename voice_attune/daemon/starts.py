@@ -18,6 +18,7 @@ from voice_attune.asr.vad import SpeechGate, frames_for_ms
 from voice_attune.config import Config
 from voice_attune.daemon.settings import ScheduleEntry
 from voice_attune.dialog.answers import best_match
+from voice_attune.text import normalize
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ class Start:
 
 def spoken(text: str) -> str:
     """A phrase as the grammar spells it: lower case words ("Check-in" -> "check in")."""
-    return " ".join(re.sub(r"[^\w' ]+", " ", text.lower()).split())
+    return normalize(text)
 
 
 def start_phrases(config: Config) -> dict[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from voice_attune.asr.spotter import normalize, score
+from voice_attune.text import normalize, score, sizes
 
 YES_WORDS = ("yes", "yeah", "yep", "okay", "ok", "sure", "that's right", "right", "exactly",
              "that's it", "i'm ready", "ready", "go on", "let's go on")
@@ -37,8 +37,7 @@ def _best(tokens: list[str], choices: Mapping[str, Sequence[str]], threshold: fl
     for name, phrases in choices.items():
         for phrase in phrases:
             text = normalize(phrase)
-            n = len(text.split())
-            for size in {max(1, n - 1), n, n + 1}:
+            for size in sizes(text):
                 for start in range(0, len(tokens) - size + 1):
                     after_not = start > 0 and tokens[start - 1] in NEGATIONS and text.split()[0] not in NEGATIONS
                     if after_not != negated:

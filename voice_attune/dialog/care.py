@@ -8,10 +8,10 @@ already withheld them, and the log records only the ``care`` step.
 
 from __future__ import annotations
 
-from typing import Any
 
 from voice_attune.dialog import prompts
-from voice_attune.dialog.flow import Gen, await_answer, chime, say, text_of
+from voice_attune.dialog.basics import await_answer, chime, say, text_of
+from voice_attune.dialog.host import Gen, Host
 from voice_attune.dialog.inputs import Heard
 
 CHOICES = {"resume": ("go on", "continue", "carry on", "keep going", "resume", "yes"),
@@ -19,7 +19,7 @@ CHOICES = {"resume": ("go on", "continue", "carry on", "keep going", "resume", "
 REMIND_SECONDS = 30.0
 
 
-def care_protocol(e: Any) -> Gen:
+def care_protocol(e: Host) -> Gen:
     """Returns "resume" (go on) or "end"."""
     yield from chime(e, "pause")
     yield from say(e, prompts.CARE_PAUSE, remember=False)

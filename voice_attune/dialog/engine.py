@@ -3,7 +3,8 @@
 It is fed the listener's events and the runner's reports (``Started``, ``Played``, ``Tick``)
 and returns actions and dialog events; it has no audio, threads or sleeps. Each step runs as
 a generator (``flow.py``, ``talk.py``, ``questions.py``) that waits with ``yield`` for its next
-input, so a step reads top to bottom. Around the steps the engine keeps what holds everywhere:
+input, so a step reads top to bottom; steps see the engine only as a ``host.Host``. Around the
+steps the engine keeps what holds everywhere:
 
 - the pause word wins at once, also while the guide speaks: the voice stops, the step is held
   (its timers frozen) and the pause protocol runs; "yes" resumes the step where it was;
@@ -17,13 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generator, Union
 
-from voice_attune.asr.spotter import normalize, score
-from voice_attune.config import Config, Partners
+from voice_attune.config import Partners
 from voice_attune.dialog import actions, prompts
+from voice_attune.dialog.basics import finish, text_of
+from voice_attune.dialog.care import care_protocol
+from voice_attune.dialog.flow import run_script
+from voice_attune.dialog.host import DialogSettings, Ended, Segment
 from voice_attune.dialog.inputs import Fired, Gesture, Heard, Played, Resume, Started, Tick
+from voice_attune.dialog.pause import going_on, pause_protocol
+from voice_attune.dialog.said import Playing, SaidPrompts
 from voice_attune.dialog.script import Script
 from voice_attune.dialog.summary import Tally
 from voice_attune.dialog.timers import Timers
+from voice_attune.text import ends_with, normalize
 from voice_attune.events import (
     Event, Final, Paused, Resumed, SpeechEnd, SpeechStart, Spotted, StepStarted,
 )
@@ -33,10 +40,6 @@ Out = Union[actions.Action, Event]
 Input = Union[Event, Started, Played, Tick, Gesture]
 Flow = Generator[None, object, object]
 
-ECHO_SLACK = 1.5
-"""Seconds around where a prompt says a phrase within which a spot of it is the prompt's echo."""
-ECHO_LATE = 0.3
-"""Seconds after a prompt ends that its last words may still be heard ending (room and VAD)."""
 _CLOSING = ("done", "next", "more_time")
 """Commands that count at the end of a longer utterance ("...and that's it. I'm done.", "could
 I have some more time, please"); the others (stop, help, repeat) only as nearly all of it. Said
@@ -47,45 +50,12 @@ CARE_STEP = "care"
 """The id and kind of the ``step`` event that records a care pause (never its words)."""
 
 
-class Ended(Exception):
-    """Raised inside a flow once the session has ended, to unwind every step at once."""
-
-
-@dataclass
-class Playing:
-    """A prompt or earcon the runner is playing."""
-
-    text: str | None
-    """The words (None for an earcon)."""
-    start: float
-    duration: float | None = None
-
-
-@dataclass
-class Prompt:
-    """A prompt that was spoken, for telling its echo from a partner's words."""
-
-    text: str
-    start: float
-    end: float | None = None
-    duration: float | None = None
-
-
-@dataclass
-class Segment:
-    """One stretch of voice activity heard by the listener, in audio seconds."""
-
-    onset: float
-    offset: float | None = None
-
-
 @dataclass
 class Engine:
     """Runs one session of ``script``; feed it inputs and carry out what it returns."""
 
     script: Script
-    config: Config
-    partners: Partners | None = None
+    dialog: DialogSettings = field(default_factory=DialogSettings)
     low_energy: bool = False
     first_session: bool = False
     """Say once, before the first step, that this is not therapy or a crisis service."""
@@ -117,7 +87,6 @@ class Engine:
     tally: Tally = field(default_factory=Tally)
 
     def __post_init__(self) -> None:
-        self.partners = self.partners or self.config.partners
         self.settings = self.script.settings.for_energy(self.low_energy)
         self.timers = Timers()
         self._out: list[Out] = []
@@ -126,15 +95,13 @@ class Engine:
         self._scope = "flow"
         self._paused_at = 0.0
         self._pending: list[Spotted] = []
-        self._prompts: list[Prompt] = []
+        self._said = SaidPrompts()
         self._in_care = False
 
     # -- the runner's side ---------------------------------------------------------------
 
     def start(self, t: float = 0.0) -> list[Out]:
         """Begin the session at audio time ``t``."""
-        from voice_attune.dialog.flow import run_script
-
         self.now = t
         self._flow = run_script(self)
         self._send("flow", None)
@@ -152,8 +119,8 @@ class Engine:
         elif isinstance(item, Started):
             if self.playing is not None:
                 self.playing.duration = item.duration
-                if self._prompts and self.playing.text is not None:
-                    self._prompts[-1].duration = item.duration
+                if self.playing.text is not None:
+                    self._said.lasts(item.duration)
         elif isinstance(item, Played):
             if self.playing is not None:
                 self._stopped_playing()
@@ -186,12 +153,12 @@ class Engine:
         if remember:
             self.last_prompt = text
         self.playing = Playing(text, self.now)
-        self._prompts = self._prompts[-4:] + [Prompt(text, self.now)]
+        self._said.began(text, self.now)
         self.emit(actions.Say(text, self.settings.voice_speed))
 
     def play_chime(self, name: actions.EarconName) -> bool:
         """Start an earcon; False when earcons are off (nothing to wait for)."""
-        if not self.config.voice.earcons:
+        if not self.dialog.earcons:
             return False
         self.playing = Playing(None, self.now)
         self.emit(actions.Chime(name))
@@ -214,7 +181,11 @@ class Engine:
 
     @property
     def pause_word(self) -> str:
-        return self.config.pause_words[0]
+        return self.dialog.pause_word
+
+    @property
+    def partners(self) -> Partners:
+        return self.dialog.partners
 
     def name(self, letter: str) -> str:
         """A partner's name from "A" or "B"."""
@@ -223,8 +194,6 @@ class Engine:
     def begin_pause(self, by: str | None = None) -> None:
         """Hold everything and start the pause protocol. ``by`` says what asked for it (the
         ``paused`` event's field): word, key, button, knock, check_in or microphone."""
-        from voice_attune.dialog.flow import pause_protocol
-
         if self._pause is not None or self.ending:
             return
         self._hold(by)
@@ -235,8 +204,6 @@ class Engine:
         """Words that suggest danger were heard: pause gently, give the crisis line, and ask
         whether to stop or go on (``dialog/care.py``), in place of a pause already running. The
         log gets a ``care`` step, never the words; such words heard again change nothing."""
-        from voice_attune.dialog.care import care_protocol
-
         if self.ending or self._in_care:
             return
         if self._pause is None:
@@ -315,13 +282,9 @@ class Engine:
         self._begin_end(reason, prompts.NOT_NOW if reason == "not_now" else prompts.UNANSWERED)
 
     def _care_end(self) -> str:
-        from voice_attune.dialog.flow import text_of
-
         return text_of(self, prompts.CARE_END, None)
 
     def _begin_end(self, reason: str, text: str) -> None:
-        from voice_attune.dialog.flow import finish
-
         self._flow = finish(self, reason, text)
         self._send("flow", None)
 
@@ -340,8 +303,8 @@ class Engine:
             self._stopped_playing()
 
     def _stopped_playing(self) -> None:
-        if self.playing is not None and self.playing.text is not None and self._prompts:
-            self._prompts[-1].end = self.now
+        if self.playing is not None and self.playing.text is not None:
+            self._said.ended(self.now)
         self.playing = None
         self.emit(actions.ResetRecognizer())
 
@@ -377,8 +340,6 @@ class Engine:
         elif gesture.kind == "pause" and (self._pause is None or gesture.by != "button"):
             self.begin_pause(gesture.by)
         elif self._pause is not None and not self._in_care and not self.ending:
-            from voice_attune.dialog.flow import going_on
-
             self._silence()
             self._pause.close()
             self.timers.cancel("pause")
@@ -413,74 +374,22 @@ class Engine:
         for spot in spots:
             said = normalize(spot.text)
             whole = count <= len(said.split()) + 2
-            closing = spot.name in _CLOSING and _ends_with(words, said, self.config.spotter.fuzzy_threshold)
+            closing = spot.name in _CLOSING and ends_with(words, said, self.dialog.fuzzy_threshold, _COURTESY)
             if (whole or closing) and spot.name not in names:
                 names.append(spot.name)
         return tuple(names)
 
     def _is_echo(self, spot: Spotted) -> bool:
-        """Whether a spot is the guide's own prompt coming back through the microphone: the
-        prompt says those words, and they were heard while it played, about where it says them."""
+        """Whether a spot is the guide's own prompt coming back through the microphone."""
         when = spot.word_end if spot.word_end is not None else spot.t
-        heard = normalize(spot.text)
-        for prompt in self._prompts:
-            words = normalize(prompt.text)
-            if not _contains(words, heard, self.config.spotter.fuzzy_threshold):
-                continue
-            duration = prompt.duration or (prompt.end or self.now) - prompt.start
-            end = prompt.end if prompt.end is not None else prompt.start + duration
-            if not prompt.start - 0.2 <= when <= end + ECHO_LATE:
-                continue
-            at = prompt.start + duration * _position(words, heard)
-            if abs(when - at) <= ECHO_SLACK:
-                return True
-        return False
+        return self._said.is_echo(spot.text, when, self.now, self.dialog.fuzzy_threshold)
 
     def _is_echo_time(self, t: float) -> bool:
         """Whether ``t`` falls while a prompt was playing (or just after it)."""
-        for prompt in self._prompts:
-            end = prompt.end if prompt.end is not None else self.now + 1.0
-            if prompt.start <= t <= end + 0.3:
-                return True
-        return False
+        return self._said.during(t, self.now)
 
     def _drain(self) -> list[Out]:
         out, self._out = self._out, []
         if any(isinstance(o, actions.End) for o in out):
             self.finished = True
         return out
-
-
-def _ends_with(words: str, said: str, threshold: float) -> bool:
-    """Whether an utterance ends with the phrase (heard fuzzily), perhaps with a "please" after."""
-    for courtesy in ("", *_COURTESY):
-        if courtesy and not words.endswith(" " + courtesy):
-            continue
-        body = words[: len(words) - len(courtesy)].split() if courtesy else words.split()
-        n = len(said.split())
-        if len(body) >= n and score(said, " ".join(body[-n:])) >= threshold:
-            return True
-    return False
-
-
-def _contains(prompt: str, heard: str, threshold: float) -> bool:
-    tokens, n = prompt.split(), max(1, len(heard.split()))
-    return any(
-        score(heard, " ".join(tokens[i:i + size])) >= threshold
-        for size in {max(1, n - 1), n, n + 1}
-        for i in range(0, max(1, len(tokens) - size + 1))
-    )
-
-
-def _position(prompt: str, heard: str) -> float:
-    """Roughly how far into the prompt (0-1) the heard words are said, by letters."""
-    best, where = -1.0, 0.5
-    tokens = prompt.split()
-    n = max(1, len(heard.split()))
-    letters = 0
-    for i, token in enumerate(tokens):
-        s = score(heard, " ".join(tokens[i:i + n]))
-        if s > best:
-            best, where = s, (letters + len(" ".join(tokens[i:i + n]))) / max(1, len(prompt))
-        letters += len(token) + 1
-    return min(1.0, where)

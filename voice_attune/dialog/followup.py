@@ -6,17 +6,17 @@ answer) leaves it open for another day. Nothing is pressed.
 
 from __future__ import annotations
 
-from typing import Any
 
 from voice_attune.dialog import prompts
-from voice_attune.dialog.flow import Gen, say, text_of
+from voice_attune.dialog.basics import say, text_of
+from voice_attune.dialog.host import Gen, Host
 from voice_attune.dialog.questions import yes_no_question
 from voice_attune.dialog.talk import turn
 
 TURN_SECONDS = 90.0
 
 
-def raise_follow_up(e: Any) -> Gen:
+def raise_follow_up(e: Host) -> Gen:
     """Mention the follow-up once; talk about it now if both want to."""
     answer = yield from yes_no_question(e, None, text_of(e, prompts.FOLLOW_UP_QUESTION, None, topic=e.follow_up))
     if answer != "yes":

@@ -13,6 +13,7 @@ from typing import Any
 
 from voice_attune.config import Config
 from voice_attune.dialog.engine import Engine
+from voice_attune.dialog.host import DialogSettings
 from voice_attune.dialog.script import Script
 
 
@@ -35,7 +36,7 @@ class LiveSession:
 
         keep = config.privacy.history
         follow_up = next_follow_up(folder) if keep else None
-        engine = Engine(script, config, None, low_energy, first_session=is_first_session(folder),
+        engine = Engine(script, DialogSettings.of(config), low_energy, first_session=is_first_session(folder),
                         follow_up=follow_up.topic.lower() if follow_up else None,
                         ask_to_keep_words=keep and config.privacy.transcripts == "ask")
         return cls(engine, config, folder, follow_up)

@@ -6,13 +6,13 @@ waiting; a question left unanswered long enough ends the session by itself.
 
 from __future__ import annotations
 
-from typing import Any
 
 from voice_attune.dialog import prompts
 from voice_attune.dialog.answers import (
     AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, menu_text, own_words, yes_no,
 )
-from voice_attune.dialog.flow import Gen, finish, say, step_name, text_of
+from voice_attune.dialog.basics import finish, say, step_name, text_of
+from voice_attune.dialog.host import Gen, Host
 from voice_attune.dialog.inputs import Fired, Heard, Resume
 from voice_attune.dialog.script import NEXT, Ask, CheckIn, Choose, roles
 from voice_attune.events import Answer, Choice
@@ -29,7 +29,7 @@ def who_answers(who: str, loop_speaker: str | None) -> str | None:
     return None if pair is None else pair[0]
 
 
-def ask_reply(e: Any, who: str | None, prompt: str, phrases: tuple[str, ...] = (),
+def ask_reply(e: Host, who: str | None, prompt: str, phrases: tuple[str, ...] = (),
               options: str = "yes or no") -> Gen:
     """Ask, then wait for an utterance (returned as ``Heard``), or SKIPPED on "skip".
 
@@ -71,7 +71,7 @@ def ask_reply(e: Any, who: str | None, prompt: str, phrases: tuple[str, ...] = (
             e.listen(who, phrases)
 
 
-def yes_no_question(e: Any, who: str | None, prompt: str) -> Gen:
+def yes_no_question(e: Host, who: str | None, prompt: str) -> Gen:
     """"yes", "no", or None (skipped, or still unclear after asking twice)."""
     for attempt in range(2):
         heard = yield from ask_reply(e, who, prompt, YES_WORDS + NO_WORDS)
@@ -86,7 +86,7 @@ def yes_no_question(e: Any, who: str | None, prompt: str) -> Gen:
     return None
 
 
-def ask(e: Any, step: Ask, loop_speaker: str | None) -> Gen:
+def ask(e: Host, step: Ask, loop_speaker: str | None) -> Gen:
     """An ask step: match the answer to one of its words and go where it leads."""
     who = who_answers(step.who, loop_speaker)
     words = [w for w in step.answers if w != "other"]
@@ -110,7 +110,7 @@ def ask(e: Any, step: Ask, loop_speaker: str | None) -> Gen:
     return NEXT
 
 
-def check_in(e: Any, step: CheckIn, loop_speaker: str | None) -> Gen:
+def check_in(e: Host, step: CheckIn, loop_speaker: str | None) -> Gen:
     """"Are you comfortable continuing?": "no" starts the pause protocol."""
     answer = yield from yes_no_question(e, None, text_of(e, step.prompt, loop_speaker))
     if answer == "no":
@@ -122,7 +122,7 @@ def check_in(e: Any, step: CheckIn, loop_speaker: str | None) -> Gen:
     return None
 
 
-def choose(e: Any, step: Choose, loop_speaker: str | None) -> Gen:
+def choose(e: Host, step: Choose, loop_speaker: str | None) -> Gen:
     """Offer a menu, take the choice, confirm it, remember it as {id}."""
     who = who_answers(step.who, loop_speaker) or loop_speaker
     for attempt in range(3):
@@ -162,7 +162,7 @@ def choose(e: Any, step: Choose, loop_speaker: str | None) -> Gen:
     return None
 
 
-def pick(e: Any, step: Choose, who: str | None, prompt: str, options: tuple[str, ...],
+def pick(e: Host, step: Choose, who: str | None, prompt: str, options: tuple[str, ...],
          heard_group: str | None = None) -> Gen:
     """One option (with the words it was heard in), SKIPPED, or None after three misses."""
     choices = {o: (o,) for o in options}
@@ -190,7 +190,7 @@ def pick(e: Any, step: Choose, who: str | None, prompt: str, options: tuple[str,
     return None
 
 
-def _remember(e: Any, key: str, value: str, who: str | None, chosen: bool = True) -> None:
+def _remember(e: Host, key: str, value: str, who: str | None, chosen: bool = True) -> None:
     e.values.setdefault(key, {})[who or "_"] = value
     e.values[key]["_"] = value
     if chosen:  # the summary names what was chosen from menus, not every yes and no
@@ -216,6 +216,6 @@ def _is_again(text: str, options: str) -> bool:
     return best_match(text, {"again": AGAIN_WORDS}) is not None and "again" not in options
 
 
-def _done(e: Any) -> None:
+def _done(e: Host) -> None:
     e.cancel_timer("reprompt")
     e.cancel_timer("give_up")

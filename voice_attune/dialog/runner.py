@@ -156,7 +156,7 @@ def warm_up(engine: Engine, render: Callable[[str, float], np.ndarray]) -> threa
     """
     from voice_attune.dialog import prompts
     from voice_attune.dialog.checks import spoken_texts
-    from voice_attune.dialog.flow import text_of
+    from voice_attune.dialog.basics import text_of
 
     texts: list[str] = []
     fixed = [prompts.PAUSING, prompts.BREATHE_FIRST, prompts.CONTINUE_QUESTION, prompts.RESUMING,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from voice_attune.care import CareWords
+from voice_attune.care import CareSettings, CareWords
 from voice_attune.config import DEFAULT_COMMANDS
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine, Out
@@ -49,6 +49,8 @@ class ScriptedRun:
     """Prompt number (from 1) -> (seconds into it, utterance)."""
     gestures: list[Gesture] = field(default_factory=list)
     """Keys, button presses and knocks, at their own times."""
+    care_words: tuple[str, ...] = CareSettings().words
+    """Words the listener would mark as suggesting danger (``final.care``)."""
     outs: list[Out] = field(default_factory=list)
     now: float = 0.0
     _queue: list[tuple[float, int, object]] = field(default_factory=list)
@@ -116,7 +118,7 @@ class ScriptedRun:
         for name in u.commands:
             said = DEFAULT_COMMANDS[name][0] if name in DEFAULT_COMMANDS else name
             self._push(end + FINAL_DELAY, Spotted(end + FINAL_DELAY, "command", name, said, 100.0, end))
-        if CareWords(self.engine.config.care.words).find(u.text):  # as the listener does
+        if CareWords(self.care_words).find(u.text):  # as the listener does
             self._push(end + FINAL_DELAY, Final(end + FINAL_DELAY, "", start, end, care=True))
         else:
             self._push(end + FINAL_DELAY, Final(end + FINAL_DELAY, u.text, start, end))

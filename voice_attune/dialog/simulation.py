@@ -14,6 +14,7 @@ from voice_attune.asr.engines import open_engine
 from voice_attune.asr.listener import build_listener
 from voice_attune.config import Config
 from voice_attune.dialog.engine import Engine
+from voice_attune.dialog.host import DialogSettings
 from voice_attune.dialog.room import SimulatedRoom
 from voice_attune.dialog.runner import Session
 from voice_attune.dialog.scenario import Scenario
@@ -65,7 +66,7 @@ def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: 
             on_event(event)
 
     session = Session(
-        Engine(script, config, partners, low_energy, first_session=first_session, follow_up=follow_up,
+        Engine(script, DialogSettings.of(config, partners), low_energy, first_session=first_session, follow_up=follow_up,
                ask_to_keep_words=ask_to_keep_words),
         listener, voice.render, player, log, room,
         engines={"recognizer": recognizer.name, "voice": voice.name}, volume=config.voice.volume,

@@ -8,12 +8,12 @@ guide's own voice coming back through the microphone is never counted as a partn
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from voice_attune import FRAME_MS
-from voice_attune.asr.spotter import normalize, score
+from voice_attune.text import normalize, score
 from voice_attune.dialog import prompts
-from voice_attune.dialog.flow import Gen, chime, say, text_of
+from voice_attune.dialog.basics import chime, say, text_of
+from voice_attune.dialog.host import Gen, Host
 from voice_attune.dialog.inputs import Fired, Heard, Resume
 from voice_attune.dialog.questions import yes_no_question
 from voice_attune.dialog.script import Mirror, Turn, roles
@@ -52,7 +52,7 @@ class OpenTurn:
         if not self.windows or self.windows[-1][1] is not None:
             self.windows.append([now, None])
 
-    def speech(self, e: Any) -> float:
+    def speech(self, e: Host) -> float:
         """Seconds the partner spoke in this turn so far.
 
         The VAD marks whole 30 ms frames, so a stretch of speech comes out about one frame
@@ -67,7 +67,7 @@ class OpenTurn:
                 total += max(0.0, overlap - FRAME_S)
         return total
 
-    def quiet_since(self, e: Any) -> float | None:
+    def quiet_since(self, e: Host) -> float | None:
         """Since when nobody has spoken in the turn (None while someone speaks)."""
         if e.in_speech and e.segments[-1].onset < e.now:
             return None
@@ -75,7 +75,7 @@ class OpenTurn:
         last = e.segments[-1].offset if e.segments else None
         return max(opened, last or 0.0)
 
-    def close(self, e: Any, reason: str) -> None:
+    def close(self, e: Host, reason: str) -> None:
         """End the turn (or its part before a pause) with ``reason``; logs turn_end."""
         if self.closed:
             return
@@ -87,7 +87,7 @@ class OpenTurn:
         e.turn = None
 
 
-def turn_step(e: Any, step: Turn, loop_speaker: str | None) -> Gen:
+def turn_step(e: Host, step: Turn, loop_speaker: str | None) -> Gen:
     """A turn step of the script."""
     speaker, _ = roles(step.who, loop_speaker)
     words = yield from turn(e, speaker, "speak", step.seconds, step.patience, step.warning,
@@ -98,7 +98,7 @@ def turn_step(e: Any, step: Turn, loop_speaker: str | None) -> Gen:
         e.values[step.id]["_"] = heard
 
 
-def turn(e: Any, partner: str, role: str, limit: float, patience: float, warning: float,
+def turn(e: Host, partner: str, role: str, limit: float, patience: float, warning: float,
          warning_prompt: str = Turn.warning_prompt, time_up_prompt: str = Turn.time_up_prompt) -> Gen:
     """One partner speaks until done, skip, a long silence or the time limit.
 
@@ -182,7 +182,7 @@ def turn(e: Any, partner: str, role: str, limit: float, patience: float, warning
             _arm_patience(e, turn, patience)
 
 
-def mirror(e: Any, step: Mirror, loop_speaker: str | None) -> Gen:
+def mirror(e: Host, step: Mirror, loop_speaker: str | None) -> Gen:
     """The listener says back what they heard; the speaker confirms or clarifies; is there more?"""
     speaker, listener = roles(step.who, loop_speaker)
     s = e.settings
@@ -211,7 +211,7 @@ def mirror(e: Any, step: Mirror, loop_speaker: str | None) -> Gen:
 # -- inside a turn ---------------------------------------------------------------------------
 
 
-def _open(e: Any, partner: str, role: str, deadline: float, limit: float) -> OpenTurn:
+def _open(e: Host, partner: str, role: str, deadline: float, limit: float) -> OpenTurn:
     turn = OpenTurn(partner, role, e.now, deadline)
     turn.open(e.now)
     e.turn = turn
@@ -221,7 +221,7 @@ def _open(e: Any, partner: str, role: str, deadline: float, limit: float) -> Ope
     return turn
 
 
-def _reopen(e: Any, old: OpenTurn, resume: Resume, role: str) -> Gen:
+def _reopen(e: Host, old: OpenTurn, resume: Resume, role: str) -> Gen:
     """After a pause: the same turn again, with the time that was left."""
     remaining = max(5.0, old.deadline + resume.paused_for - e.now)
     yield from say(e, text_of(e, prompts.TURN_RESUMED, old.partner, remaining=about(remaining)), remember=False)
@@ -234,7 +234,7 @@ def _reopen(e: Any, old: OpenTurn, resume: Resume, role: str) -> Gen:
     return turn
 
 
-def _aside(e: Any, turn: OpenTurn, text: str) -> Gen:
+def _aside(e: Host, turn: OpenTurn, text: str) -> Gen:
     """Say something inside a turn; the turn's clock keeps running, its speech count holds.
     Returns the ``Resume`` if a pause came in between (the turn then needs opening again)."""
     turn.hold(e.now)
@@ -244,7 +244,7 @@ def _aside(e: Any, turn: OpenTurn, text: str) -> Gen:
     return resumed
 
 
-def _arm(e: Any, turn: OpenTurn, warning: float, patience: float, warned: bool = False) -> None:
+def _arm(e: Host, turn: OpenTurn, warning: float, patience: float, warned: bool = False) -> None:
     e.set_timer("limit", turn.deadline)
     if warning > 0 and not warned and turn.deadline - warning > e.now:
         e.set_timer("warning", turn.deadline - warning)
@@ -253,7 +253,7 @@ def _arm(e: Any, turn: OpenTurn, warning: float, patience: float, warned: bool =
     _arm_patience(e, turn, patience)
 
 
-def _arm_patience(e: Any, turn: OpenTurn, patience: float) -> None:
+def _arm_patience(e: Host, turn: OpenTurn, patience: float) -> None:
     quiet = turn.quiet_since(e)
     if quiet is None:
         e.cancel_timer("patience")
@@ -261,10 +261,10 @@ def _arm_patience(e: Any, turn: OpenTurn, patience: float) -> None:
         e.set_timer("patience", quiet + patience)
 
 
-def before_command(e: Any, text: str, name: str) -> str:
+def before_command(e: Host, text: str, name: str) -> str:
     """The words of an utterance before the command that closes it ("I'd like quiet. I'm done")."""
     tokens = normalize(text).split()
-    for phrase in sorted(e.config.spotter.commands.get(name, ()), key=len, reverse=True):
+    for phrase in sorted(e.dialog.commands.get(name, ()), key=len, reverse=True):
         n = len(normalize(phrase).split())
         if len(tokens) >= n and score(normalize(phrase), " ".join(tokens[-n:])) >= LOOSE_COMMAND:
             return " ".join(tokens[:-n])

@@ -23,7 +23,7 @@ import soxr
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
 from voice_attune.asr.kws_model import KeywordModel, fit
-from voice_attune.asr.spotter import normalize
+from voice_attune.text import normalize
 from voice_attune.keywords import bank as bank_mod
 from voice_attune.keywords.accents import accent_variants
 from voice_attune.keywords.neighbours import neighbours, random_sentences
