@@ -26,8 +26,8 @@ from voice_attune.asr.listener import build_listener
 from voice_attune.asr.sphinx_engine import SphinxEngine
 from voice_attune.config import DEFAULT_FEELINGS, Config
 from voice_attune.dialog.answers import AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, yes_no
-from voice_attune.testing import add_noise, in_a_row, synthesize, trim
-from voice_attune.tts import piper_available
+from voice_attune.synthetic.compose import add_noise, in_a_row, synthesize, trim
+from voice_attune.synthetic.speech import piper_available
 
 PHRASINGS = ("{w}", "I feel {w}", "probably {w}", "{w} I think")
 NON_ANSWERS = ("I don't know", "let me think about it", "nothing really", "I can't say")

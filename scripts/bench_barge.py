@@ -26,11 +26,11 @@ One JSON object goes to stdout, progress to stderr.
 from __future__ import annotations
 
 import argparse
-from collections import Counter
 import dataclasses
 import json
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -41,13 +41,13 @@ from voice_attune import SAMPLE_RATE  # noqa: E402
 from voice_attune.asr.engines import open_engine  # noqa: E402
 from voice_attune.asr.listener import build_listener  # noqa: E402
 from voice_attune.config import Config  # noqa: E402
-from voice_attune.dialog.room import REFERENCE_RMS, EchoPath, guide_heard  # noqa: E402
-from voice_attune.dialog.scenario import Echo  # noqa: E402
 from voice_attune.events import Spotted  # noqa: E402
 from voice_attune.keywords.augment import speech_rms  # noqa: E402
 from voice_attune.keywords.prompts import library_prompts  # noqa: E402
-from voice_attune.testing import trim  # noqa: E402
-from voice_attune.tts import synthesize  # noqa: E402
+from voice_attune.session.room import REFERENCE_RMS, EchoPath, guide_heard  # noqa: E402
+from voice_attune.session.scenario import Echo  # noqa: E402
+from voice_attune.synthetic.compose import trim  # noqa: E402
+from voice_attune.synthetic.speech import synthesize  # noqa: E402
 from voice_attune.voice.speaking import Voice  # noqa: E402
 
 # British, Caribbean, Scottish, West Midlands, received pronunciation and two American variants.
@@ -76,9 +76,9 @@ def prompt_kinds(config: Config) -> dict[str, list[str]]:
 
 def session_openings(config: Config) -> list[str]:
     """The first words of each script of the library, as a session opens with them."""
-    from voice_attune.dialog import checks
-    from voice_attune.dialog.loader import library_names, load_script
     from voice_attune.keywords.prompts import fill
+    from voice_attune.script import checks
+    from voice_attune.script.loader import library_names, load_script
 
     found = []
     for name in library_names():
@@ -232,10 +232,11 @@ def summarize(results, cpu_s, audio_s, erle, self_pauses, args) -> dict:
 
 def knocks(args: argparse.Namespace) -> dict:
     """Double-knock recall and latency by condition, and false knock pauses per hour."""
-    from voice_attune import FRAME_SAMPLES, roomsounds
+    from voice_attune import FRAME_SAMPLES
     from voice_attune.asr.knock import KnockDetector
     from voice_attune.keywords.augment import noise
     from voice_attune.keywords.measure import EVERYDAY
+    from voice_attune.synthetic import roomsounds
 
     rng = np.random.default_rng(args.seed + 1)
     trials = 8 if args.quick else 40

@@ -25,13 +25,14 @@ from collections import defaultdict
 
 import numpy as np
 
+from voice_attune.asr.carewords import CareWords
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import build_listener
 from voice_attune.asr.sphinx_engine import SphinxEngine
-from voice_attune.care import CareSettings, CareWords
 from voice_attune.config import Config
-from voice_attune.testing import add_noise, in_a_row, synthesize, trim
-from voice_attune.tts import piper_available
+from voice_attune.config.care import CareSettings
+from voice_attune.synthetic.compose import add_noise, in_a_row, synthesize, trim
+from voice_attune.synthetic.speech import piper_available
 
 CARE = (
     "sometimes I think everyone would be better off without me",

@@ -163,15 +163,15 @@ def stats(values: list[float]) -> dict:
 
 def pink_block(seconds: float, rms: float, seed: int = 0) -> np.ndarray:
     """Steady pink noise (a fridge, a street far away), a whole number of frames long."""
-    from voice_attune.testing import noise
+    from voice_attune.synthetic.compose import noise
 
     n = int(seconds * SAMPLE_RATE) // FRAME_SAMPLES * FRAME_SAMPLES
     return np.clip(noise("pink", n, np.random.default_rng(seed)) * rms, -32768, 32767).astype(np.int16)
 
 
 def speech(text: str, voice: str) -> np.ndarray:
-    from voice_attune.testing import trim
-    from voice_attune.tts import synthesize
+    from voice_attune.synthetic.compose import trim
+    from voice_attune.synthetic.speech import synthesize
 
     return trim(synthesize(text, voice))
 
@@ -258,14 +258,14 @@ def warm_cache(cfg: Path, data: Path) -> int:
     """Every prompt the CLI's start, the measured sessions and the offer say, rendered once."""
     from voice_attune.commands.daemon import _warm_up
     from voice_attune.config import load_config
+    from voice_attune.config.daemon import MORNING_QUESTION
     from voice_attune.daemon.loop import APOLOGY
-    from voice_attune.daemon.settings import MORNING_QUESTION
     from voice_attune.daemon.starts import start_phrases
     from voice_attune.dialog.basics import text_of
-    from voice_attune.dialog.lifecycle import LiveSession
-    from voice_attune.dialog.loader import load_script
-    from voice_attune.dialog.runner import warm_up
-    from voice_attune.dialog.script import Say
+    from voice_attune.script.loader import load_script
+    from voice_attune.script.steps import Say
+    from voice_attune.session.lifecycle import LiveSession
+    from voice_attune.session.runner import warm_up
     from voice_attune.voice.speaking import Voice
 
     config = load_config(cfg)
@@ -574,7 +574,7 @@ def child_session(work: Path) -> dict:
 
 
 def child_8h(work: Path, hours: float) -> dict:
-    from voice_attune.daemon.settings import ScheduleEntry
+    from voice_attune.config.daemon import ScheduleEntry
 
     total_s = hours * 3600.0
     offer_s = 3.5 * 3600.0 if hours >= 4 else 600.0

@@ -42,15 +42,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from voice_attune import SAMPLE_RATE  # noqa: E402
 from voice_attune.asr.kws_model import KeywordModel  # noqa: E402
 from voice_attune.config import DEFAULT_COMMANDS, Config  # noqa: E402
-from voice_attune.keywords.prompts import library_prompts  # noqa: E402
-from voice_attune.keywords.measure import (  # noqa: E402
-    CARRIERS, CONFUSABLES, EVERYDAY, FAMILY_VOICES, ROOMS, Room, compose, detect, say, score_stream,
-)
 from voice_attune.keywords import augment  # noqa: E402
+from voice_attune.keywords.measure import (  # noqa: E402
+    CARRIERS,
+    CONFUSABLES,
+    EVERYDAY,
+    FAMILY_VOICES,
+    ROOMS,
+    Room,
+    compose,
+    detect,
+    say,
+    score_stream,
+)
+from voice_attune.keywords.prompts import library_prompts  # noqa: E402
 from voice_attune.keywords.train import BUDGETS, train_keyword  # noqa: E402
 from voice_attune.keywords.voices import Voice, held_out_voices  # noqa: E402
-from voice_attune.tts import PIPER_VOICE, piper_available  # noqa: E402
-
+from voice_attune.synthetic.speech import PIPER_VOICE, piper_available  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -93,7 +93,6 @@ from voice_attune import SAMPLE_RATE  # noqa: E402
 from voice_attune.asr.frames import frames_from_array  # noqa: E402
 from voice_attune.asr.listener import Listener, build_listener  # noqa: E402
 from voice_attune.asr.spotter import Spotter, phrases_for  # noqa: E402
-from voice_attune.text import normalize  # noqa: E402
 from voice_attune.asr.vad import SpeechGate  # noqa: E402
 from voice_attune.asr.wav import WavSource  # noqa: E402
 from voice_attune.config import Config, load_config  # noqa: E402
@@ -102,10 +101,14 @@ from voice_attune.events import Final, Spotted  # noqa: E402
 from voice_attune.keywords.augment import to_int16  # noqa: E402
 from voice_attune.keywords.measure import CONFUSABLES, FAMILY_VOICES, Room  # noqa: E402
 from voice_attune.keywords.voices import (  # noqa: E402
-    HELD_OUT_ACCENTS, HELD_OUT_VARIANTS, Voice, held_out_voices,
+    HELD_OUT_ACCENTS,
+    HELD_OUT_VARIANTS,
+    Voice,
+    held_out_voices,
 )
-from voice_attune.testing import Composition, Placed, trim  # noqa: E402
-from voice_attune.tts import PIPER_VOICE, piper_available, synthesize  # noqa: E402
+from voice_attune.synthetic.compose import Composition, Placed, trim  # noqa: E402
+from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize  # noqa: E402
+from voice_attune.text import normalize  # noqa: E402
 
 ENGINES = ("pocketsphinx", "vosk")
 CONDITIONS = {

@@ -35,11 +35,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from voice_attune import SAMPLE_RATE  # noqa: E402
 from voice_attune.config import Config, Partners  # noqa: E402
 from voice_attune.dialog import prompts  # noqa: E402
-from voice_attune.dialog.loader import load_script  # noqa: E402
-from voice_attune.dialog.scenario import BargeIn, Noise, Scenario, Segment  # noqa: E402
-from voice_attune.dialog.simulation import Simulation, simulate  # noqa: E402
 from voice_attune.errors import UserError  # noqa: E402
-from voice_attune.tts import PIPER_VOICE  # noqa: E402
+from voice_attune.script.loader import load_script  # noqa: E402
+from voice_attune.session.scenario import BargeIn, Noise, Scenario, Segment  # noqa: E402
+from voice_attune.session.simulation import Simulation, simulate  # noqa: E402
+from voice_attune.synthetic.speech import PIPER_VOICE  # noqa: E402
 from voice_attune.voice.speaking import Voice  # noqa: E402
 
 TARGETS: dict[str, tuple[str, float]] = {

@@ -33,7 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from voice_attune import FRAME_SAMPLES, SAMPLE_RATE, roomsounds  # noqa: E402
+from voice_attune import FRAME_SAMPLES, SAMPLE_RATE  # noqa: E402
 from voice_attune.asr.knock import KnockDetector  # noqa: E402
 from voice_attune.asr.knock_model import KnockModel, packaged_path  # noqa: E402
 from voice_attune.asr.kws_model import fit, network  # noqa: E402
@@ -43,6 +43,7 @@ from voice_attune.keywords.measure import say  # noqa: E402
 from voice_attune.keywords.neighbours import random_sentences  # noqa: E402
 from voice_attune.keywords.prompts import library_prompts  # noqa: E402
 from voice_attune.keywords.voices import training_voices  # noqa: E402
+from voice_attune.synthetic import roomsounds  # noqa: E402
 
 SCENE_S = 6.0
 NEAR_S = (-0.008, 0.02)

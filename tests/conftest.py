@@ -11,8 +11,8 @@ from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import build_listener
 from voice_attune.config import Config
 from voice_attune.events import Event
-from voice_attune.testing import Composition
-from voice_attune.tts import piper_available
+from voice_attune.synthetic.compose import Composition
+from voice_attune.synthetic.speech import piper_available
 
 # espeak-ng voices PocketSphinx hears reasonably, plus the Piper voice when it is installed.
 VOICES = [("en-us", 160), ("en-us+f3", 140), ("en-us+klatt", 175), ("en-us+f5", 150)]

@@ -7,7 +7,7 @@ import pytest
 
 from voice_attune.keywords.accents import accent_variants
 from voice_attune.keywords.neighbours import espeak_phonemes
-from voice_attune.tts import synthesize
+from voice_attune.synthetic.speech import synthesize
 
 
 def test_variants_move_vowels_but_keep_the_consonants_that_tell_the_word_apart():

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from voice_attune.cli import main
-from voice_attune.tts import piper_available
+from voice_attune.synthetic.speech import piper_available
 
 SCENARIO = """
 partners: {A: Sam, B: Alex}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from voice_attune.care import DEFAULT_WORDS, CareSettings, CareWords
+from voice_attune.asr.carewords import CareWords
+from voice_attune.config.care import DEFAULT_WORDS, CareSettings
 
 CARE = CareWords(CareSettings().words)
 

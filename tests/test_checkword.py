@@ -7,10 +7,10 @@ import json
 import pytest
 
 from voice_attune import cli
-from voice_attune.asr.checkword import DEFAULT_VOICES, EVERYDAY, WordReport, check_word
 from voice_attune.asr.engines import open_engine
+from voice_attune.commands.word_trials import DEFAULT_VOICES, EVERYDAY, WordReport, check_word
 from voice_attune.config import Config
-from voice_attune.tts import espeak_available
+from voice_attune.synthetic.speech import espeak_available
 
 pytestmark = pytest.mark.skipif(not espeak_available(), reason="espeak-ng is needed to synthesize speech")
 

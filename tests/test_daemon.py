@@ -20,8 +20,8 @@ from voice_attune.asr.wav import write_wav
 from voice_attune.config import Config, load_config
 from voice_attune.daemon.loop import APOLOGY, Daemon
 from voice_attune.daemon.starts import Start
-from voice_attune.testing import Composition
-from voice_attune.tts import piper_available
+from voice_attune.synthetic.compose import Composition
+from voice_attune.synthetic.speech import piper_available
 from voice_attune.voice.player import RecordingPlayer
 
 pytestmark = pytest.mark.skipif(not piper_available(), reason="the partners speak with Piper")
@@ -250,7 +250,7 @@ def _clock_from(daemon_box, base):
 def test_the_schedule_offers_once_and_yes_starts_the_session(answer, result, config, sphinx_engine, tmp_path):
     import dataclasses
 
-    from voice_attune.daemon.settings import ScheduleEntry
+    from voice_attune.config.daemon import ScheduleEntry
 
     entry = ScheduleEntry(at="07:30", script="tiny", days="weekdays")
     config = dataclasses.replace(config, daemon=dataclasses.replace(config.daemon, schedule=(entry,)))

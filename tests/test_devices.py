@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import configparser
-import io
 import importlib.abc
+import io
 import math
 import os
 import pwd
@@ -30,10 +30,10 @@ from voice_attune.asr.wav import write_wav
 from voice_attune.cli import main
 from voice_attune.commands.speaker_test import GAP_S, SENTENCE
 from voice_attune.config import Config
-from voice_attune.testing import Composition, add_noise
-from voice_attune.tts import piper_available
+from voice_attune.config.voice import VoiceSettings
+from voice_attune.synthetic.compose import Composition, add_noise
+from voice_attune.synthetic.speech import piper_available
 from voice_attune.voice.earcons import TURN_START, earcon
-from voice_attune.voice.settings import VoiceSettings
 from voice_attune.voice.speaking import Voice
 
 ROOT = Path(__file__).resolve().parents[1]

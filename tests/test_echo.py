@@ -14,15 +14,15 @@ from voice_attune.asr.echo import canceller_missing, echo_canceller
 from voice_attune.asr.frames import Frame
 from voice_attune.asr.listener import build_listener
 from voice_attune.config import Config
-from voice_attune.dialog import checks
 from voice_attune.dialog import prompts as own
-from voice_attune.dialog.loader import library_names, load_script
-from voice_attune.dialog.room import EchoPath, guide_heard
-from voice_attune.dialog.scenario import Echo, Scenario
 from voice_attune.errors import UserError
 from voice_attune.events import Spotted
-from voice_attune.testing import trim
-from voice_attune.tts import piper_available, synthesize
+from voice_attune.script import checks
+from voice_attune.script.loader import library_names, load_script
+from voice_attune.session.room import EchoPath, guide_heard
+from voice_attune.session.scenario import Echo, Scenario
+from voice_attune.synthetic.compose import trim
+from voice_attune.synthetic.speech import piper_available, synthesize
 from voice_attune.voice.speaking import Voice
 
 # Filled in as a couple's session would: their names, a time left, their own words read back.
@@ -96,7 +96,7 @@ def test_the_rooms_echo_arrives_late_reverberates_and_is_slightly_clipped():
 
 
 def test_a_scenarios_echo_takes_a_number_or_the_full_form_and_says_where_it_is_wrong(tmp_path):
-    from voice_attune.dialog.scenario import load_scenario
+    from voice_attune.session.scenario import load_scenario
 
     path = tmp_path / "s.yaml"
     path.write_text("echo: {gain: 1.2, delay_ms: 80, reverb_ms: 400}\n")

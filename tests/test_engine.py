@@ -7,13 +7,13 @@ import textwrap
 
 import pytest
 
-from voice_attune.care import CareSettings
 from voice_attune.config import Config, Partners
+from voice_attune.config.care import CareSettings
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine
 from voice_attune.dialog.host import DialogSettings
-from voice_attune.dialog.loader import load_script
-from voice_attune.dialog.scripted import ScriptedRun, Utter
+from voice_attune.script.loader import load_script
+from voice_attune.session.scripted import ScriptedRun, Utter
 
 CONFIG = Config(partners=Partners("Sam", "Alex"))
 DONE = Utter("I'm done", commands=("done",))
@@ -322,7 +322,7 @@ def test_the_documented_example_script_is_valid():
 
 
 def test_warm_up_renders_the_scripts_prompts_for_both_partners():
-    from voice_attune.dialog.runner import warm_up
+    from voice_attune.session.runner import warm_up
 
     rendered: list[str] = []
     engine = Engine(load_script("daily-checkin", CONFIG), DialogSettings.of(CONFIG))

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import of_type
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import Listener, build_listener
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate
 from voice_attune.config import Config, Partners
 from voice_attune.dialog.answers import best_match
-from voice_attune.dialog.loader import load_script
-from voice_attune.dialog.scenario import load_scenario
-from voice_attune.dialog.simulation import simulate
-from voice_attune.testing import Composition
-from voice_attune.tts import piper_available
-from tests.conftest import of_type
+from voice_attune.script.loader import load_script
+from voice_attune.session.scenario import load_scenario
+from voice_attune.session.simulation import simulate
+from voice_attune.synthetic.compose import Composition
+from voice_attune.synthetic.speech import piper_available
 
 MENU = ("drained", "overwhelmed", "tired")
 needs_piper = pytest.mark.skipif(not piper_available(), reason="needs the Piper voice")

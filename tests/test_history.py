@@ -16,7 +16,7 @@ from voice_attune.cli import main
 from voice_attune.config import data_dir
 from voice_attune.events import Answer, Choice, Final, SessionEnd, SessionStart, TurnEnd, TurnStart
 from voice_attune.history import FILE, MIGRATIONS, History, remember
-from voice_attune.tts import piper_available
+from voice_attune.synthetic.speech import piper_available
 
 NOW = datetime(2026, 11, 26, 19, 30)
 
@@ -308,7 +308,7 @@ def test_the_spoken_consent_step_decides_whether_any_words_reach_the_file(second
 ])
 def test_forget_can_be_confirmed_by_voice(said, voice, kept, tmp_path, capsys):
     from voice_attune.asr.wav import write_wav
-    from voice_attune.testing import Composition
+    from voice_attune.synthetic.compose import Composition
 
     if voice == "piper" and not piper_available():
         pytest.skip("Piper is not installed")

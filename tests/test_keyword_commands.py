@@ -19,7 +19,7 @@ from voice_attune.events import Final, SpeechEnd, Spotted
 from voice_attune.keywords import augment
 from voice_attune.keywords.commands import PHRASES, train_commands, train_menu
 from voice_attune.keywords.train import TEST
-from voice_attune.testing import Composition
+from voice_attune.synthetic.compose import Composition
 
 HELD_OUT = [("en-gb-scotland+m6", 150), ("en-029+f4", 160)]
 """Accents and variants the test model never trained on."""

@@ -22,8 +22,8 @@ from voice_attune.events import Spotted, from_dict
 from voice_attune.keywords import augment
 from voice_attune.keywords.prompts import library_prompts
 from voice_attune.keywords.train import TEST, train_keyword, windows_of
-from voice_attune.testing import Composition
-from voice_attune.tts import PIPER_VOICE, piper_available, synthesize
+from voice_attune.synthetic.compose import Composition
+from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize
 
 COMMAND_PHRASES = [p for ps in DEFAULT_COMMANDS.values() for p in ps]
 HELD_OUT = [("en-gb+m6", 150), ("en-029+m6", 160), ("en-gb-x-gbcwmd+f4", 145)]

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 
 from voice_attune.config import Config
-from voice_attune.dialog.checks import spoken_texts
-from voice_attune.dialog.loader import library_names, load_script
-from voice_attune.dialog.scenario import load_scenario
-from voice_attune.dialog.script import Say
-from voice_attune.dialog.simulation import simulate
-from voice_attune.tts import piper_available
+from voice_attune.script.checks import spoken_texts
+from voice_attune.script.loader import library_names, load_script
+from voice_attune.script.steps import Say
+from voice_attune.session.scenario import load_scenario
+from voice_attune.session.simulation import simulate
+from voice_attune.synthetic.speech import piper_available
 from voice_attune.voice.speaking import Voice
 
 SCENARIOS = sorted((Path(__file__).parent / "scenarios").glob("*.yaml"))
@@ -73,10 +73,11 @@ def _voice(factory) -> Voice:
 
 def test_the_guide_never_says_words_that_would_start_the_care_pause():
     """A prompt heard back through the microphone must never look like words of danger."""
-    from voice_attune import care
+    from voice_attune.asr.carewords import CareWords
+    from voice_attune.config import care
     from voice_attune.dialog import prompts
 
-    finder = care.CareWords(care.CareSettings().words)
+    finder = CareWords(care.CareSettings().words)
     texts = [v for k, v in vars(prompts).items() if k.isupper() and isinstance(v, str)]
     texts += [line.text for line in care.LINES.values()] + [care.UNKNOWN.text]
     for name in library_names():

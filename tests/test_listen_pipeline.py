@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from voice_attune.config import DEFAULT_COMMANDS
-from voice_attune.testing import Composition, word_end_in
-from voice_attune.tts import piper_available
 from tests.conftest import VOICES, listen, of_type
+from voice_attune.config import DEFAULT_COMMANDS
+from voice_attune.synthetic.compose import Composition, word_end_in
+from voice_attune.synthetic.speech import piper_available
 
 PLACES = {
     "alone": "pineapple",

@@ -8,7 +8,7 @@ import pytest
 
 from voice_attune.cli import main
 from voice_attune.config import Config
-from voice_attune.dialog.loader import load_script
+from voice_attune.script.loader import load_script
 
 MINE = """\
 title: Our Sunday talk

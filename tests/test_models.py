@@ -15,9 +15,9 @@ from typing import Iterator
 
 import pytest
 
-from voice_attune.asr import models
 from voice_attune.cli import main
 from voice_attune.errors import UserError
+from voice_attune.models import vosk as models
 
 FAKE_FILES = {
     "am/final.mdl": b"acoustic model " * 400,

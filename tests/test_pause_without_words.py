@@ -17,13 +17,13 @@ from voice_attune.config import Config, Partners
 from voice_attune.dialog.engine import Engine
 from voice_attune.dialog.host import DialogSettings
 from voice_attune.dialog.inputs import Gesture
-from voice_attune.dialog.loader import load_script
-from voice_attune.dialog.scripted import ScriptedRun, Utter
 from voice_attune.gestures import Gestures, pause_button, pause_keys
-from voice_attune import roomsounds
 from voice_attune.keywords.augment import noise
-from voice_attune.testing import trim
-from voice_attune.tts import synthesize
+from voice_attune.script.loader import load_script
+from voice_attune.session.scripted import ScriptedRun, Utter
+from voice_attune.synthetic import roomsounds
+from voice_attune.synthetic.compose import trim
+from voice_attune.synthetic.speech import synthesize
 
 CONFIG = Config(partners=Partners("Sam", "Alex"))
 TALK = [Utter("I feel tired but okay", seconds=3.0), Utter("I'm done", commands=("done",))]
@@ -181,8 +181,8 @@ def test_claps_inside_speech_and_a_clipping_microphone_do_not_pause():
 
 def test_a_simulated_session_pauses_on_two_knocks_on_the_table(tmp_path):
     from voice_attune.asr.wav import write_wav
-    from voice_attune.dialog.scenario import load_scenario
-    from voice_attune.dialog.simulation import simulate
+    from voice_attune.session.scenario import load_scenario
+    from voice_attune.session.simulation import simulate
 
     rng = np.random.default_rng(3)
     knocks, second = roomsounds.double_knock(rng, gap_s=0.3, peak=20000)
@@ -201,8 +201,8 @@ def test_a_simulated_session_pauses_on_two_knocks_on_the_table(tmp_path):
 
 def test_a_double_knock_is_heard_while_the_guide_speaks_at_echo_1(sphinx):
     from voice_attune.asr.listener import build_listener
-    from voice_attune.dialog.room import EchoPath, guide_heard
-    from voice_attune.dialog.scenario import Echo
+    from voice_attune.session.room import EchoPath, guide_heard
+    from voice_attune.session.scenario import Echo
     from voice_attune.voice.speaking import Voice
 
     listener = build_listener(Config(), sphinx)

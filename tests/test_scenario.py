@@ -9,8 +9,8 @@ import pytest
 
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr.wav import write_wav
-from voice_attune.dialog.scenario import load_scenario, render_reply
 from voice_attune.errors import UserError
+from voice_attune.session.scenario import load_scenario, render_reply
 
 EXAMPLE = """\
 partners: {A: Sam, B: Alex}

@@ -10,10 +10,10 @@ import pytest
 
 from voice_attune.commands import validate
 from voice_attune.config import Config, Partners
-from voice_attune.dialog.loader import library_names, load_script, read_script, validate_files
-from voice_attune.dialog.script import Ask, Choose, ForEachPartner, Say, Settings, Turn, for_energy, roles
 from voice_attune.dialog.template import fill, placeholders
 from voice_attune.errors import UserError
+from voice_attune.script.loader import library_names, load_script, read_script, validate_files
+from voice_attune.script.steps import Ask, Choose, ForEachPartner, Say, Settings, Turn, for_energy, roles
 
 HEADER = "title: Test\ndescription: A test script.\nminutes: 3\nsteps:\n"
 """Four lines, so the first step is on line 5."""
@@ -359,7 +359,7 @@ def test_a_turn_can_remember_its_words_for_a_later_prompt(tmp_path):
 
 
 def test_resolve_fills_step_timings_from_the_settings(tmp_path):
-    from voice_attune.dialog.script import Mirror, resolve
+    from voice_attune.script.steps import Mirror, resolve
 
     header = "title: T\ndescription: d\nminutes: 3\nsettings: {turn_seconds: 50, mirror_rounds: 2}\nsteps:\n"
     turn, mirror, choose = load_script(write(tmp_path, (
@@ -374,7 +374,7 @@ def test_resolve_fills_step_timings_from_the_settings(tmp_path):
 
 
 def test_every_spoken_text_of_a_script_can_be_read_for_wording_checks():
-    from voice_attune.dialog.checks import spoken_texts
+    from voice_attune.script.checks import spoken_texts
 
     texts = [text for _, text in spoken_texts(load_script("daily-checkin", Config()))]
     assert any("{pause_word}" in t for t in texts)
@@ -384,7 +384,7 @@ def test_every_spoken_text_of_a_script_can_be_read_for_wording_checks():
 def test_the_example_in_the_format_docstring_is_a_valid_script(tmp_path):
     import textwrap
 
-    from voice_attune.dialog import script as module
+    from voice_attune.script import steps as module
 
     doc = module.__doc__ or ""
     example = textwrap.dedent(doc[doc.index("    title:"):doc.index("Prompts are templates")])

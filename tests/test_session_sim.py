@@ -14,11 +14,11 @@ import pytest
 
 from voice_attune.cli import main
 from voice_attune.config import Config, Partners
-from voice_attune.dialog.loader import load_script
-from voice_attune.dialog.scenario import load_scenario
-from voice_attune.dialog.simulation import Simulation, simulate
 from voice_attune.events import read_jsonl
-from voice_attune.tts import piper_available
+from voice_attune.script.loader import load_script
+from voice_attune.session.scenario import load_scenario
+from voice_attune.session.simulation import Simulation, simulate
+from voice_attune.synthetic.speech import piper_available
 from voice_attune.voice.speaking import Voice
 
 pytestmark = pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from voice_attune.asr.recognizer import Hypothesis, Word
 from voice_attune.asr.spotter import Spotter, phrases_for
-from voice_attune.text import score
 from voice_attune.config import DEFAULT_COMMANDS
+from voice_attune.text import score
 
 
 def hyp(text: str, t0: float = 1.0, final: bool = False) -> Hypothesis:

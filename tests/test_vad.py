@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import VOICES
 from voice_attune.asr.frames import Frame, frames_from_array
 from voice_attune.asr.vad import SpeechGate
 from voice_attune.config import VadSettings
-from voice_attune.testing import Composition, add_noise
-from tests.conftest import VOICES
+from voice_attune.synthetic.compose import Composition, add_noise
 
 TOLERANCE = 0.15
 

@@ -14,20 +14,20 @@ import numpy as np
 import pytest
 
 from voice_attune import SAMPLE_RATE
+from voice_attune.config.voice import VoiceSettings
 from voice_attune.errors import UserError
 from voice_attune.schema import build
-from voice_attune.tts import piper_available
+from voice_attune.synthetic.speech import piper_available
 from voice_attune.voice import earcons
 from voice_attune.voice.cache import PromptCache, default_cache_dir
 from voice_attune.voice.player import RecordingPlayer, SoundDevicePlayer
-from voice_attune.voice.settings import VoiceSettings
 from voice_attune.voice.synth import (
     PiperSynthesizer,
     Pyttsx3Synthesizer,
     Pyttsx3Worker,
-    apply_gain,
     choose_synthesizer,
 )
+from voice_attune.voice.pcm import apply_gain
 from voice_attune.yamlio import compose_text
 
 BREATH = "Take a slow breath in, and let it out gently."

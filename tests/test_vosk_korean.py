@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import of_type
 from voice_attune.asr.engines import open_engine
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import Listener
@@ -15,8 +16,7 @@ from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate
 from voice_attune.cli import main
 from voice_attune.config import Config, RecognizerSettings
-from voice_attune.testing import Composition
-from tests.conftest import of_type
+from voice_attune.synthetic.compose import Composition
 
 SENTENCE = "오늘은 날씨가 정말 좋네요 우리 같이 산책할까요"
 

@@ -78,7 +78,7 @@ def test_float_wav_is_read(tmp_path):
 
 
 def test_44k1_stereo_speech_through_the_cli(tmp_path, capsys):
-    from voice_attune.testing import Composition
+    from voice_attune.synthetic.compose import Composition
 
     comp = Composition().silence(0.8).say("pineapple, I need a moment").silence(1.0)
     mono = comp.audio().astype(np.float32) / 32768

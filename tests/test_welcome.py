@@ -11,11 +11,11 @@ from voice_attune.config import Config, data_dir
 from voice_attune.dialog import actions, prompts
 from voice_attune.dialog.engine import Engine
 from voice_attune.dialog.host import DialogSettings
-from voice_attune.dialog.loader import load_script
-from voice_attune.dialog.scenario import load_scenario
-from voice_attune.dialog.scripted import ScriptedRun, Utter
-from voice_attune.dialog.simulation import simulate
-from voice_attune.tts import piper_available
+from voice_attune.script.loader import load_script
+from voice_attune.session.scenario import load_scenario
+from voice_attune.session.scripted import ScriptedRun, Utter
+from voice_attune.session.simulation import simulate
+from voice_attune.synthetic.speech import piper_available
 from voice_attune.welcome import is_first_session, remember_notice_said
 
 SCENARIOS = Path(__file__).parent / "scenarios"

@@ -20,7 +20,7 @@ def find_vosk_model(config: Config) -> Path | None:
     """
     if config.recognizer.vosk_model:
         return Path(config.recognizer.vosk_model).expanduser()
-    from voice_attune.asr import models
+    from voice_attune.models import vosk as models
 
     folder = models_dir(config)
     if not folder.is_dir():

@@ -18,8 +18,8 @@ from voice_attune.asr import kws_store
 from voice_attune.asr.frames import Frame
 from voice_attune.asr.kws_features import FrontEnd, KeywordUnavailable
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel
-from voice_attune.text import normalize
 from voice_attune.config import Config
+from voice_attune.text import normalize
 
 ANSWER_NO = ("not quite",)
 """Ways of saying no that answer a question without being a configured command."""

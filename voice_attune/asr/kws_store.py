@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Iterable
 
-from voice_attune.text import normalize
 from voice_attune.config import data_dir
 from voice_attune.errors import UserError
+from voice_attune.text import normalize
 
 COMMANDS_FILE = "commands.npz"
 """The shipped model of the commands and answers."""

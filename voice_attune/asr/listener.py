@@ -14,19 +14,22 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
+from voice_attune.asr.carewords import CareWords
 from voice_attune.asr.echo import EchoCanceller, echo_canceller
 from voice_attune.asr.frames import Frame
-from voice_attune.asr.knock import KnockDetector
 from voice_attune.asr.keywords import (
-    ECHO_LEVEL, ECHO_LEVEL_CANCELLED, KeywordDetector, KeywordHit, keyword_detector,
+    ECHO_LEVEL,
+    ECHO_LEVEL_CANCELLED,
+    KeywordDetector,
+    KeywordHit,
+    keyword_detector,
 )
+from voice_attune.asr.knock import KnockDetector
 from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, frames_for_ms
-from voice_attune.care import CareWords
 from voice_attune.config import Config
 from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
-
 
 COMMAND_AT_END_S = 0.45
 """A command the keyword model heard counts if the utterance ended within this long after it."""
@@ -87,7 +90,7 @@ class Listener:
         self._levels: deque[tuple[float, float]] = deque(maxlen=frames_for_ms(3000))
         """(frame end, dBFS) of the last three seconds, to hear a command's speaker fall quiet."""
         self.care = care
-        """Finds words that suggest danger (care.CareWords): such an utterance's words are
+        """Finds words that suggest danger (asr/carewords.py): such an utterance's words are
         withheld from every event, and its final is marked ``care``; None: no such check."""
         self.spotter = spotter
         self.partials = partials

@@ -7,12 +7,12 @@ import json
 import sys
 from typing import IO
 
-from voice_attune.asr.checkword import DEFAULT_VOICES, PIPER_SPEED, WordReport, check_word
 from voice_attune.asr.engines import open_engine
-from voice_attune.text import normalize
+from voice_attune.commands.word_trials import DEFAULT_VOICES, PIPER_SPEED, WordReport, check_word
 from voice_attune.config import Config
 from voice_attune.errors import UserError
-from voice_attune.tts import PIPER_VOICE
+from voice_attune.synthetic.speech import PIPER_VOICE
+from voice_attune.text import normalize
 
 _DEFAULT_SPEED = 160
 
@@ -76,7 +76,7 @@ def keyword_figures(word: str, config: Config, train: bool) -> dict | None:
     from voice_attune.asr.kws_model import KeywordModel
     from voice_attune.keywords.measure import CONFUSABLES, check_model
     from voice_attune.keywords.neighbours import neighbours
-    from voice_attune.tts import piper_available
+    from voice_attune.synthetic.speech import piper_available
 
     path = kws_store.find_model(word)
     if path is None and train:

@@ -144,8 +144,8 @@ def _warm_up(daemon, render):
     from voice_attune.dialog.basics import text_of
     from voice_attune.dialog.engine import Engine
     from voice_attune.dialog.host import DialogSettings
-    from voice_attune.dialog.loader import load_script
-    from voice_attune.dialog.script import Say
+    from voice_attune.script.loader import load_script
+    from voice_attune.script.steps import Say
 
     config = daemon.config
     names = dict.fromkeys([*daemon.phrases.values(), config.daemon.key_script,

@@ -37,9 +37,9 @@ def scenario_path() -> Path:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.commands.simulate import play
-    from voice_attune.dialog.loader import load_script
-    from voice_attune.dialog.scenario import load_scenario
-    from voice_attune.tts import piper_available
+    from voice_attune.script.loader import load_script
+    from voice_attune.session.scenario import load_scenario
+    from voice_attune.synthetic.speech import piper_available
 
     scenario = load_scenario(scenario_path())
     if not piper_available():

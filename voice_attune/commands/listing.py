@@ -23,7 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, config: Config, out: IO[str] | None = None) -> int:
-    from voice_attune.dialog.loader import library_dir, read_script, user_dir
+    from voice_attune.script.loader import library_dir, read_script, user_dir
 
     out = out or sys.stdout
     mine = user_dir(config)

@@ -36,13 +36,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.asr.engines import open_engine
     from voice_attune.asr.listener import build_listener
     from voice_attune.asr.mic import MicrophoneSource
-    from voice_attune.dialog.lifecycle import LiveSession
-    from voice_attune.dialog.loader import load_script
-    from voice_attune.dialog.runner import Session, warm_up
-    from voice_attune.dialog.transcript import Transcript
     from voice_attune.errors import UserError
     from voice_attune.events import EventLog
     from voice_attune.gestures import Gestures, pause_button, pause_keys
+    from voice_attune.script.loader import load_script
+    from voice_attune.session.lifecycle import LiveSession
+    from voice_attune.session.runner import Session, warm_up
+    from voice_attune.session.transcript import Transcript
     from voice_attune.voice.player import SoundDevicePlayer
     from voice_attune.voice.speaking import Voice
 
@@ -119,7 +119,7 @@ def train_new_menu(config: Config, script) -> None:
     from voice_attune.asr import kws_store
     from voice_attune.asr.kws_features import KeywordUnavailable
     from voice_attune.commands.train_word import train_menu_and_save
-    from voice_attune.dialog.script import Choose
+    from voice_attune.script.steps import Choose
 
     menu = tuple(w for words in config.feelings.values() for w in words)
     offers = any(isinstance(step, Choose) and step.options == menu for step in script.all_steps())

@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from voice_attune.asr import models
 from voice_attune.config import Config, models_dir
 from voice_attune.errors import UserError
+from voice_attune.models import vosk as models
 
 _SMALL = models.catalog_entry(models.DEFAULT_MODEL)
 assert _SMALL is not None

@@ -38,8 +38,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from voice_attune.dialog.loader import load_script
-    from voice_attune.dialog.scenario import load_scenario
+    from voice_attune.script.loader import load_script
+    from voice_attune.session.scenario import load_scenario
 
     script = load_script(args.script, config)
     scenario = load_scenario(args.scenario)
@@ -52,9 +52,9 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
          history: bool = False) -> int:
     """Simulate and print; shared with `demo`."""
     from voice_attune.asr.wav import write_wav
-    from voice_attune.dialog.simulation import simulate
-    from voice_attune.dialog.transcript import Transcript, summary_lines
     from voice_attune.events import EventLog
+    from voice_attune.session.simulation import simulate
+    from voice_attune.session.transcript import Transcript, summary_lines
 
     with ExitStack() as stack:
         log = EventLog.to_file(events, stack)

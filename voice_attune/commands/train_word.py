@@ -79,7 +79,7 @@ def train_and_save(word: str, config: Config, seed: int = 0, budget: str = "full
     """Train the pause-word model for ``word`` with a progress line, save it, say what it measured."""
     from voice_attune.keywords.prompts import library_prompts
     from voice_attune.keywords.train import BUDGETS, train_keyword
-    from voice_attune.tts import espeak_available
+    from voice_attune.synthetic.speech import espeak_available
 
     if not espeak_available():
         raise UserError("training needs espeak-ng to make its voices (Debian: apt-get install espeak-ng)")
@@ -105,7 +105,7 @@ def train_menu_and_save(config: Config, seed: int = 0) -> dict:
     """Train the model of the couple's feelings menu with a progress line, save it, say what it measured."""
     from voice_attune.keywords.commands import train_menu
     from voice_attune.keywords.prompts import library_prompts
-    from voice_attune.tts import espeak_available
+    from voice_attune.synthetic.speech import espeak_available
 
     if not espeak_available():
         raise UserError("training needs espeak-ng to make its voices (Debian: apt-get install espeak-ng)")

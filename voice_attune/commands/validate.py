@@ -7,8 +7,8 @@ import sys
 from typing import IO
 
 from voice_attune.config import Config
-from voice_attune.dialog.loader import read_script, resolve
 from voice_attune.errors import UserError
+from voice_attune.script.loader import read_script, resolve
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -30,9 +30,9 @@ import numpy as np
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
 from voice_attune.asr.frames import Frame
 from voice_attune.config import Config
+from voice_attune.config.daemon import ScheduleEntry
 from voice_attune.daemon.audio_input import FRAME_S, Gap, ResilientInput
 from voice_attune.daemon.schedule import Schedule
-from voice_attune.daemon.settings import ScheduleEntry
 from voice_attune.daemon.starts import PhraseListener, Start, start_phrases
 from voice_attune.errors import UserError, one_line
 from voice_attune.events import Event, SessionEnd
@@ -184,7 +184,7 @@ class Daemon:
     # -- a start ----------------------------------------------------------------------------
 
     def _serve(self, start: Start) -> None:
-        from voice_attune.dialog.loader import load_script
+        from voice_attune.script.loader import load_script
 
         outcome = Outcome(start, "fault", started_wall=time.monotonic())
         self.outcomes.append(outcome)
@@ -228,8 +228,8 @@ class Daemon:
 
 
     def _session(self, script: Any, player: Any, outcome: Outcome) -> SessionEnd | None:
-        from voice_attune.dialog.lifecycle import LiveSession
-        from voice_attune.dialog.runner import Session, warm_up
+        from voice_attune.session.lifecycle import LiveSession
+        from voice_attune.session.runner import Session, warm_up
 
         live = LiveSession.prepare(script, self.config, folder=self.folder)
         warm_up(live.engine, self.render)

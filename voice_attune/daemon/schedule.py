@@ -13,7 +13,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from voice_attune.daemon.settings import ScheduleEntry
+from voice_attune.config.daemon import ScheduleEntry
 
 log = logging.getLogger(__name__)
 FILE = "schedule-asked.json"

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from voice_attune.asr.frames import Frame
 from voice_attune.asr.vad import SpeechGate, frames_for_ms
 from voice_attune.config import Config
-from voice_attune.daemon.settings import ScheduleEntry
+from voice_attune.config.daemon import ScheduleEntry
 from voice_attune.dialog.answers import best_match
 from voice_attune.text import normalize
 
@@ -46,8 +46,8 @@ def start_phrases(config: Config) -> dict[str, str]:
     ``spoken_names``) "start" + each script's title ("start gratitude"). Titles are read
     without checking the scripts, which keeps the daemon's start quick; a script with a
     mistake is refused, and logged, when it is started."""
-    from voice_attune.dialog.loader import library_names, resolve, user_names
     from voice_attune.errors import UserError
+    from voice_attune.script.loader import library_names, resolve, user_names
 
     phrases = dict(config.daemon.start_phrases)
     if config.daemon.spoken_names:

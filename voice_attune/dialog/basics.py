@@ -12,10 +12,10 @@ from typing import Callable, Iterator, Mapping
 from voice_attune.dialog import actions, prompts
 from voice_attune.dialog.host import Ended, Gen, Host
 from voice_attune.dialog.inputs import Fired, Heard, Played, Resume
-from voice_attune.dialog.script import Step, roles
 from voice_attune.dialog.summary import spoken
 from voice_attune.dialog.template import fill
 from voice_attune.events import SessionEnd
+from voice_attune.script.steps import Step, roles
 
 MISSING = "something"
 """What a prompt says for a value nobody gave (a skipped menu, a silent remembered turn)."""

@@ -1,4 +1,4 @@
-"""The gentle pause when words suggest danger (see ``voice_attune/care.py`` for the words).
+"""The gentle pause when words suggest danger (see ``voice_attune/config/care.py`` for the words).
 
 The guide stops, says that this sounds important, gives the crisis line, and asks whether to
 stop for today or go on. It never diagnoses and never argues; silence ends the session kindly,
@@ -7,7 +7,6 @@ already withheld them, and the log records only the ``care`` step.
 """
 
 from __future__ import annotations
-
 
 from voice_attune.dialog import prompts
 from voice_attune.dialog.basics import await_answer, chime, say, text_of

@@ -15,7 +15,6 @@ from voice_attune.dialog.questions import yes_no_question
 from voice_attune.events import KEEP_WORDS_ID, Answer
 
 
-
 def ask_to_keep_words(e: Host) -> Gen:
     """Ask A, then B; sets ``e.keep_words`` to whether both said yes."""
     e.keep_words = False

@@ -27,13 +27,20 @@ from voice_attune.dialog.host import DialogSettings, Ended, Segment
 from voice_attune.dialog.inputs import Fired, Gesture, Heard, Played, Resume, Started, Tick
 from voice_attune.dialog.pause import going_on, pause_protocol
 from voice_attune.dialog.said import Playing, SaidPrompts
-from voice_attune.dialog.script import Script
 from voice_attune.dialog.summary import Tally
 from voice_attune.dialog.timers import Timers
-from voice_attune.text import ends_with, normalize
 from voice_attune.events import (
-    Event, Final, Paused, Resumed, SpeechEnd, SpeechStart, Spotted, StepStarted,
+    Event,
+    Final,
+    Paused,
+    Resumed,
+    SpeechEnd,
+    SpeechStart,
+    Spotted,
+    StepStarted,
 )
+from voice_attune.script.steps import Script
+from voice_attune.text import ends_with, normalize
 
 Out = Union[actions.Action, Event]
 """What the engine hands the runner: actions to carry out and dialog events to log."""

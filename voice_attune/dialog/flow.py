@@ -11,11 +11,25 @@ from voice_attune.dialog.basics import breathe, finish, say, step_name, text_of
 from voice_attune.dialog.consent import ask_to_keep_words
 from voice_attune.dialog.followup import raise_follow_up
 from voice_attune.dialog.host import Gen, Host
-from voice_attune.dialog.script import (
-    END, NEXT, Ask, Breathe, CheckIn, Choose, End, ForEachPartner, Goto, Mirror, Say, SetAside, Step,
-    Turn, for_energy, resolve,
-)
 from voice_attune.events import StepStarted
+from voice_attune.script.steps import (
+    END,
+    NEXT,
+    Ask,
+    Breathe,
+    CheckIn,
+    Choose,
+    End,
+    ForEachPartner,
+    Goto,
+    Mirror,
+    Say,
+    SetAside,
+    Step,
+    Turn,
+    for_energy,
+    resolve,
+)
 
 
 def run_script(e: Host) -> Gen:

@@ -6,7 +6,6 @@ answer) leaves it open for another day. Nothing is pressed.
 
 from __future__ import annotations
 
-
 from voice_attune.dialog import prompts
 from voice_attune.dialog.basics import say, text_of
 from voice_attune.dialog.host import Gen, Host

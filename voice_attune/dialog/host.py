@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any, Generator, Mapping, Protocol
 
 from voice_attune.config import Config, Partners
-from voice_attune.dialog.script import Script, Settings
 from voice_attune.dialog.summary import Tally
+from voice_attune.script.steps import Script, Settings
 
 Gen = Generator[None, Any, Any]
 """A step: it emits through its host and waits for the next input with ``inp = yield``."""

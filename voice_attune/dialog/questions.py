@@ -6,16 +6,22 @@ waiting; a question left unanswered long enough ends the session by itself.
 
 from __future__ import annotations
 
-
 from voice_attune.dialog import prompts
 from voice_attune.dialog.answers import (
-    AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, menu_text, own_words, yes_no,
+    AGAIN_WORDS,
+    ELSE_WORDS,
+    NO_WORDS,
+    YES_WORDS,
+    best_match,
+    menu_text,
+    own_words,
+    yes_no,
 )
 from voice_attune.dialog.basics import finish, say, step_name, text_of
 from voice_attune.dialog.host import Gen, Host
 from voice_attune.dialog.inputs import Fired, Heard, Resume
-from voice_attune.dialog.script import NEXT, Ask, CheckIn, Choose, roles
 from voice_attune.events import Answer, Choice
+from voice_attune.script.steps import NEXT, Ask, CheckIn, Choose, roles
 
 SKIPPED = object()
 """What a question returns when the partner said "skip"."""

@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from voice_attune import FRAME_MS
-from voice_attune.text import normalize, score
 from voice_attune.dialog import prompts
 from voice_attune.dialog.basics import chime, say, text_of
 from voice_attune.dialog.host import Gen, Host
 from voice_attune.dialog.inputs import Fired, Heard, Resume
 from voice_attune.dialog.questions import yes_no_question
-from voice_attune.dialog.script import Mirror, Turn, roles
 from voice_attune.dialog.summary import about
 from voice_attune.events import SpeechEnd, SpeechStart, TurnEnd, TurnStart, TurnWarning
+from voice_attune.script.steps import Mirror, Turn, roles
+from voice_attune.text import normalize, score
 
 FRAME_S = FRAME_MS / 1000.0
 EXTRA_SHARE = 0.5

@@ -22,7 +22,7 @@ from voice_attune.asr.kws_features import FrontEnd
 from voice_attune.asr.kws_model import KeywordModel
 from voice_attune.keywords import augment
 from voice_attune.keywords.voices import Voice, held_out_voices
-from voice_attune.tts import PIPER_VOICE, synthesize
+from voice_attune.synthetic.speech import PIPER_VOICE, synthesize
 
 HIT_AFTER_S = 1.0
 """A decision up to this long after a saying's end still belongs to it."""

@@ -16,9 +16,9 @@ _NAMES = {"A": "Sam", "B": "Alex", "speaker": "Sam", "listener": "Alex"}
 def library_prompts(config: Config, pause_word: str) -> list[str]:
     """Every prompt of every bundled script and the guide's own sentences (pausing, breathing,
     help, the first session's notice), with names, menus and the pause word filled in."""
-    from voice_attune.dialog import checks
     from voice_attune.dialog import prompts as own
-    from voice_attune.dialog.loader import library_names, load_script
+    from voice_attune.script import checks
+    from voice_attune.script.loader import library_names, load_script
 
     found: list[str] = []
     for name, value in vars(own).items():

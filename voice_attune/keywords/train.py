@@ -23,14 +23,14 @@ import soxr
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
 from voice_attune.asr.kws_model import KeywordModel, fit
-from voice_attune.text import normalize
 from voice_attune.keywords import bank as bank_mod
 from voice_attune.keywords.accents import accent_variants
 from voice_attune.keywords.neighbours import neighbours, random_sentences
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.texts import CARRIERS, COMMAND_CARRIERS, EVERYDAY
 from voice_attune.keywords.voices import Voice, training_voices
-from voice_attune.tts import PIPER_VOICE, piper_available, synthesize
+from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize
+from voice_attune.text import normalize
 
 Progress = Callable[[str, float], None]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice_attune.tts import PIPER_VOICE
+from voice_attune.synthetic.speech import PIPER_VOICE
 
 ACCENTS = (
     "en-us", "en-us-nyc", "en-gb", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",

@@ -17,8 +17,8 @@ from typing import Iterable
 
 import numpy as np
 
+from voice_attune.config.voice import VoiceSettings
 from voice_attune.privatefiles import write_private
-from voice_attune.voice.settings import VoiceSettings
 from voice_attune.voice.synth import Synthesizer
 
 log = logging.getLogger(__name__)

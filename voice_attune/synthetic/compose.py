@@ -12,7 +12,7 @@ import numpy as np
 
 from voice_attune import SAMPLE_RATE
 from voice_attune.keywords.augment import noise
-from voice_attune.tts import synthesize
+from voice_attune.synthetic.speech import synthesize
 
 
 @dataclass(frozen=True)

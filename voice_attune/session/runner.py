@@ -155,8 +155,8 @@ def warm_up(engine: Engine, render: Callable[[str, float], np.ndarray]) -> threa
     session are rendered when needed. Returns the (daemon) thread doing it.
     """
     from voice_attune.dialog import prompts
-    from voice_attune.dialog.checks import spoken_texts
     from voice_attune.dialog.basics import text_of
+    from voice_attune.script.checks import spoken_texts
 
     texts: list[str] = []
     fixed = [prompts.PAUSING, prompts.BREATHE_FIRST, prompts.CONTINUE_QUESTION, prompts.RESUMING,

@@ -16,8 +16,9 @@ from typing import Any, Sequence
 import yaml
 
 from voice_attune.config import Config
-from voice_attune.dialog import checks, readers
-from voice_attune.dialog.script import (
+from voice_attune.errors import UserError
+from voice_attune.script import checks, readers
+from voice_attune.script.steps import (
     STEP_KINDS,
     Ask,
     Choose,
@@ -30,7 +31,6 @@ from voice_attune.dialog.script import (
     a_kind,
     remembers,
 )
-from voice_attune.errors import UserError
 from voice_attune.yamlio import compose_file, line_of
 
 TOP_KEYS = ("title", "description", "minutes", "settings", "steps")

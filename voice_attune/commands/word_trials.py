@@ -23,12 +23,12 @@ from voice_attune.asr.engines import open_engine
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import Listener, build_listener
 from voice_attune.asr.recognizer import Engine
-from voice_attune.text import normalize, score
 from voice_attune.config import Config
 from voice_attune.errors import UserError
 from voice_attune.events import Event, Final, Spotted, jsonable
-from voice_attune.testing import Composition, trim, word_end_in
-from voice_attune.tts import PIPER_VOICE, piper_available, synthesize
+from voice_attune.synthetic.compose import Composition, trim, word_end_in
+from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize
+from voice_attune.text import normalize, score
 
 DEFAULT_VOICES: tuple[tuple[str, int], ...] = (
     ("en-us", 160),

@@ -12,8 +12,8 @@ from typing import Any, Callable, Literal, Union
 
 import yaml
 
-from voice_attune.dialog.script import TARGETS, Group
 from voice_attune.dialog.template import BUILTINS
+from voice_attune.script.steps import TARGETS, Group
 from voice_attune.yamlio import line_of
 
 MENU_MAX = 7

@@ -22,8 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-from voice_attune import SAMPLE_RATE
-from voice_attune import schema
+from voice_attune import SAMPLE_RATE, schema
 from voice_attune.config import Partners
 from voice_attune.errors import UserError
 from voice_attune.yamlio import compose_file
@@ -158,8 +157,8 @@ def _check_clips(node, scenario: Scenario, base: Path, name: str) -> None:
 
 def render_reply(scenario: Scenario, reply: tuple[Segment, ...]) -> np.ndarray:
     """A reply as 16 kHz mono int16 audio, piece by piece."""
-    from voice_attune.tts import synthesize
-    from voice_attune.testing import trim
+    from voice_attune.synthetic.compose import trim
+    from voice_attune.synthetic.speech import synthesize
 
     parts = []
     for segment in reply:

@@ -10,8 +10,9 @@ from typing import Iterator, Mapping, Sequence
 
 from voice_attune.asr.recognizer import Hypothesis
 from voice_attune.asr.spotter import Spotter, phrases_for
-from voice_attune.dialog.graph import Node, Problem, forms, nodes, reachable, references
-from voice_attune.dialog.script import (
+from voice_attune.dialog.template import BUILTINS, PARTS, placeholders, without_placeholders
+from voice_attune.script.graph import Node, Problem, forms, nodes, reachable, references
+from voice_attune.script.steps import (
     Ask,
     Breathe,
     CheckIn,
@@ -31,7 +32,6 @@ from voice_attune.dialog.script import (
     remembers,
     roles,
 )
-from voice_attune.dialog.template import BUILTINS, PARTS, placeholders, without_placeholders
 
 PROMPTS: dict[type, tuple[str, ...]] = {
     Say: ("text",),
@@ -283,7 +283,7 @@ def _pause_words(every: list[Node], pause_words: Sequence[str], threshold: float
 def _care_words(every: list[Node], care_words: Sequence[str]) -> list[Problem]:
     """The assistant must never say words that suggest danger: heard back through the
     microphone they would start the care pause (care.py)."""
-    from voice_attune.care import CareWords
+    from voice_attune.asr.carewords import CareWords
 
     finder = CareWords(tuple(care_words))
     found: list[Problem] = []

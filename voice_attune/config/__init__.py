@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Literal
 
 from voice_attune import schema
-from voice_attune.care import CareSettings
-from voice_attune.daemon.settings import DaemonSettings
-from voice_attune.voice.settings import VoiceSettings
+from voice_attune.config.care import CareSettings
+from voice_attune.config.daemon import DaemonSettings
+from voice_attune.config.voice import VoiceSettings
 from voice_attune.yamlio import compose_file
 
 COMMAND_NAMES = ("resume", "repeat", "next", "more_time", "done", "stop", "yes", "no", "help")

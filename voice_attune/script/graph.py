@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from voice_attune.dialog.script import (
+from voice_attune.script.steps import (
     END,
     NEXT,
     Ask,

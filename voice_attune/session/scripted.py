@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from voice_attune.care import CareSettings, CareWords
+from voice_attune.asr.carewords import CareWords
 from voice_attune.config import DEFAULT_COMMANDS
+from voice_attune.config.care import CareSettings
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine, Out
 from voice_attune.dialog.inputs import Gesture, Played, Started, Tick

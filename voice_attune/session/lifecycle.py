@@ -14,7 +14,7 @@ from typing import Any
 from voice_attune.config import Config
 from voice_attune.dialog.engine import Engine
 from voice_attune.dialog.host import DialogSettings
-from voice_attune.dialog.script import Script
+from voice_attune.script.steps import Script
 
 
 @dataclass

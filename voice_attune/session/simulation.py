@@ -15,11 +15,11 @@ from voice_attune.asr.listener import build_listener
 from voice_attune.config import Config
 from voice_attune.dialog.engine import Engine
 from voice_attune.dialog.host import DialogSettings
-from voice_attune.dialog.room import SimulatedRoom
-from voice_attune.dialog.runner import Session
-from voice_attune.dialog.scenario import Scenario
-from voice_attune.dialog.script import Script
 from voice_attune.events import Event, SessionEnd
+from voice_attune.script.steps import Script
+from voice_attune.session.room import SimulatedRoom
+from voice_attune.session.runner import Session
+from voice_attune.session.scenario import Scenario
 from voice_attune.voice.player import RecordingPlayer
 from voice_attune.voice.speaking import Voice
 

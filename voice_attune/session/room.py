@@ -17,9 +17,9 @@ import numpy as np
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
 from voice_attune.asr.frames import Frame
-from voice_attune.dialog.scenario import Echo, Scenario, Segment, render_reply
 from voice_attune.keywords.augment import room_response
-from voice_attune.testing import noise as make_noise
+from voice_attune.session.scenario import Echo, Scenario, Segment, render_reply
+from voice_attune.synthetic.compose import noise as make_noise
 from voice_attune.voice.player import RecordingPlayer
 
 REFERENCE_RMS = 3000.0

@@ -1,4 +1,4 @@
-"""Care when words suggest danger: the phrases listened for, and the crisis line to offer.
+"""Care settings (config key ``care``): the phrases that suggest danger, and the crisis line.
 
 voice-attune is not a crisis service. When a partner's words suggest self-harm or danger, the
 guide pauses gently, says that this sounds important, gives a crisis line, and offers to end or
@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Mapping
 
-from voice_attune.text import normalize, ratio
+from voice_attune.text import normalize
 
 DEFAULT_WORDS: tuple[str, ...] = (
     # thoughts of ending one's life
@@ -43,13 +43,6 @@ DEFAULT_WORDS: tuple[str, ...] = (
     "scared of him", "scared of her", "abuse", "abused", "abusing",
 )
 """Phrases that pause the session gently (config ``care.words`` replaces the list)."""
-
-_FUZZY = 80
-"""How closely (rapidfuzz ratio) a recognized word must match a phrase's word of ``_LONG``
-letters or more; shorter words, and a phrase of one word, must be heard exactly ("want to drive" is not "want
-to die", "we can go on" is not "can't go on", "pausing" is not "abusing")."""
-_LONG = 6
-
 
 @dataclass(frozen=True)
 class Line:
@@ -131,33 +124,3 @@ def country_from_locale(environ: Mapping[str, str] | None = None) -> str | None:
             code = ALIASES.get(code, code)
             return code if code in LINES else None
     return None
-
-
-@dataclass(frozen=True)
-class CareWords:
-    """Finds the care phrases in recognized text: whole words, a little fuzzy for long ones."""
-
-    phrases: tuple[str, ...]
-
-    def find(self, text: str) -> str | None:
-        """The first phrase heard in ``text``, or None."""
-        words = normalize(text).split()
-        if not words:
-            return None
-        for phrase in self.phrases:
-            wanted = phrase.split()
-            n = len(wanted)
-            joined = phrase.replace(" ", "")
-            for i in range(0, len(words) - n + 1):
-                window = words[i:i + n]
-                if window == wanted or (n > 1 and all(_same(w, h) for w, h in zip(wanted, window))):
-                    return phrase
-                if n > 1 and "".join(words[i:i + n + 1]) == joined:
-                    return phrase  # "kill my self" for "kill myself"
-        return None
-
-
-def _same(wanted: str, heard: str) -> bool:
-    if wanted == heard:
-        return True
-    return len(wanted) >= _LONG and ratio(wanted, heard) >= _FUZZY

@@ -1,0 +1,1 @@
+"""Installing speech models: Vosk models downloaded, checked and unpacked."""

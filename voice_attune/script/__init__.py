@@ -1,0 +1,1 @@
+"""Session scripts: the format (step kinds, settings), reading YAML, and the checks."""

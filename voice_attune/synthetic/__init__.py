@@ -1,0 +1,2 @@
+"""Audio made in code for simulations, tests and benchmarks: synthesized speech, composed
+recordings, and room sounds (knocks, kitchen noise, babble)."""

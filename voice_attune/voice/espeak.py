@@ -1,0 +1,40 @@
+"""espeak-ng run directly: the voice pyttsx3 drives on Linux, and its fallback."""
+
+from __future__ import annotations
+
+import functools
+import io
+import shutil
+import subprocess
+import wave
+
+import numpy as np
+
+from voice_attune.errors import UserError
+from voice_attune.voice.pcm import to_16k
+
+
+def espeak_available() -> bool:
+    return shutil.which("espeak-ng") is not None
+
+
+@functools.lru_cache(maxsize=512)
+def espeak(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> np.ndarray:
+    """``text`` spoken by espeak-ng into int16 samples at 16 kHz (cached: the same words again
+    cost nothing). ``pitch`` is 0-99."""
+    if not espeak_available():
+        raise UserError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+    result = subprocess.run(
+        # The text goes in on stdin, so a text that starts with "-" is never read as an option.
+        ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdin", "--stdout"],
+        input=text.encode(),
+        capture_output=True,
+        check=False,
+    )
+    if result.returncode != 0 or not result.stdout:
+        reason = result.stderr.decode(errors="replace").strip() or "no audio"
+        raise UserError(f"espeak-ng could not speak with voice '{voice}': {reason}")
+    with wave.open(io.BytesIO(result.stdout)) as w:
+        rate = w.getframerate()
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    return to_16k(pcm, rate)
