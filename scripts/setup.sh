@@ -56,8 +56,9 @@ case "$task" in
     exec "$venv/bin/voice-attune" demo
     ;;
   test)
-    say "Running the tests"
-    exec "$venv/bin/python" -m pytest -q -n auto --dist worksteal
+    # Everything, the slow full-pipeline tests included (a plain `pytest` leaves those out).
+    say "Running the tests (all of them, slow ones included)"
+    exec "$venv/bin/python" -m pytest -q -n auto --dist worksteal -m "slow or not slow"
     ;;
   install)
     say "Installed. Try: $venv/bin/voice-attune demo"

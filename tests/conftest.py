@@ -71,3 +71,132 @@ def chdir_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     """Run in an empty folder, so no ./config.yaml is picked up."""
     monkeypatch.chdir(tmp_path)
     yield tmp_path
+
+
+# -- the one stand-in sound device ------------------------------------------------------------
+# No machine running the tests has a sound card. Tests that need one put this module in
+# sys.modules["sounddevice"]: a fixed device list, a microphone that plays a tone for some blocks
+# (then goes quiet, or stops), and a speaker that takes some blocks as soon as it starts.
+
+
+class PortAudioError(Exception):
+    pass
+
+
+class CallbackStop(Exception):
+    pass
+
+
+FAKE_NAME = "Fake USB Audio"
+"""The one device of ``fake_sounddevice()`` when no device list is given."""
+
+
+def fake_sounddevice(devices: list[dict] | None = None, default: tuple[int, int] = (-1, -1), *,
+                     rate: int = 16000, input_blocks: int = 20, tone_hz: float = 200.0,
+                     amplitude: float = 0.05, overflow_every: int = 0, stalls: bool = False,
+                     output_blocks_on_start: int = 0, fail_open: bool = False):
+    """A sounddevice module. Without ``devices``: one microphone-and-speaker at ``rate`` that
+    refuses other rates (the caller must resample), the default for both. ``devices=[]``: no
+    device at all (an unplugged microphone). With a list: those devices, any rate."""
+    import types
+
+    import numpy as np
+
+    fixed_rate = devices is None
+    if devices is None:
+        devices = [{"name": FAKE_NAME, "max_input_channels": 1, "max_output_channels": 2,
+                    "default_samplerate": float(rate)}]
+        default = (0, 0)
+    sd = types.ModuleType("sounddevice")
+    sd.PortAudioError = PortAudioError
+    sd.CallbackStop = CallbackStop
+    sd.default = types.SimpleNamespace(device=list(default))
+    sd.streams = []
+    for i, d in enumerate(devices):
+        d.setdefault("index", i)
+        d.setdefault("hostapi", 0)
+        d.setdefault("default_samplerate", 48000.0)
+
+    def query_hostapis(index=None):
+        apis = [{"name": "ALSA"}]
+        return apis if index is None else apis[index]
+
+    def query_devices(device=None, kind=None):
+        if device is None and kind is None:
+            return list(devices)
+        if device is None:
+            device = sd.default.device[0 if kind == "input" else 1]
+        if isinstance(device, int):
+            if not 0 <= device < len(devices):
+                raise PortAudioError(f"Error querying device {device}")
+            return devices[device]
+        found = [d for d in devices if device.lower() in d["name"].lower()
+                 and (kind is None or d[f"max_{kind}_channels"] > 0)]
+        if len(found) != 1:
+            raise ValueError(f"No {kind} device matching {device!r}" if not found
+                             else f"Multiple {kind} devices found for {device!r}")
+        return found[0]
+
+    def check_settings(kind):
+        def check(device=None, samplerate=None, channels=None, dtype=None):
+            info = query_devices(device, kind)
+            if info[f"max_{kind}_channels"] < 1:
+                raise PortAudioError("Invalid number of channels")
+            if fixed_rate and samplerate is not None and samplerate != info["default_samplerate"]:
+                raise PortAudioError("Invalid sample rate")
+        return check
+
+    class InputStream:
+        def __init__(self, device, samplerate, channels, dtype, blocksize, callback):
+            self.rate, self.blocksize, self.callback, self.active = samplerate, blocksize, callback, False
+
+        def __enter__(self):
+            self.active = True
+            t = np.arange(self.blocksize * input_blocks) / self.rate
+            sound = (amplitude * np.sin(2 * np.pi * tone_hz * t)).astype(np.float32)
+            for i in range(input_blocks):
+                status = types.SimpleNamespace(input_overflow=bool(overflow_every and i % overflow_every == 0))
+                self.callback(sound[i * self.blocksize:(i + 1) * self.blocksize].reshape(-1, 1),
+                              self.blocksize, None, status)
+            self.active = not stalls
+            return self
+
+        def __exit__(self, *exc):
+            self.active = False
+
+    class OutputStream:
+        latency = 0.0
+
+        def __init__(self, device, samplerate, channels, dtype, blocksize, callback, finished_callback):
+            if fail_open:
+                raise PortAudioError("Device unavailable\n[PaErrorCode -9985]")
+            self.blocksize, self.callback, self.finished = blocksize, callback, finished_callback
+            self.aborted = self.closed = False
+            self.samples = []
+            sd.streams.append(self)
+
+        def start(self):
+            for _ in range(output_blocks_on_start):
+                out = np.zeros((self.blocksize, 1), np.float32)
+                try:
+                    self.callback(out, self.blocksize, None, None)
+                except CallbackStop:
+                    self.samples.append(out[:, 0])
+                    self.finished()
+                    return
+                self.samples.append(out[:, 0])
+
+        def abort(self):
+            self.aborted = True
+            self.finished()
+
+        def close(self):
+            self.closed = True
+
+    sd.query_hostapis = query_hostapis
+    sd.query_devices = query_devices
+    sd.check_input_settings = check_settings("input")
+    sd.check_output_settings = check_settings("output")
+    sd.InputStream = InputStream
+    sd.OutputStream = OutputStream
+    return sd

@@ -18,13 +18,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import types
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.conftest import fake_sounddevice
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr.wav import write_wav
 from voice_attune.cli import main
@@ -47,71 +47,6 @@ SAID = "Good morning. Would you like your morning check in?"
 
 
 # -- stand-ins for PortAudio ------------------------------------------------------------------
-
-
-class PortAudioError(Exception):
-    pass
-
-
-def fake_sounddevice(devices: list[dict], default: tuple[int, int] = (-1, -1), stalls: bool = False):
-    """A sounddevice module over a fixed device list; the microphone hums, then maybe stalls."""
-    sd = types.ModuleType("sounddevice")
-    sd.PortAudioError = PortAudioError
-    sd.CallbackStop = type("CallbackStop", (Exception,), {})
-    sd.default = types.SimpleNamespace(device=list(default))
-    for i, d in enumerate(devices):
-        d.setdefault("index", i)
-        d.setdefault("hostapi", 0)
-        d.setdefault("default_samplerate", 48000.0)
-
-    def query_hostapis(index=None):
-        apis = [{"name": "ALSA"}]
-        return apis if index is None else apis[index]
-
-    def query_devices(device=None, kind=None):
-        if device is None and kind is None:
-            return list(devices)
-        if device is None:
-            device = sd.default.device[0 if kind == "input" else 1]
-        if isinstance(device, int):
-            if not 0 <= device < len(devices):
-                raise PortAudioError(f"Error querying device {device}")
-            return devices[device]
-        found = [d for d in devices if device.lower() in d["name"].lower()
-                 and (kind is None or d[f"max_{kind}_channels"] > 0)]
-        if len(found) != 1:
-            raise ValueError(f"No {kind} device matching {device!r}" if not found
-                             else f"Multiple {kind} devices found for {device!r}")
-        return found[0]
-
-    def check_settings(kind):
-        def check(device=None, samplerate=None, channels=None, dtype=None):
-            info = query_devices(device, kind)
-            if info[f"max_{kind}_channels"] < 1:
-                raise PortAudioError("Invalid number of channels")
-        return check
-
-    class InputStream:
-        def __init__(self, device, samplerate, channels, dtype, blocksize, callback):
-            self.blocksize, self.callback, self.active = blocksize, callback, False
-
-        def __enter__(self):
-            self.active = True
-            hum = (0.05 * np.sin(2 * np.pi * 200 * np.arange(self.blocksize) / 16000)).astype(np.float32)
-            for _ in range(20):  # 0.6 s, then (unplugged) nothing more
-                self.callback(hum.reshape(-1, 1), self.blocksize, None, types.SimpleNamespace(input_overflow=False))
-            self.active = not stalls
-            return self
-
-        def __exit__(self, *exc):
-            self.active = False
-
-    sd.query_hostapis = query_hostapis
-    sd.query_devices = query_devices
-    sd.check_input_settings = check_settings("input")
-    sd.check_output_settings = check_settings("output")
-    sd.InputStream = InputStream
-    return sd
 
 
 PI = [

@@ -1,7 +1,10 @@
-"""The bundled session library: every script valid, kindly worded, and run to its end.
+"""The bundled session library: every script valid, kindly worded, and run along its path.
 
-Each scenario in tests/scenarios/ (NAME.yaml, or NAME-pause.yaml for the pause-and-resume
-path) runs its script through the real pipeline with synthesized partners.
+Each scenario in tests/scenarios/ (NAME.yaml, or NAME-pause.yaml for the pause-and-resume path)
+runs its script with the scripted driver, and must take the path written in
+tests/library_paths.yaml: the steps visited, how each turn ended, the choices and answers
+kept, the pauses. A few (marked slow) also run through the real pipeline with synthesized
+partners, and must take the same path.
 """
 
 from __future__ import annotations
@@ -10,12 +13,17 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from voice_attune.config import Config
+from voice_attune.dialog import actions
+from voice_attune.dialog.engine import Engine
+from voice_attune.dialog.host import DialogSettings
 from voice_attune.script.checks import spoken_texts
 from voice_attune.script.loader import library_names, load_script
-from voice_attune.script.steps import Say
+from voice_attune.script.steps import Say, walk
 from voice_attune.session.scenario import load_scenario
+from voice_attune.session.scripted import ScriptedRun, from_scenario
 from voice_attune.session.simulation import simulate
 from voice_attune.synthetic.speech import piper_available
 from voice_attune.voice.speaking import Voice
@@ -47,18 +55,62 @@ def test_every_script_says_how_to_pause_first(name):
     assert isinstance(first, Say) and "{pause_word}" in first.text
 
 
-@pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
-def test_the_script_runs_to_its_end_with_simulated_partners(scenario: Path, tmp_path_factory):
-    name = scenario.stem.removesuffix("-pause")
+PATHS = yaml.safe_load((Path(__file__).parent / "library_paths.yaml").read_text())
+REAL_AUDIO = ("daily-checkin", "mirroring-pause", "feelings-menu", "weekly-listening-pause", "boundaries")
+"""Scenarios also run through the real pipeline: turns, mirroring, a menu, a pause, questions."""
+
+
+def path_of(events: list) -> dict:
+    """A session's path, in the form of library_paths.yaml."""
+    of = lambda kind: [e for e in events if e.type == kind]  # noqa: E731
+    return {
+        "steps": [e.id for e in of("step")],
+        "turns": [f"{e.partner} {e.reason}" for e in of("turn_end")],
+        "choices": [f"{e.id} {e.value}" for e in of("choice")],
+        "answers": [f"{e.id} {e.value}" for e in of("answer")],
+        "paused": len(of("paused")),
+        "end": of("session_end")[0].reason if of("session_end") else None,
+    }
+
+
+def scripted(scenario: Path) -> tuple[ScriptedRun, object]:
     config = Config()
-    voice = _voice(tmp_path_factory)
-    result = simulate(load_script(name, config), load_scenario(scenario), config, voice=voice,
-                      notice=lambda m: None)
-    assert result.end is not None and result.end.reason == "finished"
-    kinds = [e.type for e in result.events]
-    if scenario.stem.endswith("-pause"):
-        assert kinds.count("paused") == kinds.count("resumed") >= 1
+    plan = load_scenario(scenario)
+    script = load_script(scenario.stem.removesuffix("-pause"), config)
+    replies, barge_in = from_scenario(plan, config)
+    engine = Engine(script, DialogSettings.of(config, plan.partners))
+    return ScriptedRun(engine, replies, barge_in).run(), script
+
+
+def test_every_scenario_has_a_path_and_every_script_a_scenario():
+    assert sorted(PATHS) == sorted(s.stem for s in SCENARIOS)
+    assert {s.stem.removesuffix("-pause") for s in SCENARIOS} == set(library_names())
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_the_script_takes_its_path_with_scripted_partners(scenario: Path):
+    run, script = scripted(scenario)
+    assert path_of(run.events) == PATHS[scenario.stem]
+    assert run.replies == [], "the session ended before every reply of the scenario was used"
+    # Each say step visited is said, with its own words around the filled-in values.
+    texts = {s.id or f"{s.kind}-{s.line}": s.text for s in walk(script.steps) if isinstance(s, Say)}
+    outs = run.outs
+    for i, out in enumerate(outs):
+        if getattr(out, "type", None) == "step" and out.kind == "say":
+            said = next(o.text for o in outs[i:] if isinstance(o, actions.Say))
+            literal = max(re.split(r"\{[^}]*\}", texts[out.id]), key=len).strip()
+            assert " ".join(literal.split()) in " ".join(said.split()), (out.id, said)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
+@pytest.mark.parametrize("name", REAL_AUDIO)
+def test_real_audio_takes_the_same_path_as_the_scripted_partners(name: str, tmp_path_factory):
+    scenario = Path(__file__).parent / "scenarios" / f"{name}.yaml"
+    config = Config()
+    result = simulate(load_script(name.removesuffix("-pause"), config), load_scenario(scenario), config,
+                      voice=_voice(tmp_path_factory), notice=lambda m: None)
+    assert path_of(result.events) == PATHS[name]
 
 
 _VOICES: dict[str, Voice] = {}

@@ -13,6 +13,7 @@ import types
 import numpy as np
 import pytest
 
+from tests.conftest import FAKE_NAME, fake_sounddevice
 from voice_attune import SAMPLE_RATE
 from voice_attune.config.voice import VoiceSettings
 from voice_attune.errors import UserError
@@ -20,6 +21,7 @@ from voice_attune.schema import build
 from voice_attune.synthetic.speech import piper_available
 from voice_attune.voice import earcons
 from voice_attune.voice.cache import PromptCache, default_cache_dir
+from voice_attune.voice.pcm import apply_gain
 from voice_attune.voice.player import RecordingPlayer, SoundDevicePlayer
 from voice_attune.voice.synth import (
     PiperSynthesizer,
@@ -27,7 +29,6 @@ from voice_attune.voice.synth import (
     Pyttsx3Worker,
     choose_synthesizer,
 )
-from voice_attune.voice.pcm import apply_gain
 from voice_attune.yamlio import compose_text
 
 BREATH = "Take a slow breath in, and let it out gently."
@@ -397,71 +398,8 @@ def test_recording_player_plays_to_the_end_and_a_new_prompt_replaces_the_old():
 # -- the sound device player, with a stand-in sounddevice ------------------------------------
 
 
-class PortAudioError(Exception):
-    pass
-
-
-class CallbackStop(Exception):
-    pass
-
-
-def fake_sounddevice(native_rate: int = SAMPLE_RATE, blocks_on_start: int = 0,
-                     missing: bool = False, fail_open: bool = False):
-    """A stand-in PortAudio: the device consumes ``blocks_on_start`` blocks as soon as it starts."""
-    sd = types.ModuleType("sounddevice")
-    sd.PortAudioError = PortAudioError
-    sd.CallbackStop = CallbackStop
-    sd.streams = []
-
-    def check_output_settings(device=None, samplerate=None, channels=None, dtype=None):
-        if missing:
-            raise PortAudioError("Error querying device -1")
-        if samplerate != native_rate:
-            raise PortAudioError("Invalid sample rate")
-
-    def query_devices(device=None, kind=None):
-        if missing:
-            raise PortAudioError("Error querying device -1")
-        return {"name": "Fake Speaker", "default_samplerate": float(native_rate)}
-
-    class OutputStream:
-        latency = 0.0
-
-        def __init__(self, device, samplerate, channels, dtype, blocksize, callback,
-                     finished_callback):
-            if fail_open:
-                raise PortAudioError("Device unavailable\n[PaErrorCode -9985]")
-            self.blocksize, self.callback, self.finished = blocksize, callback, finished_callback
-            self.aborted = self.closed = False
-            self.samples = []
-            sd.streams.append(self)
-
-        def start(self):
-            for _ in range(blocks_on_start):
-                out = np.zeros((self.blocksize, 1), np.float32)
-                try:
-                    self.callback(out, self.blocksize, None, None)
-                except CallbackStop:
-                    self.samples.append(out[:, 0])
-                    self.finished()
-                    return
-                self.samples.append(out[:, 0])
-
-        def abort(self):
-            self.aborted = True
-            self.finished()
-
-        def close(self):
-            self.closed = True
-
-    sd.check_output_settings = check_output_settings
-    sd.query_devices = query_devices
-    sd.OutputStream = OutputStream
-    return sd
-
-
 def test_sound_device_player_stops_at_once_and_reports_the_seconds_played(monkeypatch):
-    sd = fake_sounddevice(blocks_on_start=25)  # 25 blocks of 20 ms: half a second
+    sd = fake_sounddevice(output_blocks_on_start=25)  # 25 blocks of 20 ms: half a second
     monkeypatch.setitem(sys.modules, "sounddevice", sd)
     player = SoundDevicePlayer()
     player.play(tone(3.0, 16384))
@@ -473,9 +411,9 @@ def test_sound_device_player_stops_at_once_and_reports_the_seconds_played(monkey
 
 
 def test_sound_device_player_resamples_for_a_44k1_speaker(monkeypatch):
-    sd = fake_sounddevice(native_rate=44100, blocks_on_start=10_000)
+    sd = fake_sounddevice(rate=44100, output_blocks_on_start=10_000)
     monkeypatch.setitem(sys.modules, "sounddevice", sd)
-    player = SoundDevicePlayer("Fake Speaker")
+    player = SoundDevicePlayer(FAKE_NAME)
     assert player.rate == 44100
     player.play(tone(1.0))
     assert not player.playing  # the device asked for more than there was: finished
@@ -485,7 +423,7 @@ def test_sound_device_player_resamples_for_a_44k1_speaker(monkeypatch):
 
 
 def test_no_speaker_is_a_one_line_user_error(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice(missing=True))
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice([]))
     with pytest.raises(UserError) as err:
         SoundDevicePlayer("3")
     assert "no usable speaker (device 3" in str(err.value) and "\n" not in str(err.value)
@@ -501,7 +439,7 @@ def test_a_speaker_unplugged_before_playing_is_a_one_line_user_error(monkeypatch
 
 
 def test_a_speaker_that_stops_asking_for_audio_is_reported(monkeypatch):
-    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice(blocks_on_start=1))
+    monkeypatch.setitem(sys.modules, "sounddevice", fake_sounddevice(output_blocks_on_start=1))
     player = SoundDevicePlayer()
     player.play(tone(0.1))
     player._deadline = 0.0  # the watchdog has run out

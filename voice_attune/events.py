@@ -76,7 +76,7 @@ class Final(Event):
     answer: str | None = dataclasses.field(default=None, metadata={"logged": False})
     """The same utterance heard as one of the answers a question expects (not logged)."""
     care: bool = dataclasses.field(default=False, metadata={"logged": False})
-    """Its words suggested danger (care.py): ``text`` is then withheld, here and in the log."""
+    """Its words suggested danger (asr/carewords.py): ``text`` is then withheld, here and in the log."""
     type: ClassVar[str] = "final"
 
 

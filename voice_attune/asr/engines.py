@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from voice_attune.asr.recognizer import Engine
+from voice_attune.asr.recognizer import SpeechModel
 from voice_attune.config import Config, models_dir
 from voice_attune.errors import UserError
 
@@ -36,7 +36,7 @@ def find_vosk_model(config: Config) -> Path | None:
     return None
 
 
-def open_engine(config: Config, choice: str | None = None, notice: Callable[[str], None] = print) -> Engine:
+def open_engine(config: Config, choice: str | None = None, notice: Callable[[str], None] = print) -> SpeechModel:
     """Load the engine named by ``choice`` (or the config): auto, vosk or pocketsphinx."""
     choice = choice or config.recognizer.engine
     if choice not in ("auto", "vosk", "pocketsphinx"):

@@ -25,7 +25,7 @@ from voice_attune.asr.keywords import (
     keyword_detector,
 )
 from voice_attune.asr.knock import KnockDetector
-from voice_attune.asr.recognizer import Engine, Hypothesis, Recognizer
+from voice_attune.asr.recognizer import Hypothesis, Recognizer, SpeechModel
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, frames_for_ms
 from voice_attune.config import Config
@@ -352,7 +352,7 @@ class Listener:
 
 
 def build_listener(
-    config: Config, engine: Engine, partials: bool = False, notice: Callable[[str], None] | None = None,
+    config: Config, engine: SpeechModel, partials: bool = False, notice: Callable[[str], None] | None = None,
 ) -> Listener:
     """A listener with the echo canceller, the configured VAD, the engine's recognizers, the
     spotter and the pause word's keyword model (when there is one; ``notice`` hears why not)."""

@@ -41,7 +41,7 @@ class Recognizer(Protocol):
         """Forget everything heard so far (after each prompt, so echoes are not kept)."""
 
 
-class Engine(Protocol):
+class SpeechModel(Protocol):
     """A loaded speech model that makes recognizers."""
 
     name: str

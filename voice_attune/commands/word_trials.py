@@ -22,7 +22,7 @@ from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
 from voice_attune.asr.engines import open_engine
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import Listener, build_listener
-from voice_attune.asr.recognizer import Engine
+from voice_attune.asr.recognizer import SpeechModel
 from voice_attune.config import Config
 from voice_attune.errors import UserError
 from voice_attune.events import Event, Final, Spotted, jsonable
@@ -201,7 +201,7 @@ Progress = Callable[[int, int, str], None]
 def check_word(
     word: str,
     config: Config,
-    engine: Engine | None = None,
+    engine: SpeechModel | None = None,
     voices: Sequence[tuple[str, int]] | None = None,
     everyday: Sequence[str] | None = None,
     progress: Progress | None = None,

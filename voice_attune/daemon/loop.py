@@ -34,6 +34,7 @@ from voice_attune.config.daemon import ScheduleEntry
 from voice_attune.daemon.audio_input import FRAME_S, Gap, ResilientInput
 from voice_attune.daemon.schedule import Schedule
 from voice_attune.daemon.starts import PhraseListener, Start, start_phrases
+from voice_attune.dialog.answers import NO_WORDS, YES_WORDS, yes_no
 from voice_attune.errors import UserError, one_line
 from voice_attune.events import Event, SessionEnd
 from voice_attune.gestures import Gestures
@@ -42,8 +43,8 @@ log = logging.getLogger(__name__)
 
 APOLOGY = ("I'm sorry, something went wrong on my side, so we'll stop here. "
            "You can start again whenever you like.")
-OFFER_YES = ("yes", "yeah", "yes please", "okay", "sure")
-OFFER_NO = ("no", "no thanks", "not now", "not today", "later")
+OFFER_ANSWERS = YES_WORDS + NO_WORDS
+"""What the schedule's question listens for: the same yes and no words as a session's questions."""
 OFFER_LISTEN_S = 12.0
 """Seconds of audio the schedule's question waits for an answer; silence means no."""
 _SILENT = bytes(FRAME_SAMPLES * 2)
@@ -113,7 +114,7 @@ class Daemon:
         """Hears the schedule's yes or no: the start listener with other phrases for a moment
         (each recognizer costs tens of megabytes), or one of its own without voice starts."""
         if self._answers is None and self.schedule.entries:
-            self._answers = PhraseListener(self._start_config(), self.phrase_engine, OFFER_YES + OFFER_NO)
+            self._answers = PhraseListener(self._start_config(), self.phrase_engine, OFFER_ANSWERS)
         self._frames: Iterator[Frame | Gap] | None = None
         self._session_listener = None
 
@@ -286,7 +287,7 @@ class Daemon:
         t = 0.0
         for pcm in (chime, question):
             t = self._play_through(player, pcm, t)
-        self._answers.expect(OFFER_YES + OFFER_NO)
+        self._answers.expect(OFFER_ANSWERS)
         self._answers.reset()
         try:
             return self._hear_offer_answer(entry)
@@ -305,7 +306,7 @@ class Daemon:
                 waited += FRAME_S
                 heard = self._answers.feed(item)
                 if heard is not None:
-                    yes = heard.phrase in OFFER_YES
+                    yes = yes_no(heard.phrase) == "yes"
                     log.info("the %s offer was answered: %s", entry.script, "yes" if yes else "no")
                     return yes
             if waited >= OFFER_LISTEN_S:

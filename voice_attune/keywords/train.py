@@ -229,7 +229,7 @@ class _Counter:
 
 def _each_voice(voices: Sequence[Voice], work: Callable[[int], list[Clip]]) -> list[list[Clip]]:
     """``work(i)`` for every voice index, two at a time, in order (espeak-ng runs as its own
-    process; Piper's calls take turns, see tts.py)."""
+    process; Piper's calls take turns, see voice/piper.py)."""
     with ThreadPoolExecutor(2) as pool:
         return list(pool.map(work, range(len(voices))))
 

@@ -282,7 +282,7 @@ def _pause_words(every: list[Node], pause_words: Sequence[str], threshold: float
 
 def _care_words(every: list[Node], care_words: Sequence[str]) -> list[Problem]:
     """The assistant must never say words that suggest danger: heard back through the
-    microphone they would start the care pause (care.py)."""
+    microphone they would start the care pause (asr/carewords.py)."""
     from voice_attune.asr.carewords import CareWords
 
     finder = CareWords(tuple(care_words))

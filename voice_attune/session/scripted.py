@@ -2,7 +2,8 @@
 
 This stands in for the listener and the runner at once, so a test reads as the behaviour it
 checks: "Sam says 'I'm done' 2 s into the turn" -> the turn ends. Everything else (timers,
-the pause protocol, the events) is the real engine's.
+the pause protocol, the events) is the real engine's. ``from_scenario`` reads a scenario file's
+replies as utterances, so a scenario's path through a script can be checked in milliseconds.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from voice_attune.asr.carewords import CareWords
-from voice_attune.config import DEFAULT_COMMANDS
+from voice_attune.asr.recognizer import Hypothesis
+from voice_attune.asr.spotter import Spotter, phrases_for
+from voice_attune.config import DEFAULT_COMMANDS, Config
 from voice_attune.config.care import CareSettings
 from voice_attune.dialog import actions
 from voice_attune.dialog.engine import Engine, Out
 from voice_attune.dialog.inputs import Gesture, Played, Started, Tick
 from voice_attune.events import Event, Final, SpeechEnd, SpeechStart, Spotted
+from voice_attune.session.scenario import Scenario
 
 STEP = 0.03
 """Seconds per tick, as the listener's frames."""
@@ -128,3 +132,30 @@ class ScriptedRun:
     def _push(self, t: float, item: object) -> None:
         self._seq += 1
         self._queue.append((round(t, 3), self._seq, item))
+
+
+def from_scenario(scenario: Scenario, config: Config) -> tuple[list[list[Utter]], dict[int, tuple[float, Utter]]]:
+    """A scenario's replies and barge-ins as utterances: silences become the time before the
+    next words, the pause word is spotted as it is said, and commands are what the real spotter
+    finds in the words (the engine then judges them, as in a session)."""
+    spotter = Spotter(phrases_for(config.pause_words, config.spotter.commands), config.spotter.fuzzy_threshold)
+
+    def utter(text: str, after: float) -> Utter:
+        spots = spotter.match(Hypothesis(text, (), True))
+        spotter.forget()
+        pause = any(s.phrase.kind == "pause" for s in spots)
+        commands = tuple(dict.fromkeys(s.phrase.name for s in spots if s.phrase.kind == "command"))
+        return Utter(text, after=after, commands=commands, pause=pause)
+
+    replies = []
+    for reply in scenario.replies:
+        said, after = [], 0.0
+        for piece in reply:
+            if piece.silence is not None:
+                after += piece.silence
+            elif piece.say is not None:
+                said.append(utter(piece.say, after))
+                after = 0.0
+        replies.append(said)
+    barge = {b.during_say: (b.at, utter(b.say, 0.0)) for b in scenario.barge_in}
+    return replies, barge

@@ -1,0 +1,1 @@
+"""Training keyword models on the device: voices, texts, rooms, everyday sound, and the fit."""
