@@ -58,7 +58,7 @@ case "$task" in
   test)
     # Everything, the slow full-pipeline tests included (a plain `pytest` leaves those out).
     say "Running the tests (all of them, slow ones included)"
-    exec "$venv/bin/python" -m pytest -q -n auto --dist worksteal -m "slow or not slow"
+    exec "$venv/bin/python" -m pytest -q -m "slow or not slow"
     ;;
   install)
     say "Installed. Try: $venv/bin/voice-attune demo"

@@ -23,6 +23,7 @@ replies:
 """ * 5
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
 @pytest.mark.parametrize("answer", ["Go on.", "Stop."])
 def test_words_of_danger_in_a_simulated_turn_pause_with_the_configured_line(answer, tmp_path, capsys):

@@ -37,6 +37,7 @@ def codes(report: WordReport) -> set[str]:
     return {w.code for w in report.warnings}
 
 
+@pytest.mark.slow
 def test_pineapple_is_a_good_pause_word(pineapple):
     assert pineapple.verdict == "good", pineapple.reason
     assert pineapple.tries >= 15
@@ -46,6 +47,7 @@ def test_pineapple_is_a_good_pause_word(pineapple):
     assert pineapple.unknown_words == ()
 
 
+@pytest.mark.slow
 def test_the_word_is_tried_alone_and_at_every_place_in_a_sentence_by_every_voice(pineapple):
     assert {t.place for t in pineapple.trials} == {"alone", "start", "middle", "end"}
     voices = [v.voice for v in pineapple.per_voice]
@@ -56,6 +58,7 @@ def test_the_word_is_tried_alone_and_at_every_place_in_a_sentence_by_every_voice
     assert pineapple.everyday_tried >= 6
 
 
+@pytest.mark.slow
 def test_a_heard_pause_comes_soon_after_the_word_ends(pineapple):
     assert pineapple.median_delay is not None and pineapple.median_delay < 1.0
     assert all((t.delay is not None) == t.heard for t in pineapple.trials)
@@ -109,6 +112,7 @@ def test_everyday_sentences_that_hold_the_word_are_left_out(config, engine):
     assert holding and report.everyday_tried == 0
 
 
+@pytest.mark.slow
 def test_the_cli_prints_the_report_as_json(capsys):
     assert cli.main(["check-word", "pineapple", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)

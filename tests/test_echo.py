@@ -53,6 +53,7 @@ def _prompts(group: str) -> list[str]:
     return list(dict.fromkeys(_fill(t) for t in texts if t.strip()))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("group", GROUPS)
 def test_no_prompt_of_the_library_pauses_or_commands_the_guide_at_echo_1(sphinx, group):
     """Every prompt, filled in with names, times and read-backs, played at echo 1.0 (30 ms late,

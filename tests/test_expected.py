@@ -107,6 +107,7 @@ SCENARIO = """
 """
 
 
+@pytest.mark.slow
 @needs_piper
 def test_the_feelings_menu_answered_with_single_words_end_to_end(tmp_path: Path):
     path = tmp_path / "words.yaml"

@@ -169,6 +169,7 @@ def test_no_history_yet_says_so_kindly(capsys):
     assert "No sessions yet" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
 def test_a_simulated_session_lands_in_the_history_and_is_read_back(capsys):
     scenario = Path(__file__).parent / "scenarios" / "feelings-menu.yaml"
@@ -225,6 +226,7 @@ replies:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
 def test_what_was_set_aside_is_raised_at_the_next_session_and_closed_when_talked_about(tmp_path, capsys):
     first, second = tmp_path / "aside.yaml", tmp_path / "back.yaml"
@@ -276,6 +278,7 @@ replies:
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
 @pytest.mark.parametrize("second", ["No.", "Yes."])
 def test_the_spoken_consent_step_decides_whether_any_words_reach_the_file(second, tmp_path, capsys):

@@ -45,6 +45,7 @@ def heard(model: KeywordModel, front: FrontEnd, comp: Composition) -> list:
     return [h for f in frames_from_array(comp.audio()) for h in detector.feed(f)]
 
 
+@pytest.mark.slow
 def test_commands_are_heard_from_held_out_voices(commands, front):
     comp = Composition().silence(1.0)
     said = []
@@ -63,6 +64,7 @@ def test_commands_are_heard_from_held_out_voices(commands, front):
     assert len(wrong) <= 1, wrong
 
 
+@pytest.mark.slow
 def test_everyday_talk_is_not_taken_for_commands(commands, front):
     comp = Composition().silence(1.0)
     for text in ("I know it has been a long week", "the bus was late again this morning",
@@ -116,6 +118,7 @@ BACKGROUND = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("talkers", [4, 1], ids=["babble-10dB", "one-talker-15dB"])
 def test_a_command_is_taken_when_its_speaker_stops_though_talk_behind_never_does(sphinx, talkers):
     rng = np.random.default_rng(4)
@@ -154,6 +157,7 @@ def test_guide_echo_of_a_command_is_not_a_command(front):
 MENU = {"heavy": {"tired": "rest", "drained": "quiet company"}, "lighter": {"calm": "a slow evening", "hopeful": "time"}}
 
 
+@pytest.mark.slow
 def test_the_feelings_menu_is_trained_and_heard_as_answers(sphinx, tmp_path_factory):
     words = kws_store.menu_words(MENU)
     assert words == ["heavy", "lighter", "tired", "drained", "calm", "hopeful"]

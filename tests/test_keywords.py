@@ -82,6 +82,7 @@ def heard_within(found, ends, late: float = 0.35) -> list[bool]:
     return [any(end - 0.3 <= h.t <= end + late for h in found) for end in ends]
 
 
+@pytest.mark.slow
 def test_pause_word_heard_inside_a_sentence_from_held_out_voices(model, front):
     audio, ends = sentences_with_the_word(HELD_OUT)
     found = hits(model, front, audio)
@@ -89,6 +90,7 @@ def test_pause_word_heard_inside_a_sentence_from_held_out_voices(model, front):
     assert len(found) == len(ends)
 
 
+@pytest.mark.slow
 def test_pause_word_heard_from_held_out_voices_in_noise(model, front):
     # The small test model is not yet at the benchmark's targets in noise (docs/benchmarks):
     # two of three held-out voices in pink noise at 15 dB is what it must keep.
@@ -100,6 +102,7 @@ def test_pause_word_heard_from_held_out_voices_in_noise(model, front):
     assert all(any(end - 0.3 <= h.t <= end + 0.35 for end in ends) for h in found), "a pause away from any word"
 
 
+@pytest.mark.slow
 def test_a_confusable_phrase_is_not_the_pause_word(model, front):
     # "Nine apples", one consonant from the word, still sets the small test model off now and
     # then; scripts/bench_keywords.py counts it among the confusables it reports. Of these 12
@@ -115,6 +118,7 @@ def test_a_confusable_phrase_is_not_the_pause_word(model, front):
     assert len(heard) <= 1, heard
 
 
+@pytest.mark.slow
 def test_pause_word_heard_over_the_guides_own_voice(model, front):
     guide_voice = PIPER_VOICE if piper_available() else "en-us"
     guide = synthesize("Sam, the floor is yours again, with about a minute left. Take your time.", guide_voice, 160)
@@ -132,6 +136,7 @@ def test_pause_word_heard_over_the_guides_own_voice(model, front):
     assert sum(heard.values()) >= 2, heard
 
 
+@pytest.mark.slow
 def test_the_listener_reports_keyword_spots_with_their_source(model, sphinx, tmp_path, monkeypatch):
     path = kws_store.user_model_path("pineapple")
     model.save(path)
@@ -160,6 +165,7 @@ def test_a_damaged_model_is_reported_and_the_recognizer_keeps_listening(sphinx, 
     assert [e.source for e in events if isinstance(e, Spotted) and e.name == "pause"] == ["transcript"]
 
 
+@pytest.mark.slow
 def test_damaged_files_of_every_kind_raise_one_clear_error(tmp_path, model):
     good = tmp_path / "good.npz"
     model.save(good)
@@ -173,6 +179,7 @@ def test_damaged_files_of_every_kind_raise_one_clear_error(tmp_path, model):
         KeywordModel.load(tmp_path / "missing.npz")
 
 
+@pytest.mark.slow
 def test_an_enrolled_models_gate_refuses_what_the_trained_model_refused_and_is_kept_in_its_file(
         tmp_path, model, front):
     eager = {k: v.copy() for k, v in model.weights.items()}
@@ -193,6 +200,7 @@ def test_an_enrolled_models_gate_refuses_what_the_trained_model_refused_and_is_k
     assert KeywordModel.load(tmp_path / "plain.npz").gate is None
 
 
+@pytest.mark.slow
 def test_an_interrupted_save_leaves_no_model_behind(tmp_path, model, monkeypatch):
     target = tmp_path / "m.npz"
 
@@ -213,6 +221,7 @@ def test_train_word_refuses_words_that_cannot_be_pause_words(word, why, capsys, 
     assert why in err and len(err.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_training_is_seeded_and_any_word_espeak_can_say_can_be_trained(tmp_path):
     small = dataclasses.replace(TEST, per_accent=1, rooms=1, carriers=1, neighbours=6, bank_sentence_pairs=6,
                                 bank_prompts=0, bank_noise_s=6, epochs=2, piper_speeds=())
@@ -225,6 +234,7 @@ def test_training_is_seeded_and_any_word_espeak_can_say_can_be_trained(tmp_path)
     assert not np.array_equal(first.weights["w1"], other.weights["w1"])
 
 
+@pytest.mark.slow
 def test_train_word_command_saves_a_private_model_with_progress(capsys, chdir_tmp):
     assert main(["train-word", "marigold", "--budget", "small", "--json"]) == 0
     out, err = capsys.readouterr()
@@ -237,6 +247,7 @@ def test_train_word_command_saves_a_private_model_with_progress(capsys, chdir_tm
     assert '"word": "marigold"' in out
 
 
+@pytest.mark.slow
 def test_the_guides_own_word_in_its_echo_is_not_a_pause(model, front):
     guide_voice = PIPER_VOICE if piper_available() else "en-us"
     prompt = synthesize("If either of you wants to pause at any time, just say pineapple, and I will stop.",
@@ -253,6 +264,7 @@ def test_the_guides_own_word_in_its_echo_is_not_a_pause(model, front):
     assert found == []
 
 
+@pytest.mark.slow
 def test_enrolment_adapts_the_model_keeps_only_features_and_is_forgotten(capsys, chdir_tmp):
     from voice_attune.asr.wav import write_wav
 
@@ -284,6 +296,7 @@ def test_enrolment_adapts_the_model_keeps_only_features_and_is_forgotten(capsys,
     assert np.array_equal(restored.weights["w1"], trained.weights["w1"])
 
 
+@pytest.mark.slow
 def test_enrolment_makes_a_held_out_voice_heard_but_not_its_sound_alikes(model, front, bank):
     from voice_attune.config import VadSettings
     from voice_attune.keywords.enroll import adapt, enrol, find_sayings

@@ -179,6 +179,7 @@ def test_claps_inside_speech_and_a_clipping_microphone_do_not_pause():
 # -- through the real pipeline ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_simulated_session_pauses_on_two_knocks_on_the_table(tmp_path):
     from voice_attune.asr.wav import write_wav
     from voice_attune.session.scenario import load_scenario
@@ -199,6 +200,7 @@ def test_a_simulated_session_pauses_on_two_knocks_on_the_table(tmp_path):
     assert knock_end <= paused[0].t <= knock_end + 0.3
 
 
+@pytest.mark.slow
 def test_a_double_knock_is_heard_while_the_guide_speaks_at_echo_1(sphinx):
     from voice_attune.asr.listener import build_listener
     from voice_attune.session.room import EchoPath, guide_heard
@@ -280,6 +282,7 @@ def test_a_damaged_knock_model_says_so_and_knocks_standing_clear_are_still_heard
     assert len(times) == 1 and 0 < times[0] - (1.0 + second) <= 0.3
 
 
+@pytest.mark.slow
 def test_the_knock_model_trains_reproducibly_from_a_small_budget(tmp_path):
     import subprocess
     import sys

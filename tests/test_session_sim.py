@@ -44,6 +44,7 @@ def sim(folder: Path, script: str, scenario: str, voice: Voice) -> Simulation:
                     voice=voice, notice=lambda m: None)
 
 
+@pytest.mark.slow
 def test_the_demo_is_a_full_check_in_with_a_pause_and_its_recovery(chdir_tmp: Path):
     """`voice-attune demo`: both partners, a 3-second pause to think, the pause word, resume."""
     assert main(["demo", "--events", "demo.jsonl"]) == 0
@@ -84,6 +85,7 @@ TIMED = """
 """
 
 
+@pytest.mark.slow
 def test_time_limit_with_warning_repeat_and_more_time(tmp_path: Path, voice: Voice):
     long_talk = ", ".join(
         f'{{say: "{t}"}}, {{silence: 0.6}}' for t in (
@@ -117,6 +119,7 @@ def test_time_limit_with_warning_repeat_and_more_time(tmp_path: Path, voice: Voi
     assert r.end.reason == "finished"
 
 
+@pytest.mark.slow
 def test_speech_time_follows_the_truth_for_a_slow_speaker(tmp_path: Path, voice: Voice):
     """Three-second pauses inside a turn never end it; its speaking time matches the truth."""
     r = sim(tmp_path, """
@@ -151,6 +154,7 @@ BARGE = """
 """
 
 
+@pytest.mark.slow
 def test_the_pause_word_during_a_prompt_stops_the_voice_then_not_now_ends_gently(tmp_path: Path, voice: Voice):
     r = sim(tmp_path, BARGE, """
         voice: piper
@@ -171,6 +175,7 @@ def test_the_pause_word_during_a_prompt_stops_the_voice_then_not_now_ends_gently
     assert first.interrupted and first.end == pytest.approx(cut.t, abs=0.001)
 
 
+@pytest.mark.slow
 def test_the_guides_loud_echo_is_never_taken_for_a_partner(tmp_path: Path, voice: Voice):
     """Prompts full of command words, played back at 1.5x into the microphone, to silent partners."""
     r = sim(tmp_path, """
@@ -209,6 +214,7 @@ QUIET = """
 """
 
 
+@pytest.mark.slow
 def test_nobody_answering_asks_once_more_then_ends_by_itself(tmp_path: Path, voice: Voice):
     r = sim(tmp_path, QUIET, "replies: []\n", voice)
     said = [e.text for e in r.events if e.type == "say_start"]
@@ -217,6 +223,7 @@ def test_nobody_answering_asks_once_more_then_ends_by_itself(tmp_path: Path, voi
     assert r.audio_s < 60
 
 
+@pytest.mark.slow
 def test_simulate_writes_events_and_the_room(chdir_tmp: Path):
     write(chdir_tmp, "s.yaml", """
         voice: piper
@@ -265,6 +272,7 @@ def test_a_prompt_the_voice_cannot_speak_does_not_end_the_session(tmp_path: Path
     assert r.end.reason == "unanswered"
 
 
+@pytest.mark.slow
 def test_a_simulation_gives_the_same_events_every_run(tmp_path: Path, voice: Voice):
     scenario = """
         voice: piper

@@ -51,6 +51,7 @@ def test_the_notice_comes_before_the_first_step_only_in_a_first_session(first):
     assert run.of_type("session_end")[0].reason == "finished"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not piper_available(), reason="the simulated partners speak with Piper")
 def test_a_first_session_says_the_notice_and_runs_on_through_the_real_pipeline():
     config = Config()
