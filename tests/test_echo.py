@@ -44,13 +44,19 @@ def _fill(template: str) -> str:
     return re.sub(r"\{([A-Za-z_.]+)\}", value, template)
 
 
-def _prompts(group: str) -> list[str]:
+def _texts(group: str) -> list[str]:
     if group == GROUPS[0]:
         texts = [t for name, v in vars(own).items() if name.isupper()
                  for t in (v if isinstance(v, tuple) else (v,)) if isinstance(t, str)]
     else:
         texts = [text for _, text in checks.spoken_texts(load_script(group, Config()))]
     return list(dict.fromkeys(_fill(t) for t in texts if t.strip()))
+
+
+def _prompts(group: str) -> list[str]:
+    """The group's prompts that no earlier group says word for word (each is played once)."""
+    earlier = {t for g in GROUPS[:GROUPS.index(group)] for t in _texts(g)}
+    return [t for t in _texts(group) if t not in earlier]
 
 
 @pytest.mark.slow
