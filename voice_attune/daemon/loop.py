@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 
 APOLOGY = ("I'm sorry, something went wrong on my side, so we'll stop here. "
            "You can start again whenever you like.")
-OFFER_ANSWERS = YES_WORDS + NO_WORDS
-"""What the schedule's question listens for: the same yes and no words as a session's questions."""
+OFFER_ANSWERS = YES_WORDS + NO_WORDS + ("yes please", "no thanks")
+"""What the schedule's question listens for: a session's yes and no words, and the courtesy
+forms an offer gets; ``answers.yes_no`` judges them."""
 OFFER_LISTEN_S = 12.0
 """Seconds of audio the schedule's question waits for an answer; silence means no."""
 _SILENT = bytes(FRAME_SAMPLES * 2)
