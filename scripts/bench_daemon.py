@@ -220,7 +220,7 @@ def paced(frames: Iterator[Frame], delivered: Callable[[Frame, float], None] | N
 
 def prepare(work: Path, args: argparse.Namespace) -> dict:
     """Synthesize the pieces (Piper and espeak-ng), warm the prompt cache, write the config."""
-    from voice_attune.asr.wav import write_wav
+    from voice_attune.asr.audiofile import write_wav
     from voice_attune.welcome import remember_notice_said
 
     cfg = work / "config.yaml"

@@ -90,11 +90,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from voice_attune import SAMPLE_RATE  # noqa: E402
+from voice_attune.asr.audiofile import AudioFileSource  # noqa: E402
 from voice_attune.asr.frames import frames_from_array  # noqa: E402
 from voice_attune.asr.listener import Listener, build_listener  # noqa: E402
 from voice_attune.asr.spotter import Spotter, phrases_for  # noqa: E402
 from voice_attune.asr.vad import SpeechGate  # noqa: E402
-from voice_attune.asr.wav import WavSource  # noqa: E402
 from voice_attune.config import Config, load_config  # noqa: E402
 from voice_attune.errors import UserError  # noqa: E402
 from voice_attune.events import Final, Spotted  # noqa: E402
@@ -905,7 +905,7 @@ def run_stages(engine_name: str, corpus: dict[str, Any], audio: dict[int, np.nda
             wav = Path(tmp) / f"session{n}.wav"
             _write_wav(wav, pcm)
             frames = list(frames_from_array(pcm))
-            counts["frames"] += timed("framing_wav", lambda: sum(1 for _ in WavSource(wav).frames()))
+            counts["frames"] += timed("framing_wav", lambda: sum(1 for _ in AudioFileSource(wav).frames()))
             gate = SpeechGate(config.vad)
             timed("vad", lambda: [gate.update(f) for f in frames])
             transcriber = engine.transcriber()
@@ -917,7 +917,7 @@ def run_stages(engine_name: str, corpus: dict[str, Any], audio: dict[int, np.nda
             timed("text_spotting_alone", lambda: [spotter.match(h) for h in hyps])
             counts["hypotheses"] += len(hyps)
             listener = build_listener(config, engine)
-            events = timed("pipeline", lambda: list(listener.run(WavSource(wav).frames())))
+            events = timed("pipeline", lambda: list(listener.run(AudioFileSource(wav).frames())))
             counts["events"] += len(events)
             log(f"session {n + 1}/{len(chosen)}: " + ", ".join(f"{k} {v:.1f}" for k, v in cpu.items())
                 + " s CPU so far")

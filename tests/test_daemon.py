@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voice_attune.asr.audiofile import write_wav
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.sphinx_engine import SphinxEngine
-from voice_attune.asr.wav import write_wav
 from voice_attune.config import Config, load_config
 from voice_attune.daemon.loop import APOLOGY, Daemon
 from voice_attune.daemon.starts import Start

@@ -26,7 +26,7 @@ import pytest
 
 from tests.conftest import fake_sounddevice
 from voice_attune import SAMPLE_RATE
-from voice_attune.asr.wav import write_wav
+from voice_attune.asr.audiofile import write_wav
 from voice_attune.cli import main
 from voice_attune.commands.speaker_test import GAP_S, SENTENCE
 from voice_attune.config import Config
@@ -211,7 +211,7 @@ def test_mic_test_says_when_the_room_is_noisy(chdir_tmp, capsys):
 
 @pytest.mark.parametrize("content, reason", [
     (b"RIFF\x24\x00\x00\x00WAVEfmt ", "cut short"),
-    (b"hello, not audio at all", "not a WAV file"),
+    (b"hello, not audio at all", "not a recording that can be read"),
     (b"", "empty"),
 ])
 def test_a_corrupt_wav_is_one_line_and_exit_2(chdir_tmp, capsys, content, reason):

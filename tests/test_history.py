@@ -310,7 +310,7 @@ def test_the_spoken_consent_step_decides_whether_any_words_reach_the_file(second
     ("Keep it.", "piper", True), (None, "piper", True),
 ])
 def test_forget_can_be_confirmed_by_voice(said, voice, kept, tmp_path, capsys):
-    from voice_attune.asr.wav import write_wav
+    from voice_attune.asr.audiofile import write_wav
     from voice_attune.synthetic.compose import Composition
 
     if voice == "piper" and not piper_available():

@@ -266,7 +266,7 @@ def test_the_guides_own_word_in_its_echo_is_not_a_pause(model, front):
 
 @pytest.mark.slow
 def test_enrolment_adapts_the_model_keeps_only_features_and_is_forgotten(capsys, chdir_tmp):
-    from voice_attune.asr.wav import write_wav
+    from voice_attune.asr.audiofile import write_wav
 
     assert main(["train-word", "marigold", "--budget", "small"]) == 0
     trained = KeywordModel.load(kws_store.user_model_path("marigold"))

@@ -181,7 +181,7 @@ def test_claps_inside_speech_and_a_clipping_microphone_do_not_pause():
 
 @pytest.mark.slow
 def test_a_simulated_session_pauses_on_two_knocks_on_the_table(tmp_path):
-    from voice_attune.asr.wav import write_wav
+    from voice_attune.asr.audiofile import write_wav
     from voice_attune.session.scenario import load_scenario
     from voice_attune.session.simulation import simulate
 

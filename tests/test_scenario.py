@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from voice_attune import SAMPLE_RATE
-from voice_attune.asr.wav import write_wav
+from voice_attune.asr.audiofile import write_wav
 from voice_attune.errors import UserError
 from voice_attune.session.scenario import load_scenario, render_reply
 

@@ -137,7 +137,7 @@ def test_listen_cli_with_the_korean_model(tmp_path, capsys, monkeypatch, korean_
 
 
 def write_korean(folder):
-    from voice_attune.asr.wav import write_wav
+    from voice_attune.asr.audiofile import write_wav
 
     path = folder / "ko.wav"
     write_wav(path, Composition().silence(0.8).say(SENTENCE, "ko", 150).silence(1.0).audio())

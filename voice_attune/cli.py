@@ -6,13 +6,32 @@ Exit status: 0 success, 2 bad input (a one-line reason naming the file and line)
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import traceback
 from typing import Sequence
 
 from voice_attune import __version__
-from voice_attune.commands import checkword, daemon, demo, export, forget, history, listen, listing, live, models, simulate, validate
-from voice_attune.commands import devices, enroll, mic_test, speaker_test, train_word
+from voice_attune.commands import (
+    checkword,
+    daemon,
+    demo,
+    devices,
+    enroll,
+    export,
+    forget,
+    history,
+    listen,
+    listing,
+    live,
+    mic_test,
+    models,
+    simulate,
+    speaker_test,
+    train_word,
+    validate,
+)
 from voice_attune.config import load_config
 from voice_attune.errors import UserError
 
@@ -60,27 +79,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (systemd stopping the service, ``kill``): handled as Ctrl+C is."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if on_main else None
     try:
         config = load_config(args.config)
         return int(args.run(args, config) or 0)
     except UserError as exc:
         print(f"voice-attune: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print("voice-attune: stopped.", file=sys.stderr)
-        return 130
+        return 143 if isinstance(exc, Terminated) else 130
     except BrokenPipeError:
         return 0
     except Exception:  # an internal fault: show it, so it can be reported and fixed
         traceback.print_exc()
         print("voice-attune: internal error (the lines above say where); please report it.", file=sys.stderr)
         return 1
+    finally:
+        if on_main and previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

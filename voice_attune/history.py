@@ -94,21 +94,51 @@ class History:
         self.path = path
 
     @classmethod
-    def open(cls, folder: Path) -> "History":
-        """Open (creating or migrating) the history in ``folder``, private to this user."""
+    def open(cls, folder: Path, notice=None) -> "History":
+        """Open (creating or migrating) the history in ``folder``, private to this user.
+
+        A damaged file (a page overwritten, a disk fault) is moved aside, dated, and a new one
+        started, with one line to ``notice`` (default: standard error); `forget --all` deletes
+        such copies too."""
         from voice_attune.welcome import private_dir
 
         try:
             path = private_dir(folder) / FILE
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
-            os.chmod(path, 0o600)
             history = cls(path)
-            with closing(history._connect()) as db:
-                _migrate(db)
+            damage = history._prepare()
+            if damage is not None:
+                aside = path.with_name(f"{FILE}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
+                os.replace(path, aside)
+                message = (f"The history file {path} was damaged ({damage}); it was moved aside to "
+                           f"{aside.name} and a new one started.")
+                (notice or (lambda m: print(m, file=sys.stderr)))(message)
+                if history._prepare() is not None:
+                    raise sqlite3.DatabaseError("a new history file could not be started")
         except (OSError, sqlite3.Error) as exc:
             raise UserError(f"cannot open the history ({exc})", str(folder / FILE)) from None
         return history
+
+    def _prepare(self) -> str | None:
+        """Create or migrate the file (0600); returns what is wrong with it if it is damaged."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        os.chmod(self.path, 0o600)
+        try:
+            with closing(self._connect()) as db:
+                _migrate(db)
+                found = db.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            if "newer voice-attune" in str(exc):
+                raise
+            return str(exc)
+        if [row[0] for row in found] != ["ok"]:
+            return "; ".join(str(row[0]) for row in found[:2])
+        return None
+
+    @staticmethod
+    def damaged_copies(folder: Path) -> list[Path]:
+        """History files moved aside because they were damaged (they still hold sessions)."""
+        return sorted(folder.glob(f"{FILE}.damaged-*"))
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=5.0)

@@ -14,7 +14,7 @@ from typing import Any, Union
 import yaml
 
 from voice_attune.errors import UserError
-from voice_attune.yamlio import line_of
+from voice_attune.yamlio import line_of, number
 
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
@@ -112,9 +112,16 @@ def _scalar(hint: Any, node: yaml.Node, path: str, where: str) -> Any:
     if hint is int:
         if tag != _INT:
             raise UserError(f"'{where}' must be a whole number, not '{text}'", path, line_of(node))
-        return int(text, 0)
+        return int(_number(node, path, where))
     if hint is float:
         if tag not in (_INT, _FLOAT):
             raise UserError(f"'{where}' must be a number, not '{text}'", path, line_of(node))
-        return float(text)
+        return float(_number(node, path, where))
     raise TypeError(f"schema cannot read {hint!r} for {where}")  # a programming error
+
+
+def _number(node: yaml.ScalarNode, path: str, where: str) -> int | float:
+    try:
+        return number(node)
+    except ValueError as exc:
+        raise UserError(f"'{where}': {exc}", path, line_of(node)) from None

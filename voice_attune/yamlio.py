@@ -6,12 +6,13 @@ are "yes" and "no"; here only ``true`` and ``false`` are booleans.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
 import yaml
 
-from voice_attune.errors import UserError
+from voice_attune.errors import UserError, one_line
 
 
 class _Loader(yaml.SafeLoader):
@@ -27,6 +28,11 @@ _Loader.add_implicit_resolver(
 )
 
 
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_NUMBERS = yaml.constructor.SafeConstructor()
+
+
 def compose_text(text: str, path: str) -> yaml.Node | None:
     """Parse YAML text into a node tree (with line marks); a syntax error names the line."""
     try:
@@ -36,8 +42,32 @@ def compose_text(text: str, path: str) -> yaml.Node | None:
         line = mark.line + 1 if mark else None
         problem = exc.problem or "cannot be read as YAML"
         raise UserError(f"YAML syntax: {problem}", path, line) from None
+    except yaml.reader.ReaderError as exc:  # a NUL byte or another character YAML forbids
+        line = text[: max(exc.position, 0)].count("\n") + 1
+        raise UserError(f"YAML syntax: a character that cannot be in a YAML file (#x{exc.character:04x})",
+                        path, line) from None
+    except RecursionError:
+        raise UserError("nested too deeply to read (lists or mappings inside each other hundreds of "
+                        "times)", path) from None
     except yaml.YAMLError as exc:
-        raise UserError(f"YAML syntax: {exc}", path) from None
+        raise UserError(f"YAML syntax: {one_line(exc)}", path) from None
+
+
+def number(node: yaml.ScalarNode) -> int | float:
+    """A number as YAML writes it: 90, 1.5, 1:30 (90), 0x3C, 0b101, 1_000. A number with a
+    leading 0 (017, which YAML reads as octal 15), infinity and not-a-number are refused with
+    a ValueError saying why; the node must carry the int or float tag."""
+    text = node.value.strip()
+    digits = text.lstrip("+-")
+    if node.tag == _INT and len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():
+        raise ValueError(f"write {text} without its leading 0 (YAML reads it as an octal number)")
+    try:
+        value = _NUMBERS.construct_yaml_int(node) if node.tag == _INT else _NUMBERS.construct_yaml_float(node)
+    except (ValueError, TypeError, OverflowError):
+        raise ValueError(f"'{text}' is not a number") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"'{text}' is not a finite number")
+    return value
 
 
 def compose_file(path: str | Path) -> yaml.Node | None:

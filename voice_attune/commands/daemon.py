@@ -99,10 +99,10 @@ def _engines(config: Config, choice: str | None):
 def _microphone(config: Config, audio: str | None):
     """Opens the microphone afresh each time (or a recording, paced like one)."""
     if audio:
-        from voice_attune.asr.wav import WavSource
+        from voice_attune.asr.audiofile import AudioFileSource
 
-        WavSource(audio)  # a bad file is said now, in one line
-        return lambda: _paced(WavSource(audio).frames())
+        AudioFileSource(audio)  # a bad file is said now, in one line
+        return lambda: _paced(AudioFileSource(audio).frames())
 
     def open_mic():
         from voice_attune.asr.mic import MicrophoneSource

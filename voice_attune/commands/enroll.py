@@ -85,11 +85,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _from_files(paths: list[str], partner: str, config: Config) -> Iterator[tuple[str, np.ndarray, int, int]]:
-    from voice_attune.asr.wav import WavSource
+    from voice_attune.asr.audiofile import AudioFileSource
     from voice_attune.keywords.enroll import find_sayings
 
     for path in paths:
-        pcm = np.concatenate([np.frombuffer(f.pcm, np.int16) for f in WavSource(path).frames()] or [np.zeros(0, np.int16)])
+        pcm = np.concatenate([np.frombuffer(f.pcm, np.int16) for f in AudioFileSource(path).frames()] or [np.zeros(0, np.int16)])
         found = find_sayings(pcm, config.vad)
         if not found:
             raise UserError(f"no speech heard in the recording; say the word clearly and try again", path)

@@ -50,9 +50,9 @@ def spoken_answer(config: Config, audio: str | None, engine: str | None = None) 
     question = f"To delete it, say: {CONFIRM}. To keep it, say: {KEEP}."
     print(question, flush=True)
     if audio:
-        from voice_attune.asr.wav import WavSource
+        from voice_attune.asr.audiofile import AudioFileSource
 
-        frames = WavSource(audio).frames()
+        frames = AudioFileSource(audio).frames()
     else:
         from voice_attune.asr.mic import MicrophoneSource
         from voice_attune.voice.player import SoundDevicePlayer
@@ -110,6 +110,11 @@ def run(args: argparse.Namespace, config: Config) -> int:
     gone = history.forget(since, until)
     print(f"Forgotten: {gone} session(s). The history file was compacted.", file=sys.stdout)
     if args.all and not (since or until):
+        copies = History.damaged_copies(data_dir())
+        for copy in copies:
+            copy.unlink()
+        if copies:
+            print(f"Deleted {len(copies)} damaged history file(s) that had been moved aside.")
         undone = forget_enrolment()
         if undone:
             print(f"Forgotten: what {undone} enrolment(s) kept of your voices; the pause word models are "

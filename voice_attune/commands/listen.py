@@ -44,9 +44,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         except ValueError as exc:
             raise UserError(str(exc)) from None
     if args.audio:
-        from voice_attune.asr.wav import WavSource
+        from voice_attune.asr.audiofile import AudioFileSource
 
-        source = WavSource(args.audio)  # reads the header now: bad files fail before loading models
+        source = AudioFileSource(args.audio)  # reads the header now: bad files fail before loading models
         frames: Iterable[Frame] = source.frames()
     else:
         from voice_attune.asr.mic import MicrophoneSource

@@ -259,9 +259,9 @@ def advice(s: Summary) -> list[str]:
 def run(args: argparse.Namespace, config: Config, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     if args.audio:
-        from voice_attune.asr.wav import WavSource
+        from voice_attune.asr.audiofile import AudioFileSource
 
-        frames: Iterable[Frame] = WavSource(args.audio).frames()
+        frames: Iterable[Frame] = AudioFileSource(args.audio).frames()
         limit = args.seconds
         what = f"from {args.audio}"
     else:

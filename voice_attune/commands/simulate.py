@@ -51,7 +51,7 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
          engine: str | None = None, low_energy: bool = False, quiet: bool = False,
          history: bool = False) -> int:
     """Simulate and print; shared with `demo`."""
-    from voice_attune.asr.wav import write_wav
+    from voice_attune.asr.audiofile import write_wav
     from voice_attune.events import EventLog
     from voice_attune.session.simulation import simulate
     from voice_attune.session.transcript import Transcript, summary_lines

@@ -105,7 +105,7 @@ def _describe(sound: CheckSound) -> str:
 
 
 def _write(path: str, pcm: np.ndarray) -> None:
-    from voice_attune.asr.wav import write_wav
+    from voice_attune.asr.audiofile import write_wav
 
     try:
         open(path, "wb").close()  # a bad path fails here, before the wave module half-opens it

@@ -14,7 +14,7 @@ import yaml
 
 from voice_attune.dialog.template import BUILTINS
 from voice_attune.script.steps import TARGETS, Group
-from voice_attune.yamlio import line_of
+from voice_attune.yamlio import line_of, number
 
 MENU_MAX = 7
 """Most options in one spoken list (or group): more is hard to hold in mind."""
@@ -70,12 +70,19 @@ def read(hint: Any, node: yaml.Node, key: str) -> Any:
     if hint is int:
         if tag != _INT:
             raise Bad(line, f"'{key}' must be a whole number, not '{text}'")
-        return int(text, 0)
+        return int(_number(node, key))
     if hint is float:
         if tag not in (_INT, _FLOAT):
             raise Bad(line, f"'{key}' must be a number of seconds, not '{text}'")
-        return float(text)
+        return float(_number(node, key))
     raise TypeError(f"the script reader cannot read {hint!r} for {key}")  # a programming error
+
+
+def _number(node: yaml.ScalarNode, key: str) -> int | float:
+    try:
+        return number(node)
+    except ValueError as exc:
+        raise Bad(line_of(node), f"'{key}': {exc}") from None
 
 
 def minutes(node: yaml.Node) -> tuple[float, float]:

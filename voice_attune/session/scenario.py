@@ -175,6 +175,6 @@ def render_reply(scenario: Scenario, reply: tuple[Segment, ...]) -> np.ndarray:
 
 
 def _read_clip(path: Path) -> np.ndarray:
-    from voice_attune.asr.wav import WavSource
+    from voice_attune.asr.audiofile import AudioFileSource
 
-    return np.frombuffer(b"".join(f.pcm for f in WavSource(path).frames()), dtype=np.int16)
+    return np.frombuffer(b"".join(f.pcm for f in AudioFileSource(path).frames()), dtype=np.int16)

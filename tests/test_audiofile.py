@@ -1,4 +1,4 @@
-"""WAV files of any common format become 16 kHz mono frames; broken files get one clear line."""
+"""Recordings of any common format become 16 kHz mono frames; broken files get one clear line."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
-from voice_attune.asr.wav import WavSource
+from voice_attune.asr.audiofile import AudioFileSource
 from voice_attune.cli import main
 from voice_attune.errors import UserError
 
@@ -49,7 +49,7 @@ def write_float(path: Path, samples: np.ndarray, rate: int) -> Path:
 
 
 def collect(path: Path) -> tuple[np.ndarray, list[float]]:
-    frames = list(WavSource(path).frames())
+    frames = list(AudioFileSource(path).frames())
     pcm = np.frombuffer(b"".join(f.pcm for f in frames), dtype=np.int16)
     return pcm, [f.t for f in frames]
 
@@ -94,10 +94,10 @@ def test_44k1_stereo_speech_through_the_cli(tmp_path, capsys):
 
 @pytest.mark.parametrize("content, fragment", [
     (b"", "the file is empty"),
-    (b"hello, this is a text file and not audio at all\n", "not a WAV file"),
+    (b"hello, this is a text file and not audio at all\n", "not a recording that can be read"),
     (b"RIFF\x10\x00\x00\x00WAVEfmt ", "cut short"),
     (b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x55\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00",
-     "unsupported WAV encoding"),
+     "unsupported or damaged WAV file"),
     (b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\x3e\x00\x00\x00\x7d\x00\x00\x02\x00\x10\x00data\x00\x00\x00\x00",
      "holds no audio"),
 ])
@@ -105,7 +105,7 @@ def test_broken_files_are_refused_in_one_line(tmp_path, capsys, content, fragmen
     path = tmp_path / "bad.wav"
     path.write_bytes(content)
     with pytest.raises(UserError) as err:
-        WavSource(path)
+        AudioFileSource(path)
     assert fragment in str(err.value)
     assert str(path) in str(err.value)
     assert main(["listen", "--audio", str(path)]) == 2
