@@ -120,9 +120,9 @@ class TimedVoice(Voice):
 
     render_s = 0.0
 
-    def render(self, text: str, speed: float = 1.0) -> np.ndarray:
+    def render(self, text: str, speed: float = 1.0, private: bool = False) -> np.ndarray:
         began = time.perf_counter()
-        pcm = super().render(text, speed)
+        pcm = super().render(text, speed, private)
         self.render_s += time.perf_counter() - began
         return pcm
 

@@ -260,10 +260,10 @@ def test_a_prompt_the_voice_cannot_speak_does_not_end_the_session(tmp_path: Path
     class Flaky:
         name = "flaky"
 
-        def render(self, text: str, speed: float = 1.0):
+        def render(self, text: str, speed: float = 1.0, private: bool = False):
             if text.startswith("Would you like"):
                 raise UserError("espeak-ng stopped answering")
-            return voice.render(text, speed)
+            return voice.render(text, speed, private)
 
     s = load_script(write(tmp_path, "script.yaml", QUIET), CONFIG)
     r = simulate(s, load_scenario(write(tmp_path, "s.yaml", "replies: []\n")), CONFIG, voice=Flaky(),

@@ -115,11 +115,29 @@ def run(args: argparse.Namespace, config: Config) -> int:
             copy.unlink()
         if copies:
             print(f"Deleted {len(copies)} damaged history file(s) that had been moved aside.")
+        emptied = forget_prompt_cache()
+        if emptied:
+            print(f"Emptied the prompt cache ({emptied} rendered prompt(s)).")
         undone = forget_enrolment()
         if undone:
             print(f"Forgotten: what {undone} enrolment(s) kept of your voices; the pause word models are "
                   "back as trained.")
     return 0
+
+
+def forget_prompt_cache() -> int:
+    """Delete every rendered prompt on disk (they hold only the guide's own words, but a couple
+    who forget everything should find nothing of their sessions left)."""
+    from voice_attune.voice.cache import default_cache_dir
+
+    folder = default_cache_dir()
+    if not folder.is_dir():
+        return 0
+    count = 0
+    for path in folder.glob("*.npy"):
+        path.unlink(missing_ok=True)
+        count += 1
+    return count
 
 
 def forget_enrolment() -> int:

@@ -20,6 +20,9 @@ class Say:
     text: str
     speed: float = 1.0
     """Speaking rate relative to the configured voice (a low-energy session speaks slower)."""
+    private: bool = False
+    """It reads back something of the couple's (their words, a choice, a topic set aside): its
+    audio must never be kept on disk (the prompt cache keeps only the guide's own words)."""
 
 
 @dataclass(frozen=True)

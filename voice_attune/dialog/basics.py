@@ -24,12 +24,18 @@ MISSING = "something"
 class Values(Mapping[str, str]):
     """Template values for a prompt: names, roles, the pause word, and earlier choices."""
 
+    IMPERSONAL = ("options", "remaining")
+    """Extra values that are the guide's own words, not the couple's."""
+
     def __init__(self, engine: Host, speaker: str | None, extra: Mapping[str, str] | None = None):
         self.e, self.speaker, self.extra = engine, speaker, dict(extra or {})
+        self.personal = False
+        """Whether a value filled in came from the couple (a choice, their words, a topic)."""
 
     def __getitem__(self, name: str) -> str:
         e = self.e
         if name in self.extra:
+            self.personal |= name not in self.IMPERSONAL
             return self.extra[name]
         if name in ("A", "B"):
             return e.name(name)
@@ -52,7 +58,9 @@ class Values(Mapping[str, str]):
             who = self.speaker
         if who is not None and who not in chosen and ("A" in chosen or "B" in chosen):
             return MISSING  # only the other partner said it: never lend them their words
-        return chosen.get(who or "_", chosen.get("_", MISSING))
+        value = chosen.get(who or "_", chosen.get("_", MISSING))
+        self.personal |= value != MISSING
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(())
@@ -62,8 +70,13 @@ class Values(Mapping[str, str]):
 
 
 def text_of(e: Host, template: str, speaker: str | None, **extra: str) -> str:
-    """A template filled in for this moment of the session."""
-    return fill(template, Values(e, speaker, extra))
+    """A template filled in for this moment of the session; one that reads back something of the
+    couple's is noted in ``e.personal``, so its audio is never kept on disk."""
+    values = Values(e, speaker, extra)
+    text = fill(template, values)
+    if values.personal:
+        e.personal.add(text)
+    return text
 
 
 def step_name(step: Step) -> str:

@@ -92,6 +92,8 @@ class Engine:
     needs: dict[str, dict[str, str]] = field(default_factory=dict)
     segments: list[Segment] = field(default_factory=list)
     tally: Tally = field(default_factory=Tally)
+    personal: set[str] = field(default_factory=set)
+    """Prompt texts that read back something of the couple's (never cached on disk)."""
 
     def __post_init__(self) -> None:
         self.settings = self.script.settings.for_energy(self.low_energy)
@@ -161,7 +163,8 @@ class Engine:
             self.last_prompt = text
         self.playing = Playing(text, self.now)
         self._said.began(text, self.now)
-        self.emit(actions.Say(text, self.settings.voice_speed))
+        private = any(p in text for p in self.personal)
+        self.emit(actions.Say(text, self.settings.voice_speed, private))
 
     def play_chime(self, name: actions.EarconName) -> bool:
         """Start an earcon; False when earcons are off (nothing to wait for)."""

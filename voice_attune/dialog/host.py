@@ -87,6 +87,8 @@ class Host(Protocol):
     needs: dict[str, dict[str, str]]
     segments: list[Segment]
     tally: Tally
+    personal: set[str]
+    """Filled-in prompt texts that read back something of the couple's (``basics.text_of``)."""
 
     @property
     def in_speech(self) -> bool: ...

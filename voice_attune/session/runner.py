@@ -106,7 +106,7 @@ class Session:
                 if isinstance(out, SessionEnd):
                     self.result = out
             elif isinstance(out, actions.Say):
-                pcm = self._render(out.text, out.speed)
+                pcm = self._render(out.text, out.speed, out.private)
                 self._play("say", pcm)
                 self.log(SayStart(self.now, out.text))
                 self.room.on_say(self.now)
@@ -132,10 +132,11 @@ class Session:
                 if self._playing is not None:
                     self.player.wait()
 
-    def _render(self, text: str, speed: float) -> np.ndarray:
-        """The prompt's audio; if the voice fails, the session goes on with the prompt printed."""
+    def _render(self, text: str, speed: float, private: bool = False) -> np.ndarray:
+        """The prompt's audio; if the voice fails, the session goes on with the prompt printed.
+        A private prompt (the couple's words read back) is rendered without the disk cache."""
         try:
-            return self.render(text, speed)
+            return self.render(text, speed, private=True) if private else self.render(text, speed)
         except UserError as exc:
             log.warning("could not speak a prompt (%s); going on without it", exc)
             return np.zeros(0, np.int16)

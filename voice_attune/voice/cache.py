@@ -1,7 +1,9 @@
 """A cache of rendered prompts, in memory and on disk, so a Raspberry Pi speaks without delay.
 
-Privacy: only the assistant's own prompts are stored here, never a partner's speech, so keeping
-their audio on disk is consistent with "no audio is ever stored" (DESIGN.md, principle 6).
+Privacy: only the assistant's own words are stored here, never a partner's speech, and never a
+prompt that reads back something of the couple's (their words, a choice, a topic set aside): those
+are rendered afresh each time (``render(text, private=True)``). Files are 0600 in a 0700 folder,
+and `forget --all` empties the folder.
 """
 
 from __future__ import annotations
@@ -66,8 +68,13 @@ class PromptCache:
         parts = [_FORMAT, self.synth.name, s.voice, s.rate, round(s.volume, 4), text]
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
-    def render(self, text: str) -> np.ndarray:
-        """The prompt's audio (read-only), rendered only if no copy is cached."""
+    def render(self, text: str, private: bool = False) -> np.ndarray:
+        """The prompt's audio (read-only), rendered only if no copy is cached; a ``private``
+        prompt is rendered and handed back, kept neither on disk nor in memory."""
+        if private:
+            with self._lock:
+                self.misses += 1
+                return np.ascontiguousarray(self.synth.render(text), dtype=np.int16)
         key = self.key(text)
         with self._lock:
             pcm = self._memory.get(key)

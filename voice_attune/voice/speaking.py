@@ -25,10 +25,11 @@ class Voice:
         self._by_rate: dict[int, PromptCache] = {}
         self.name = self._cache(settings.rate).name
 
-    def render(self, text: str, speed: float = 1.0) -> np.ndarray:
-        """``text`` spoken at ``speed`` times the configured rate, 16 kHz int16."""
+    def render(self, text: str, speed: float = 1.0, private: bool = False) -> np.ndarray:
+        """``text`` spoken at ``speed`` times the configured rate, 16 kHz int16. A ``private``
+        text (the couple's own words read back) is rendered afresh and never cached."""
         rate = int(round(min(MAX_RATE, max(MIN_RATE, self.settings.rate * speed))))
-        return self._cache(rate).render(text)
+        return self._cache(rate).render(text, private)
 
     def _cache(self, rate: int) -> PromptCache:
         if rate not in self._by_rate:

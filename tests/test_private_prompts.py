@@ -1,0 +1,95 @@
+"""What the couple says is theirs: a prompt that reads back their words (or a choice, or a topic
+set aside) is never kept in the prompt cache, and `forget --all` empties the cache (issue 15)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voice_attune.cli import main
+from voice_attune.config import Config
+from voice_attune.dialog import actions
+from voice_attune.dialog.engine import Engine
+from voice_attune.dialog.host import DialogSettings
+from voice_attune.script.loader import load_script
+from voice_attune.session.scenario import load_scenario
+from voice_attune.session.scripted import ScriptedRun, from_scenario
+from voice_attune.voice.cache import PromptCache, default_cache_dir
+from voice_attune.voice.speaking import Voice
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+
+
+def _says(name: str) -> list[actions.Say]:
+    config = Config()
+    plan = load_scenario(SCENARIOS / f"{name}.yaml")
+    replies, barge_in = from_scenario(plan, config)
+    engine = Engine(load_script(name, config), DialogSettings.of(config, plan.partners))
+    return ScriptedRun(engine, replies, barge_in).run().actions(actions.Say)
+
+
+def test_the_joint_message_read_back_is_private_and_the_guides_own_words_are_not():
+    says = _says("joint-message")
+    private = [s.text for s in says if s.private]
+    assert private and all(t.startswith("Here is your message") for t in private)
+    assert "i feel close to you" in private[0]  # their own sentences, read back
+    own = [s.text for s in says if not s.private]
+    assert any("please say the first sentence" in t for t in own)
+
+
+def test_a_menu_choice_read_back_is_private_but_the_menu_is_not():
+    says = _says("feelings-menu")
+    confirms = [s for s in says if s.text.startswith("You chose")]
+    assert confirms and all(s.private for s in confirms)
+    assert not any(s.private for s in says if "or" in s.text and s.text.endswith("?") and "chose" not in s.text)
+
+
+class Counting:
+    name = "counting"
+
+    def __init__(self):
+        self.calls = 0
+
+    def render(self, text: str) -> np.ndarray:
+        self.calls += 1
+        return np.full(1600, len(text), np.int16)
+
+
+def test_a_private_prompt_leaves_nothing_on_disk_or_in_memory(tmp_path):
+    synth, settings = Counting(), Config().voice
+    cache = PromptCache(synth, settings, tmp_path / "prompts")
+    cache.render("Take a slow breath in.")
+    cache.render("Here is your message: I feel alone.", private=True)
+    cache.render("Here is your message: I feel alone.", private=True)
+    files = sorted(p.name for p in (tmp_path / "prompts").iterdir())
+    assert files == [cache.key("Take a slow breath in.") + ".npy"]
+    assert synth.calls == 3  # rendered afresh each time: never kept, not even in memory
+    assert (tmp_path / "prompts").stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "prompts" / files[0]).stat().st_mode & 0o777 == 0o600
+
+
+def test_forget_all_empties_the_prompt_cache(chdir_tmp, capsys):
+    voice = Voice(Config().voice)
+    voice.render("Let's start with two slow breaths together.")
+    assert list(default_cache_dir().glob("*.npy"))
+    assert main(["forget", "--all", "--yes"]) == 0
+    assert list(default_cache_dir().glob("*.npy")) == []
+    assert "Emptied the prompt cache (1 rendered prompt(s))." in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_a_simulated_session_never_caches_the_couples_words(tmp_path):
+    from voice_attune.session.simulation import simulate
+
+    config = Config()
+    voice = Voice(config.voice, cache_dir=tmp_path / "prompts")
+    result = simulate(load_script("joint-message", config), load_scenario(SCENARIOS / "joint-message.yaml"),
+                      config, voice=voice, notice=lambda m: None)
+    said = [e.text for e in result.events if e.type == "say_start"]
+    on_disk = {p.stem for p in (tmp_path / "prompts").glob("*.npy")}
+    keys = lambda text: {cache.key(text) for cache in voice._by_rate.values()}  # noqa: E731
+    read_back = [t for t in said if t.startswith("Here is your message")]
+    assert read_back and not any(keys(t) & on_disk for t in read_back)
+    assert sum(bool(keys(t) & on_disk) for t in said) > 10  # the guide's own words are cached
