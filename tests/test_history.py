@@ -15,7 +15,7 @@ import pytest
 from voice_attune.cli import main
 from voice_attune.config import data_dir
 from voice_attune.events import Answer, Choice, Final, SessionEnd, SessionStart, TurnEnd, TurnStart
-from voice_attune.history import FILE, MIGRATIONS, History, remember
+from voice_attune.history import FILE, MIGRATIONS, History, remember, simulated_folder
 from voice_attune.synthetic.speech import piper_available
 
 NOW = datetime(2026, 11, 26, 19, 30)
@@ -176,6 +176,8 @@ def test_a_simulated_session_lands_in_the_history_and_is_read_back(capsys):
     assert main(["simulate", "feelings-menu", "--scenario", str(scenario), "--quiet", "--history"]) == 0
     capsys.readouterr()
     assert main(["history", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["sessions"] == []  # the couple's own history: untouched
+    assert main(["history", "--simulated", "--json"]) == 0
     [s] = json.loads(capsys.readouterr().out)["sessions"]
     assert s["script"] == "feelings-menu" and s["ended"] == "finished"
     assert {c["value"] for c in s["choices"]} == {"drained", "hopeful"}
@@ -234,7 +236,7 @@ def test_what_was_set_aside_is_raised_at_the_next_session_and_closed_when_talked
     second.write_text(COME_BACK)
     assert main(["simulate", "morning", "--scenario", str(first), "--history"]) == 0
     assert "Session ended (not_now)" in capsys.readouterr().out
-    history = History.open(data_dir())
+    history = History.open(simulated_folder())
     [open_one] = history.open_follow_ups()
     assert history.sessions()[0].ended == "not_now"
     assert main(["simulate", "morning", "--scenario", str(second), "--history"]) == 0
@@ -295,7 +297,7 @@ def test_the_spoken_consent_step_decides_whether_any_words_reach_the_file(second
     answers = {e["id"]: e["value"] for e in logged if e["type"] == "answer"}
     said = [e["text"] for e in logged if e["type"] == "final" and len(e["text"].split()) >= 2]
     assert len(said) >= 4
-    data = History.open(data_dir()).path.read_bytes()
+    data = History.open(simulated_folder()).path.read_bytes()
     if second == "No.":
         assert answers == {"keep-words-A": "yes", "keep-words-B": "no"}
         assert "Nothing you say today will be written down." in out

@@ -93,3 +93,44 @@ def test_a_simulated_session_never_caches_the_couples_words(tmp_path):
     read_back = [t for t in said if t.startswith("Here is your message")]
     assert read_back and not any(keys(t) & on_disk for t in read_back)
     assert sum(bool(keys(t) & on_disk) for t in said) > 10  # the guide's own words are cached
+
+
+def test_exports_and_event_logs_are_readable_by_you_only(tmp_path, chdir_tmp, capsys):
+    from datetime import datetime
+
+    from tests.test_history import session_events
+    from voice_attune.config import data_dir
+    from voice_attune.history import History
+
+    History.open(data_dir()).record(session_events(), datetime(2026, 11, 3, 8, 0))
+    out = tmp_path / "summary.md"
+    out.write_text("an older file, once readable by all")
+    out.chmod(0o644)
+    assert main(["export", "--since", "2026-11-01", "--out", str(out), "--with-words"]) == 0
+    assert out.stat().st_mode & 0o777 == 0o600 and "older file" not in out.read_text()
+    events = tmp_path / "events.jsonl"
+    wav = tmp_path / "quiet.wav"
+    from voice_attune.asr.audiofile import write_wav
+
+    write_wav(wav, np.zeros(16000, np.int16))
+    assert main(["listen", "--audio", str(wav), "--events", str(events), "--engine", "pocketsphinx"]) == 0
+    assert events.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.slow
+def test_a_simulation_never_reads_or_changes_the_real_history(tmp_path, chdir_tmp, capsys):
+    from datetime import datetime
+
+    from tests.test_history import COME_BACK, session_events
+    from voice_attune.config import data_dir
+    from voice_attune.history import History, simulated_folder
+
+    real = History.open(data_dir())
+    real.record(session_events(script="morning", follow_up=True), datetime(2026, 11, 3, 8, 0))
+    before = real.path.read_bytes()
+    scenario = tmp_path / "back.yaml"
+    scenario.write_text(COME_BACK)
+    assert main(["simulate", "morning", "--scenario", str(scenario), "--history"]) == 0
+    assert "Last time" not in capsys.readouterr().out  # the real follow-up was not raised
+    assert real.path.read_bytes() == before and len(real.open_follow_ups()) == 1
+    assert [s.script for s in History.open(simulated_folder()).sessions()] == ["morning"]

@@ -266,7 +266,9 @@ class EventLog:
         if not path:
             return cls(None)
         try:
-            return cls(stack.enter_context(open(path, mode, encoding="utf-8")))
+            from voice_attune.privatefiles import open_private
+
+            return cls(stack.enter_context(open_private(path, mode)))
         except OSError as exc:
             raise UserError(f"cannot write events: {exc.strerror}", path) from None
 

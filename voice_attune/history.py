@@ -24,6 +24,9 @@ from voice_attune.errors import UserError
 from voice_attune.events import Event, both_agreed_to_keep_words
 
 FILE = "history.sqlite3"
+SIMULATED = "simulated"
+"""The folder, inside the data folder, of the history that `simulate --history` keeps: a
+simulation never reads or changes the couple's real history."""
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sessions, the words chosen in them, and what was set aside.
@@ -256,6 +259,13 @@ def _migrate(db: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError(f"written by a newer voice-attune (version {version})")
     for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
         db.executescript(f"BEGIN; {script} PRAGMA user_version = {number}; COMMIT;")
+
+
+def simulated_folder() -> Path:
+    """Where simulated sessions are remembered (``simulate --history``, ``history --simulated``)."""
+    from voice_attune.config import data_dir
+
+    return data_dir() / SIMULATED
 
 
 def remember(events: Iterable[Event], started: datetime, folder: Path | None = None,

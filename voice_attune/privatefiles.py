@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import IO, BinaryIO, Callable
 
 
 def write_private(path: Path, write: Callable[[BinaryIO], None]) -> None:
@@ -22,4 +22,17 @@ def write_private(path: Path, write: Callable[[BinaryIO], None]) -> None:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def open_private(path: str | Path, mode: str = "w") -> IO[str]:
+    """A text file for writing ("w") or appending ("a"), readable by this user only (0600, also
+    when it existed before); its folder must exist."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, mode, encoding="utf-8")
+    except BaseException:
+        os.close(fd)
         raise

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from voice_attune.config import Config
 from voice_attune.errors import UserError
+from voice_attune.privatefiles import open_private
 
 CONTAINS = ("the date, practice and length of each session, each partner's speaking time and turns, "
             "pauses, how each session ended, the words chosen from menus, and what is still open. "
@@ -68,7 +68,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         lines += ["", "Still open, to come back to:"] + [f"- {f.created:%d %b}: {f.topic}" for f in open_ones]
     lines += ["", "voice-attune supports conversations; it is not therapy and not a crisis service.", ""]
     try:
-        Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+        with open_private(args.out) as out:
+            out.write("\n".join(lines))
     except OSError as exc:
         raise UserError(f"cannot write the summary: {exc.strerror}", args.out) from None
     print(f"Wrote {args.out}: {len(sessions)} session(s).")

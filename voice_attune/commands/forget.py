@@ -110,9 +110,16 @@ def run(args: argparse.Namespace, config: Config) -> int:
     gone = history.forget(since, until)
     print(f"Forgotten: {gone} session(s). The history file was compacted.", file=sys.stdout)
     if args.all and not (since or until):
+        from voice_attune.history import FILE, simulated_folder
+
         copies = History.damaged_copies(data_dir())
         for copy in copies:
             copy.unlink()
+        simulated = [p for p in simulated_folder().glob(f"{FILE}*") if p.is_file()]
+        for path in simulated:
+            path.unlink()
+        if simulated:
+            print("Deleted the history of simulated sessions.")
         if copies:
             print(f"Deleted {len(copies)} damaged history file(s) that had been moved aside.")
         emptied = forget_prompt_cache()

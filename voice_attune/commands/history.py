@@ -26,15 +26,17 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print everything as one JSON object")
     p.add_argument("--last", type=int, default=10, metavar="N", help="how many recent sessions to list (10)")
+    p.add_argument("--simulated", action="store_true",
+                   help="the history of simulated sessions (simulate --history), not yours")
     return p
 
 
 def run(args: argparse.Namespace, config: Config, now: datetime | None = None) -> int:
     from voice_attune.config import data_dir
-    from voice_attune.history import History
+    from voice_attune.history import History, simulated_folder
 
     now = now or datetime.now()
-    history = History.open(data_dir())
+    history = History.open(simulated_folder() if getattr(args, "simulated", False) else data_dir())
     sessions = history.sessions()
     follow_ups = history.open_follow_ups()
     week_start = (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)

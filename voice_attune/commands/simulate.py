@@ -33,7 +33,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--low-energy", action="store_true", help="the script's lighter version for heavy days")
     p.add_argument("--quiet", action="store_true", help="print only the summary")
     p.add_argument("--history", action="store_true",
-                   help="add this simulated session to your history, as a live session would be")
+                   help="remember this simulated session as a live one would be, in a history of its own "
+                        "(voice-attune history --simulated); your real history is never read or changed")
     return p
 
 
@@ -67,10 +68,10 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
 
         follow_up = None
         history = history and config.privacy.history
-        if history:  # as a live session: raise what is open, and record it afterwards
-            from voice_attune.history import next_follow_up
+        if history:  # as a live session, in the simulations' own history: raise what is open, record it
+            from voice_attune.history import next_follow_up, simulated_folder
 
-            follow_up = next_follow_up()
+            follow_up = next_follow_up(simulated_folder())
         result = simulate(script, scenario, config, low_energy=low_energy, engine=engine,
                           keep_audio=bool(wav), on_event=on_event,
                           notice=lambda m: print(m, file=sys.stderr),
@@ -83,12 +84,12 @@ def play(script, scenario, config: Config, *, events: str | None = None, wav: st
     if history:
         from datetime import datetime
 
-        from voice_attune.history import remember, talked_about
+        from voice_attune.history import remember, simulated_folder, talked_about
 
-        if remember(result.events, datetime.now()) is not None:
-            print("Added to your history (voice-attune history).")
+        if remember(result.events, datetime.now(), simulated_folder()) is not None:
+            print("Added to the simulations' history (voice-attune history --simulated).")
         if follow_up is not None and result.follow_up_talked:
-            talked_about(follow_up, datetime.now())
+            talked_about(follow_up, datetime.now(), simulated_folder())
     if wav:
         try:
             write_wav(Path(wav), result.room.recording())
