@@ -28,8 +28,9 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("HOME", str(home))  # ~/.cache/vosk and the like: none of the user's
     for name in ("VOICE_ATTUNE_MODEL", "VOICE_ATTUNE_CONFIG", "VOICE_ATTUNE_INPUT_DEVICE",
-                 "VOICE_ATTUNE_OUTPUT_DEVICE", "VOICE_ATTUNE_MODEL_URL"):
+                 "VOICE_ATTUNE_OUTPUT_DEVICE", "VOICE_ATTUNE_MODEL_URL", "VOSK_MODEL_PATH"):
         monkeypatch.delenv(name, raising=False)
 
 

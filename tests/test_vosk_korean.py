@@ -6,6 +6,8 @@ model exercises the same code: loading, streaming, partials, grammars and word t
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import of_type
@@ -104,6 +106,21 @@ def test_a_model_found_in_the_models_folder_is_used(tmp_path, korean_model_path)
     (tmp_path / "vosk-model-small-ko-0.22").symlink_to(korean_model_path, target_is_directory=True)
     config = Config(recognizer=RecognizerSettings(models_dir=str(tmp_path)), language="ko")
     assert open_engine(config, notice=lambda m: None).name == "vosk"
+
+
+@pytest.mark.parametrize("where", ["VOSK_MODEL_PATH", "~/.cache/vosk"])
+def test_a_model_where_vosk_itself_looks_is_found_for_its_language(tmp_path, korean_model_path, monkeypatch, where):
+    folder = tmp_path / "vosk-models"
+    if where == "VOSK_MODEL_PATH":
+        monkeypatch.setenv("VOSK_MODEL_PATH", str(folder))
+    else:
+        folder = Path.home() / ".cache" / "vosk"
+    folder.mkdir(parents=True)
+    (folder / "vosk-model-small-ko-0.22").symlink_to(korean_model_path, target_is_directory=True)
+    empty = RecognizerSettings(models_dir=str(tmp_path / "none"))
+    assert open_engine(Config(recognizer=empty, language="ko"), notice=lambda m: None).name == "vosk"
+    # An English session does not take another language's model from the shared folders.
+    assert open_engine(Config(recognizer=empty), notice=lambda m: None).name == "pocketsphinx"
 
 
 def test_without_a_model_pocketsphinx_is_used_with_a_one_line_notice(tmp_path):

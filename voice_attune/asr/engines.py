@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -12,28 +13,53 @@ from voice_attune.errors import UserError
 INSTALL_HINT = "voice-attune models download  (or: voice-attune models --from-zip FILE.zip)"
 
 
+def vosk_own_folders() -> list[Path]:
+    """Where Vosk itself looks for models: $VOSK_MODEL_PATH, /usr/share/vosk, ~/.cache/vosk."""
+    found = [os.environ.get("VOSK_MODEL_PATH"), "/usr/share/vosk", str(Path.home() / ".cache" / "vosk")]
+    return [Path(f).expanduser() for f in found if f]
+
+
 def find_vosk_model(config: Config) -> Path | None:
-    """The configured Vosk model, else the best complete one in the models folder.
+    """The configured Vosk model, else the best complete one in the models folder, else one where
+    Vosk itself keeps models (for the configured language only: other programs share those).
 
     Known models come in catalog order (the small default first: it loads quickly and runs
     on a Raspberry Pi), then any other model folder by name; damaged ones are passed over.
     """
     if config.recognizer.vosk_model:
         return Path(config.recognizer.vosk_model).expanduser()
+    found = _best_in(models_dir(config), None)
+    if found is not None:
+        return found
+    language = config.language.lower().split("-")[0]
+    for folder in vosk_own_folders():
+        found = _best_in(folder, language)
+        if found is not None:
+            return found
+    return None
+
+
+def _best_in(folder: Path, language: str | None) -> Path | None:
     from voice_attune.models import vosk as models
 
-    folder = models_dir(config)
     if not folder.is_dir():
         return None
+    if not models.verify(folder) and (language is None or _speaks(folder.name, language)):
+        return folder  # the folder is itself a model
     order = {entry.name: i for i, entry in enumerate(models.CATALOG)}
     candidates = sorted(
         (p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
         key=lambda p: (order.get(p.name, len(order)), p.name),
     )
     for candidate in candidates:
-        if not models.verify(candidate):
+        if (language is None or _speaks(candidate.name, language)) and not models.verify(candidate):
             return candidate
     return None
+
+
+def _speaks(name: str, language: str) -> bool:
+    """Whether a Vosk model's folder name says it is for ``language`` ("vosk-model-small-en-us-0.15")."""
+    return f"-{language}-" in f"-{name.lower()}-"
 
 
 def open_engine(config: Config, choice: str | None = None, notice: Callable[[str], None] = print) -> SpeechModel:
