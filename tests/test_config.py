@@ -114,3 +114,24 @@ def test_a_missing_config_file_is_named(tmp_path, capsys):
     missing = tmp_path / "nope.yaml"
     assert main(["listen", "--config", str(missing), "--audio", "x.wav"]) == 2
     assert f"{missing}: no such file" in capsys.readouterr().err
+
+
+def test_which_settings_are_used_is_said_and_a_hidden_file_is_named(chdir_tmp, capsys):
+    import os
+
+    from voice_attune.cli import main
+    from voice_attune.config import settings_line
+
+    assert settings_line(load_config()) == ("Settings: built-in defaults (no config.yaml here or in "
+                                            "~/.config/voice-attune).")
+    user = Path(os.environ["XDG_CONFIG_HOME"]) / "voice-attune" / "config.yaml"
+    user.parent.mkdir(parents=True)
+    user.write_text("partners: {A: Ana, B: Bo}\n")
+    assert settings_line(load_config()) == f"Settings: {user}."
+    (chdir_tmp / "config.yaml").write_text("partners: {A: Kim, B: Lee}\n")
+    config = load_config()
+    assert config.partners.A == "Kim"
+    assert settings_line(config) == f"Settings: config.yaml (it hides {user}: --config chooses)."
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "Here and now that is: config.yaml." in capsys.readouterr().out

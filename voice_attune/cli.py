@@ -59,15 +59,24 @@ examples:
   voice-attune mic-test                           a live level meter: does the microphone hear you?
   voice-attune speaker-test                       a chime and a sentence: is the speaker ready?
 
-Settings come from --config FILE, else ./config.yaml, else ~/.config/voice-attune/config.yaml.
+Settings come from --config FILE, else $VOICE_ATTUNE_CONFIG, else ./config.yaml, else
+~/.config/voice-attune/config.yaml, else built-in defaults (the first found wins; run, daemon
+and demo say which they use).
 """
+
+
+def _settings_now() -> str:
+    from voice_attune.config import default_config_path
+
+    found = default_config_path()
+    return f"Here and now that is: {found if found else 'built-in defaults'}.\n"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="voice-attune",
         description="A hands-free, offline voice guide for couples' conversations.",
-        epilog=EPILOG,
+        epilog=EPILOG + _settings_now(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"voice-attune {__version__}")

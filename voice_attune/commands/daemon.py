@@ -48,6 +48,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s", force=True)
+    from voice_attune.config import settings_line
+
+    logging.getLogger("voice_attune.daemon").info("%s", settings_line(config))
     engine, phrase_engine = _engines(config, args.engine)
     voice = Voice(config.voice, lazy=True)  # first words come from the prompt cache
     with ExitStack() as stack:

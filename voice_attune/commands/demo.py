@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -41,6 +42,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.session.scenario import load_scenario
     from voice_attune.synthetic.speech import piper_available
 
+    from voice_attune.config import settings_line
+
+    print(settings_line(config), file=sys.stderr)
     scenario = load_scenario(scenario_path())
     if not piper_available():
         scenario = _without_piper(scenario)

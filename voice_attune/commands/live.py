@@ -46,6 +46,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.voice.player import SoundDevicePlayer
     from voice_attune.voice.speaking import Voice
 
+    from voice_attune.config import settings_line
+
+    print(settings_line(config), file=sys.stderr)
     script = load_script(args.script, config)
     train_new_pause_words(config)
     train_new_menu(config, script)

@@ -230,10 +230,28 @@ def default_config_path() -> Path | None:
     env = os.environ.get("VOICE_ATTUNE_CONFIG")
     if env:
         return Path(env)
-    for candidate in (Path("config.yaml"), _user_config_dir() / "config.yaml"):
+    for candidate in config_candidates():
         if candidate.is_file():
             return candidate
     return None
+
+
+def config_candidates() -> list[Path]:
+    """Where settings are looked for when --config is not given, first found wins."""
+    env = os.environ.get("VOICE_ATTUNE_CONFIG")
+    return ([Path(env)] if env else []) + [Path("config.yaml"), _user_config_dir() / "config.yaml"]
+
+
+def settings_line(config: Config) -> str:
+    """One line saying which settings file is used, and any other one it hides."""
+    if config.source is None:
+        return "Settings: built-in defaults (no config.yaml here or in ~/.config/voice-attune)."
+    used = Path(config.source).resolve()
+    hidden = [c for c in config_candidates() if c.is_file() and c.resolve() != used]
+    line = f"Settings: {config.source}"
+    if hidden:
+        line += f" (it hides {', '.join(str(h) for h in hidden)}: --config chooses)"
+    return line + "."
 
 
 def _user_config_dir() -> Path:
