@@ -412,3 +412,17 @@ def test_the_feelings_menu_in_config_is_checked_with_its_line(tmp_path):
     path.write_text("feelings:\n  heavy: {drained: quiet company}\n  light: {drained: company}\n")
     with pytest.raises(UserError, match="config.yaml:1: .*feeling 'drained' is in two groups"):
         load_config(path, env={})
+
+
+def test_validate_shows_every_mistake_in_one_pass(tmp_path, capsys):
+    from voice_attune.cli import main
+
+    path = tmp_path / "two.yaml"
+    path.write_text("title: T\ndescription: d\nminutes: 3\nsteps:\n  - say: 'To pause, say {pause_word}.'\n"
+                    "  - turn: C\n    id: talk\n  - goto: talk\n  - goto: nowhere\n  - turn: A\n    seconds: 0.5\n")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3, err  # a step that cannot be read, and two the checks find, at once
+    assert f"{path}:6: 'turn' is 'C'" in err[0]
+    assert f"{path}:9: there is no step with id 'nowhere'" in err[1]
+    assert f"{path}:11: seconds is 0.5" in err[2]

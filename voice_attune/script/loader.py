@@ -8,6 +8,7 @@ words; see ``checks.py``). Stopping after the first pass keeps one typo from cau
 from __future__ import annotations
 
 import dataclasses
+import re
 import typing
 from importlib import resources
 from pathlib import Path
@@ -114,14 +115,28 @@ def read_script(path: Path, config: Config) -> tuple[Script | None, list[UserErr
         return None, [exc]
     reader = _Reader(config)
     script = reader.script(root, name)
-    found = reader.problems
-    if script is not None and not found:
-        found = checks.check_script(script, config.pause_words, config.spotter.fuzzy_threshold,
-                                    config.care.words)
+    found = list(reader.problems)
+    if script is not None:  # also when some steps could not be read: every mistake in one pass
+        try:
+            checked = checks.check_script(script, config.pause_words, config.spotter.fuzzy_threshold,
+                                          config.care.words)
+        except Exception:
+            if not found:
+                raise
+            checked = []  # the checks could not make sense of a partly read script: what was found stands
+        found += [(line, m) for line, m in checked if not (found and _explained(m, reader.failed_ids))]
     if found:
         found = sorted(set(found))
         return None, [UserError(message, name, line) for line, message in found]
     return script, []
+
+
+def _explained(message: str, failed_ids: set[str]) -> bool:
+    """Whether a check's complaint may come only from steps that could not be read: a jump to
+    one of their ids, or where the steps lead (which needs every step)."""
+    jump = re.match(r"there is no step with id '([^']*)'", message)
+    return (jump is not None and jump.group(1) in failed_ids) or "can never be reached" in message or (
+        "leads back to line" in message)
 
 
 class _Reader:
@@ -129,6 +144,8 @@ class _Reader:
 
     def __init__(self, config: Config | None = None) -> None:
         self.problems: list[tuple[int, str]] = []
+        self.failed_ids: set[str] = set()
+        """Ids of steps that could not be read (a jump to one is not a mistake of its own)."""
         self.config = config or Config()
 
     def add(self, line: int, message: str) -> None:
@@ -143,9 +160,11 @@ class _Reader:
             return None
         values: dict[str, Any] = {}
         lines: dict[str, int] = {}
+        given = []
         for key_node, node in self._pairs(root, TOP_KEYS, "here"):
             key = key_node.value
             lines[key] = line_of(key_node)
+            given.append(key)
             try:
                 values[key] = self._top(key, node, lines)
             except readers.Bad as bad:
@@ -153,9 +172,12 @@ class _Reader:
         missing = [k for k in TOP_KEYS if k != "settings" and k not in lines]
         if missing:
             self.add(line_of(root), f"the script needs: {', '.join(missing)}")
-        if self.problems:
+        if missing or any(k not in values for k in given) or not values.get("steps"):
+            return None  # a top-level value could not be read: nothing to check further
+        try:  # perhaps without the steps that could not be read, so the checks can still run
+            return Script(path=path, lines=lines, **values)
+        except (TypeError, ValueError):
             return None
-        return Script(path=path, lines=lines, **values)
 
     def _top(self, key: str, node: yaml.Node, lines: dict[str, int]) -> Any:
         if key in ("title", "description"):
@@ -234,6 +256,9 @@ class _Reader:
             self.add(line_of(node), "a choose step needs an id: the name its choice is remembered by "
                                     "(e.g. id: feeling)")
         if len(self.problems) > before:
+            ident = next((v for k, v in node.value if getattr(k, "value", None) == "id"), None)
+            if isinstance(ident, yaml.ScalarNode):
+                self.failed_ids.add(str(ident.value))
             return None
         step = cls(line=line_of(node), lines=lines, **values)
         if low_node is not None:
