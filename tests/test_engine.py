@@ -542,3 +542,11 @@ def test_a_set_aside_step_keeps_a_follow_up_only_when_it_is_reached(tmp_path):
     assert "Okay. I'll keep this to come back to." in [a.text for a in r.actions(actions.Say)]
     r = run(s, [[Utter("no thanks")]])
     assert r.of_type("session_end")[0].summary["follow_ups"] == []
+
+
+def test_the_spoken_summary_rounds_as_the_printed_one_reads():
+    from voice_attune.dialog.summary import about
+
+    assert [about(s) for s in (0.4, 1.2, 7.5, 9.4, 12.0, 23.0, 61.0, 95.0)] == [
+        "a moment", "a second", "8 seconds", "9 seconds", "10 seconds", "25 seconds", "a minute",
+        "a minute and a half"]

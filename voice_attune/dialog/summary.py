@@ -65,8 +65,11 @@ def about(seconds: float) -> str:
     """"40 seconds", "2 minutes", "a minute and a half": a rough duration as said aloud."""
     if seconds < 1:
         return "a moment"
+    if seconds < 9.5:  # the printed summary's 7.5 s is "about 8 seconds", not "about 10"
+        whole = int(seconds + 0.5)
+        return "a second" if whole == 1 else f"{whole} seconds"
     if seconds < 55:
-        return f"{max(5, int(round(seconds / 5.0)) * 5)} seconds"
+        return f"{max(10, int(round(seconds / 5.0)) * 5)} seconds"
     minutes = max(1.0, round(seconds / 60.0 * 2) / 2)
     whole = int(minutes)
     half = " and a half" if minutes != whole else ""
