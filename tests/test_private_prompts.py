@@ -134,3 +134,29 @@ def test_a_simulation_never_reads_or_changes_the_real_history(tmp_path, chdir_tm
     assert "Last time" not in capsys.readouterr().out  # the real follow-up was not raised
     assert real.path.read_bytes() == before and len(real.open_follow_ups()) == 1
     assert [s.script for s in History.open(simulated_folder()).sessions()] == ["morning"]
+
+
+def test_pyttsx3_keeps_no_prompt_on_disk_between_renders_and_none_of_a_private_one(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+    import tempfile
+
+    from voice_attune.config.voice import VoiceSettings
+    from voice_attune.voice.synth import Pyttsx3Synthesizer, Pyttsx3Worker
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    leftover = tmp_path / f"voice-attune-tts-{dead.stdout.strip()}-x1y2"
+    leftover.mkdir()
+    (leftover / "prompt.wav").write_bytes(b"RIFF words of a killed process")
+    worker = Pyttsx3Worker()
+    assert not leftover.exists()  # a killed process's render folder is swept at the next start
+    synth = Pyttsx3Synthesizer(VoiceSettings(rate=150), worker=worker)
+    assert np.abs(synth.render("Take a slow breath in.")).max() > 500
+    assert list(worker._dir.iterdir()) == []  # the file lived only while the prompt rendered
+    watched = []
+    monkeypatch.setattr(worker, "render", lambda *a, **k: watched.append(a))
+    cache = PromptCache(synth, VoiceSettings(rate=150), tmp_path / "prompts")
+    said = cache.render("Here is your message: I feel alone.", private=True)
+    assert np.abs(said).max() > 500 and watched == []  # espeak-ng in memory, not pyttsx3's file
+    assert list(worker._dir.iterdir()) == [] and not (tmp_path / "prompts").exists()

@@ -72,9 +72,10 @@ class PromptCache:
         """The prompt's audio (read-only), rendered only if no copy is cached; a ``private``
         prompt is rendered and handed back, kept neither on disk nor in memory."""
         if private:
+            render = getattr(self.synth, "render_private", self.synth.render)
             with self._lock:
                 self.misses += 1
-                return np.ascontiguousarray(self.synth.render(text), dtype=np.int16)
+                return np.ascontiguousarray(render(text), dtype=np.int16)
         key = self.key(text)
         with self._lock:
             pcm = self._memory.get(key)

@@ -18,10 +18,9 @@ def espeak_available() -> bool:
     return shutil.which("espeak-ng") is not None
 
 
-@functools.lru_cache(maxsize=512)
-def espeak(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> np.ndarray:
-    """``text`` spoken by espeak-ng into int16 samples at 16 kHz (cached: the same words again
-    cost nothing). ``pitch`` is 0-99."""
+def espeak_uncached(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> np.ndarray:
+    """``text`` spoken by espeak-ng into int16 samples at 16 kHz, in memory only (the text goes in
+    on stdin, the audio comes back on stdout). ``pitch`` is 0-99."""
     if not espeak_available():
         raise UserError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
     result = subprocess.run(
@@ -38,3 +37,7 @@ def espeak(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -
         rate = w.getframerate()
         pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
     return to_16k(pcm, rate)
+
+
+espeak = functools.lru_cache(maxsize=512)(espeak_uncached)
+"""The same, cached: the same words again cost nothing (never for the couple's own words)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import queue
 import shutil
 import sys
@@ -25,7 +26,7 @@ import numpy as np
 from voice_attune.config.voice import VoiceSettings
 from voice_attune.errors import UserError, one_line
 from voice_attune.voice import piper
-from voice_attune.voice.espeak import espeak
+from voice_attune.voice.espeak import espeak, espeak_available, espeak_uncached
 from voice_attune.voice.pcm import apply_gain, to_16k
 from voice_attune.voice.piper import piper_available
 
@@ -104,7 +105,10 @@ class Pyttsx3Worker:
         self.hung = False
         """True once a render never returned: the engine is stuck for the rest of the process."""
         self._engine: Any = None
-        self._dir = Path(tempfile.mkdtemp(prefix="voice-attune-tts-"))
+        _sweep_leftovers()
+        # 0700, removed at exit (also on SIGTERM, which ends the program as Ctrl+C does); its one
+        # file lives only while a prompt renders.
+        self._dir = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-"))
         weakref.finalize(self, shutil.rmtree, self._dir, True)
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
         # Daemon, so a pyttsx3 that hangs for ever cannot keep the program from exiting.
@@ -154,6 +158,7 @@ class Pyttsx3Worker:
             finally:
                 engine.disconnect(token)
             pcm = _read_wav(path)
+            path.unlink(missing_ok=True)
             if pcm is not None and pcm.size and np.abs(pcm).max() > 0:
                 return pcm
             if attempt == 0 and not self.hung:
@@ -182,6 +187,24 @@ class Pyttsx3Worker:
             espeak_driver.print = lambda *a, **k: log.debug("pyttsx3: %s", " ".join(map(str, a)))
         self._engine = engine
         return engine
+
+
+_TEMP_PREFIX = "voice-attune-tts-"
+
+
+def _sweep_leftovers() -> None:
+    """Remove the render folders of earlier processes that were killed outright (kill -9), so
+    no prompt outlives the next start."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{_TEMP_PREFIX}*-*"):
+        pid = folder.name[len(_TEMP_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass  # another user's process, alive
 
 
 def _is_espeak(engine: Any) -> bool:
@@ -255,6 +278,16 @@ class Pyttsx3Synthesizer:
             self._give_up(f"pyttsx3 could not start ({one_line(exc)})")
         else:
             self._voice_id = match_voice(voices, settings.voice)
+
+    def render_private(self, text: str) -> np.ndarray:
+        """A prompt holding the couple's words: rendered by espeak-ng in memory (the voice pyttsx3
+        drives on Linux), so not even a temporary file holds them; elsewhere as any prompt."""
+        if not text.strip():
+            return np.zeros(0, np.int16)
+        if espeak_available():
+            voice = self._voice_id or self.settings.voice or "en"
+            return apply_gain(espeak_uncached(text, voice, self.settings.rate), self.settings.volume)
+        return self.render(text)
 
     def render(self, text: str) -> np.ndarray:
         if not text.strip():
