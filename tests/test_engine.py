@@ -550,3 +550,29 @@ def test_the_spoken_summary_rounds_as_the_printed_one_reads():
     assert [about(s) for s in (0.4, 1.2, 7.5, 9.4, 12.0, 23.0, 61.0, 95.0)] == [
         "a moment", "a second", "8 seconds", "9 seconds", "10 seconds", "25 seconds", "a minute",
         "a minute and a half"]
+
+
+def test_a_feeling_said_at_the_group_question_or_in_a_sentence_is_taken_and_confirmed(tmp_path):
+    r = run(script(tmp_path, GROUPED), [[Utter("I think I feel grateful")], [Utter("yes")],
+                                        [Utter("drained")], [Utter("yes")]])
+    said = [s.text for s in r.actions(actions.Say)]
+    assert not any(t.startswith("Sorry, I didn't catch") for t in said)
+    assert "Sam feels grateful and would like a moment to say thanks." in said
+    assert [c.value for c in r.of_type("choice")] == ["grateful", "drained"]
+
+
+def test_no_clear_answer_to_did_that_capture_it_gives_a_clarify_turn_not_a_yes(tmp_path):
+    r = run(script(tmp_path, MIRROR), [
+        [Utter("I feel unseen at home"), DONE],          # Sam speaks
+        [Utter("what I heard is you feel alone"), DONE],  # Alex mirrors
+        [Utter("hmm well")],                             # Sam: did that capture it? (unclear)
+        [Utter("perhaps in a way")],                     # asked again: still unclear
+        [Utter("unseen not alone"), DONE],               # Sam clarifies
+        [Utter("you feel unseen"), DONE],                # Alex mirrors again
+        [Utter("yes that's it")],
+        [Utter("no")],                                   # is there more? no
+    ])
+    roles = [(t.partner, t.role) for t in r.of_type("turn_start")]
+    assert roles == [("A", "speak"), ("B", "mirror"), ("A", "clarify"), ("B", "mirror")]
+    assert any(s.text.startswith("I'm not sure I understood. Sam,") for s in r.actions(actions.Say))
+    assert r.of_type("session_end")[0].reason == "finished"

@@ -75,3 +75,7 @@ KEEP_WORDS_QUESTION = (
 KEEP_WORDS_SECOND = "And {speaker}, would you like me to keep today's words? Yes or no?"
 KEEP_WORDS_YES = "Thank you both. I'll keep today's words, on this computer only."
 KEEP_WORDS_NO = "Okay. Nothing you say today will be written down."
+MIRROR_UNCLEAR = ("I'm not sure I understood. {speaker}, in a few words, what matters most in what "
+                  "you shared?")
+"""When "did that capture it?" got no clear answer twice: the speaker gets a short turn to clarify,
+rather than the guide moving on as if it had been confirmed."""

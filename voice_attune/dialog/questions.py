@@ -77,8 +77,8 @@ def ask_reply(e: Host, who: str | None, prompt: str, phrases: tuple[str, ...] = 
             e.listen(who, phrases)
 
 
-def yes_no_question(e: Host, who: str | None, prompt: str) -> Gen:
-    """"yes", "no", or None (skipped, or still unclear after asking twice)."""
+def yes_no_question(e: Host, who: str | None, prompt: str, unclear: str | None = None) -> Gen:
+    """"yes", "no", or None when skipped; still unclear after asking twice: ``unclear``."""
     for attempt in range(2):
         heard = yield from ask_reply(e, who, prompt, YES_WORDS + NO_WORDS)
         if heard is SKIPPED:
@@ -89,7 +89,7 @@ def yes_no_question(e: Host, who: str | None, prompt: str) -> Gen:
         if answer is not None:
             return answer
         prompt = text_of(e, prompts.NOT_CAUGHT, who, options="yes, or no")
-    return None
+    return unclear
 
 
 def ask(e: Host, step: Ask, loop_speaker: str | None) -> Gen:
@@ -135,11 +135,13 @@ def choose(e: Host, step: Choose, loop_speaker: str | None) -> Gen:
         value = None
         if step.groups:
             names = tuple(g.name for g in step.groups)
-            group = yield from pick(e, step, who, text_of(e, step.prompt, who, options=menu_text(names)), names)
+            every = tuple(o for g in step.groups for o in g.options if o not in names)
+            group = yield from pick(e, step, who, text_of(e, step.prompt, who, options=menu_text(names)), names,
+                                    also=every)
             if group is SKIPPED:
                 return None
             if group is not None and group[0] not in names:
-                value = group  # their own words, said at the first question
+                value = group  # a word of any group, or their own words, said at the first question
             elif group is not None:
                 name = group[0]
                 options = next(g.options for g in step.groups if g.name == name)
@@ -169,9 +171,10 @@ def choose(e: Host, step: Choose, loop_speaker: str | None) -> Gen:
 
 
 def pick(e: Host, step: Choose, who: str | None, prompt: str, options: tuple[str, ...],
-         heard_group: str | None = None) -> Gen:
-    """One option (with the words it was heard in), SKIPPED, or None after three misses."""
-    choices = {o: (o,) for o in options}
+         heard_group: str | None = None, also: tuple[str, ...] = ()) -> Gen:
+    """One option (with the words it was heard in), SKIPPED, or None after three misses. ``also``
+    are answers taken though not offered here (a feeling said at the question of its group)."""
+    choices = {o: (o,) for o in (*options, *also)}
     choices["\0again"] = AGAIN_WORDS
     if step.own_words:
         choices["\0else"] = ELSE_WORDS

@@ -191,11 +191,13 @@ def mirror(e: Host, step: Mirror, loop_speaker: str | None) -> Gen:
     yield from turn(e, listener, "mirror", step.seconds, s.patience_seconds, warning)
     rounds = 1
     while True:
-        answer = yield from yes_no_question(e, speaker, text_of(e, step.confirm_prompt, speaker))
-        if answer != "no" or rounds >= step.rounds:
-            break
+        answer = yield from yes_no_question(e, speaker, text_of(e, step.confirm_prompt, speaker), "unclear")
+        if answer not in ("no", "unclear") or rounds >= step.rounds:
+            break  # yes, or skipped
         rounds += 1
-        yield from say(e, text_of(e, step.clarify_prompt, speaker))
+        # No clear answer is not a yes: the speaker gets the short clarify turn a "no" gets.
+        clarify = prompts.MIRROR_UNCLEAR if answer == "unclear" else step.clarify_prompt
+        yield from say(e, text_of(e, clarify, speaker))
         yield from turn(e, speaker, "clarify", step.clarify_seconds, s.patience_seconds, 0.0)
         yield from say(e, text_of(e, step.again_prompt, speaker))
         yield from turn(e, listener, "mirror", step.seconds, s.patience_seconds, warning)
