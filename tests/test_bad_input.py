@@ -210,3 +210,9 @@ def test_sigterm_ends_a_command_as_ctrl_c_does(tmp_path):
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 143, (out, err)
     assert err.strip().splitlines() == ["voice-attune: stopped."]
+
+
+def test_an_empty_scenario_is_partners_who_stay_silent(tmp_path):
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing here yet\n")
+    assert load_scenario(path).replies == ()

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+import yaml
 
 from voice_attune import SAMPLE_RATE, schema
 from voice_attune.config import Partners
@@ -147,6 +148,8 @@ def load_scenario(path: str | Path) -> Scenario:
 def _check_clips(node, scenario: Scenario, base: Path, name: str) -> None:
     from voice_attune.yamlio import line_of
 
+    if not scenario.replies or not isinstance(node, yaml.MappingNode):
+        return  # an empty file is a scenario of silent partners
     replies_node = next((v for k, v in node.value if k.value == "replies"), None)
     for i, reply in enumerate(scenario.replies):
         for j, segment in enumerate(reply):
