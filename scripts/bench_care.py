@@ -139,7 +139,21 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="Piper and en-us only")
     ap.add_argument("--dump", metavar="FILE", help="write every transcript heard to FILE (JSON)")
+    ap.add_argument("--set", metavar="NAME_OR_FILE",
+                    help="statements from a YAML file with danger: and ordinary: lists (dev, held_out: "
+                         "tests/data/care/NAME.yaml) instead of the built-in sentences")
+    ap.add_argument("--text-only", action="store_true", help="the text figures only (no speech, seconds)")
     args = ap.parse_args()
+    global CARE, ORDINARY
+    if args.set:
+        import yaml
+        from pathlib import Path
+
+        path = Path(args.set)
+        if not path.is_file():
+            path = Path(__file__).resolve().parents[1] / "tests" / "data" / "care" / f"{args.set}.yaml"
+        data = yaml.safe_load(path.read_text())
+        CARE, ORDINARY = tuple(data["danger"]), tuple(data["ordinary"])
     voices = [v for v in VOICES if v[0] != "piper" or piper_available()]
     if args.quick:
         voices = [v for v in voices if v[0] in ("piper", "en-us")]
@@ -151,6 +165,12 @@ def main() -> int:
     text_missed = [t for t in CARE if text_found[t] is None]
     text_alarms = {t: text_found[t] for t in ORDINARY if text_found[t] is not None}
 
+    if args.text_only:
+        print(json.dumps({"set": args.set or "built-in", "sentences": {"care": len(CARE), "ordinary": len(ORDINARY)},
+                          "text": {"recall": rate(len(CARE) - len(text_missed), len(CARE)),
+                                   "false_alarms": rate(len(text_alarms), len(ORDINARY)),
+                                   "missed": text_missed, "false_alarms_on": text_alarms}}, indent=2))
+        return 0
     engine = SphinxEngine()
     # [found, total] for care sentences, [alarms, total] for ordinary ones; by voice, condition, both
     recall: dict[object, list[int]] = defaultdict(lambda: [0, 0])

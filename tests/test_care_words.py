@@ -12,8 +12,9 @@ CARE = CareWords(CareSettings().words)
 
 @pytest.mark.parametrize("phrase", DEFAULT_WORDS)
 def test_each_default_phrase_is_heard_inside_a_sentence(phrase):
-    sentence = f"honestly lately {phrase} and that is how it is"
-    assert CareWords(CareSettings(words=(phrase,)).words).find(sentence) == phrase
+    sentence = f"honestly lately {phrase.replace('...', 'all of my')} and that is how it is"
+    words = CareSettings(words=(phrase,)).words  # "..." is a gap of a few words
+    assert CareWords(words).find(sentence) == words[0]
     assert CARE.find(sentence) is not None
 
 
@@ -130,3 +131,25 @@ def test_words_replace_the_defaults_and_are_normalized():
     assert settings.words == ("not safe", "i'm in danger")
     assert CareWords(settings.words).find("I think I'm in danger here") == "i'm in danger"
     assert CareWords(settings.words).find("I want to die") is None
+
+
+def test_a_gap_takes_a_few_words_but_not_a_whole_sentence():
+    words = CareSettings(words=("giving ... things away",)).words
+    assert words == ("giving __ things away",)
+    care = CareWords(words)
+    assert care.find("i've been giving all my things away") is not None
+    assert care.find("giving things away") is not None
+    assert care.find("giving the kids a lift and then we sorted the old things and gave them away") is None
+
+
+@pytest.mark.parametrize("name", ["dev", "held_out"])
+def test_statements_written_apart_from_the_list_are_caught_and_near_misses_are_not(name):
+    """Tuning sets (tests/data/care): the figure on a set never tuned on is in docs/benchmarks.md."""
+    import yaml
+    from pathlib import Path
+
+    data = yaml.safe_load((Path(__file__).parent / "data" / "care" / f"{name}.yaml").read_text())
+    caught = sum(CARE.find(s) is not None for s in data["danger"])
+    alarms = sum(CARE.find(s) is not None for s in data["ordinary"])
+    assert len(data["danger"]) >= 40 and len(data["ordinary"]) >= 80
+    assert caught >= 0.95 * len(data["danger"]) and alarms <= 0.02 * len(data["ordinary"])

@@ -15,6 +15,10 @@ _FUZZY = 80
 letters or more; shorter words, and a phrase of one word, must be heard exactly ("want to drive" is not "want
 to die", "we can go on" is not "can't go on", "pausing" is not "abusing")."""
 _LONG = 6
+GAP = "__"
+"""In a phrase, a place where a few other words may come ("giving __ away": "giving my books
+away"); written ``...`` in config.yaml."""
+GAP_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ class CareWords:
         if not words:
             return None
         for phrase in self.phrases:
+            if GAP in phrase.split():
+                if _gapped(phrase, words):
+                    return phrase
+                continue
             wanted = phrase.split()
             n = len(wanted)
             joined = phrase.replace(" ", "")
@@ -39,6 +47,25 @@ class CareWords:
                 if n > 1 and "".join(words[i:i + n + 1]) == joined:
                     return phrase  # "kill my self" for "kill myself"
         return None
+
+
+def _gapped(phrase: str, words: list[str]) -> bool:
+    """Whether the parts of ``phrase`` (split at its gaps) come in order, each right where it
+    starts, with at most GAP_WORDS other words between one part and the next."""
+    parts = [part.split() for part in f" {phrase} ".split(f" {GAP} ")]
+    parts = [part for part in parts if part]
+
+    def from_(k: int, start: int, last: int) -> bool:
+        if k == len(parts):
+            return True
+        part = parts[k]
+        for i in range(start, min(last, len(words) - len(part)) + 1):
+            if all(_same(w, h) for w, h in zip(part, words[i:i + len(part)])):
+                if from_(k + 1, i + len(part), i + len(part) + GAP_WORDS):
+                    return True
+        return False
+
+    return from_(0, 0, len(words))
 
 
 def _same(wanted: str, heard: str) -> bool:

@@ -41,6 +41,43 @@ DEFAULT_WORDS: tuple[str, ...] = (
     "don't feel safe", "do not feel safe", "afraid for my life",
     "scared for my life", "afraid of you", "afraid of him", "afraid of her", "scared of you",
     "scared of him", "scared of her", "abuse", "abused", "abusing",
+    # said indirectly, as people more often do ("..." is a gap of a few words); measured on a set
+    # of statements written apart from this list (tests/data/care, scripts/bench_care.py --set)
+    "point ... waking up", "not wake up", "never wake up", "not to wake up", "such a burden",
+    "burden on you", "burden to you", "burden on everyone", "burden to everyone", "a burden on",
+    "giving ... things away", "give ... things away", "gave ... away ... won't be needing",
+    "won't need them anymore", "won't be needing", "in case i'm not here", "if i'm not here",
+    "if i wasn't here", "if i was not here", "if i was gone", "if i were gone", "if i weren't here",
+    "better without me", "without me around", "just disappear",
+    "disappear and never", "goodbye ... last time", "no reason ... keep going", "no point ... living",
+    "no point going on", "reason to go on", "off the bridge", "off a bridge", "jump off",
+    "in front of a train", "in front of a bus", "in front of a car", "be around much longer",
+    "punish myself", "starving myself", "skipping meals on purpose", "on purpose to hurt",
+    "more of my pills", "too many pills", "handful of pills", "took ... pills", "saving up ... pills",
+    "saving up ... tablets", "burned my arm", "burning myself", "until it bleeds", "until i bleed",
+    "bang my head", "banging my head", "hit my head against", "by the throat",
+    "he'd kill me", "she'd kill me", "what he'll do", "what she'll do",
+    "what he might do", "what she might do", "won't let me see my", "won't let me leave",
+    "won't let me go out", "checks my phone", "keeps my bank card", "takes my money",
+    "beg for money", "threw ... at me", "thrown ... at me", "he'll hurt me", "she'll hurt me",
+    "going to hurt me", "hurt me again", "hurt me badly", "hurting me when",
+    "if i leave he'll", "if i leave she'll", "if i leave him", "if i leave her", "door locked because",
+    "what might happen", "afraid to go home", "scared to go home", "nowhere safe",
+    "get out fast", "packed a bag", "walk on eggshells",
+    "do better without me", "be better without me", "be okay without me", "be fine without me",
+    "how i'd do it", "decided to die", "decide to die", "tired of living", "sick of living",
+    "tired of being alive", "swerving into", "swerve into", "crash the car on purpose",
+    "only holding on for", "holding on for the kids", "done existing", "want it all to stop",
+    "make it all stop", "my own funeral", "dragging everyone down", "a weight on you",
+    "weight on everyone", "life insurance so", "hope i won't wake up", "my goodbyes",
+    "if i vanished", "notice if i was gone", "notice if i disappeared", "thinking about jumping",
+    "cutting my arms", "cutting my wrists", "cut my wrists", "cutting my legs", "razor on my",
+    "deserve to eat", "until my knuckles", "knuckles bleed", "make myself throw up",
+    "making myself throw up", "make myself sick", "terrified of him", "terrified of her",
+    "takes my phone", "tracks everywhere i go", "kicked me", "kicks me", "forces me to do things",
+    "forced me to do things", "can't go back inside", "hide in the bathroom", "shouting starts",
+    "letting himself in", "letting herself in", "doesn't feel safe", "don't feel safe there",
+    "not safe there", "scared every time he", "scared every time she", "scared when he comes home",
 )
 """Phrases that pause the session gently (config ``care.words`` replaces the list)."""
 
@@ -99,7 +136,8 @@ class CareSettings:
         object.__setattr__(self, "country", code.lower() if code == "AUTO" else code)
         if self.crisis_line is not None and not self.crisis_line.strip():
             raise ValueError("crisis_line is empty; leave it out to use the country's line")
-        words = tuple(normalize(w) for w in self.words if normalize(w))
+        # "..." in a phrase is a gap of a few words (asr/carewords.py), kept through normalizing.
+        words = tuple(normalize(w.replace("...", " __ ")) for w in self.words if normalize(w))
         if not words:
             raise ValueError("words needs at least one phrase; leave it out to keep the defaults")
         object.__setattr__(self, "words", words)
