@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 from importlib import resources
 from pathlib import Path
 
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     from voice_attune.config import settings_line
 
-    print(settings_line(config), file=sys.stderr)
+    print(settings_line(config))
     scenario = load_scenario(scenario_path())
     if not piper_available():
         scenario = _without_piper(scenario)

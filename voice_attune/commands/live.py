@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     from voice_attune.config import settings_line
 
-    print(settings_line(config), file=sys.stderr)
+    print(settings_line(config))
     script = load_script(args.script, config)
     train_new_pause_words(config)
     train_new_menu(config, script)
