@@ -156,3 +156,17 @@ def test_an_empty_word_is_a_user_error(capsys, argv):
 def test_a_bad_voice_speed_is_a_user_error(capsys):
     assert cli.main(["check-word", "pineapple", "--voices", "en-us:fast"]) == 2
     assert "words a minute" in capsys.readouterr().err
+
+
+def test_check_word_is_never_silent_long_in_a_log():
+    import io
+
+    from voice_attune.commands.checkword import _Progress
+
+    log = io.StringIO()
+    progress = _Progress(log, "pineapple")
+    for done in range(41):
+        progress(done, 40, "en-us saying pineapple")
+    assert log.getvalue().splitlines() == [
+        "Checking 'pineapple' with 40 recordings...", "Checking 'pineapple': 10/40 heard",
+        "Checking 'pineapple': 20/40 heard", "Checking 'pineapple': 30/40 heard"]

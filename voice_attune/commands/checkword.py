@@ -148,14 +148,20 @@ class _Progress:
         self._label = label or f"Checking '{word}'"
         self._live = stream.isatty()
         self._shown = False
+        self._quarter = 0
 
     def __call__(self, done: int, total: int, what: str) -> None:
         if self._live:
             line = f"{self._label}: {done}/{total} {what}"
             self._stream.write("\r" + line[:100].ljust(100))
             self._stream.flush()
-        elif not self._shown:
-            print(f"{self._label} with {total} recordings...", file=self._stream, flush=True)
+        else:  # a log, not a terminal: a line at the start and at each quarter, never silent long
+            quarter = 4 * done // max(total, 1)
+            if not self._shown:
+                print(f"{self._label} with {total} recordings...", file=self._stream, flush=True)
+            elif quarter > self._quarter and done < total:
+                print(f"{self._label}: {done}/{total} heard", file=self._stream, flush=True)
+            self._quarter = max(self._quarter, quarter)
         self._shown = True
 
     def finish(self) -> None:
