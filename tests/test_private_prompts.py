@@ -43,6 +43,8 @@ def test_a_menu_choice_read_back_is_private_but_the_menu_is_not():
     says = _says("feelings-menu")
     confirms = [s for s in says if s.text.startswith("You chose")]
     assert confirms and all(s.private for s in confirms)
+    summary = [s for s in says if " chose " in s.text and not s.text.startswith("You chose")]
+    assert summary and all(s.private for s in summary)  # the spoken summary names the choices
     assert not any(s.private for s in says if "or" in s.text and s.text.endswith("?") and "chose" not in s.text)
 
 

@@ -162,6 +162,8 @@ def finish(e: Host, reason: str, text: str | None) -> Gen:
         yield from say(e, text, remember=False)
     summary = e.tally.summary({"A": e.name("A"), "B": e.name("B")}, reason, e.now)
     words = spoken(summary)
+    if summary["choices"]:
+        e.personal.add(words)  # it names what each of them chose: never cached on disk
     if words:
         yield from say(e, words, remember=False)
     e.emit(SessionEnd(e.now, reason, summary), actions.End(reason))
