@@ -10,6 +10,7 @@ finished. A fifth of the voices is kept back to choose each output's threshold.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -341,6 +342,14 @@ class TrainingData:
     info: dict
 
 
+def stable_sample(texts: Sequence[str], count: int, seed: int) -> list[str]:
+    """``count`` of ``texts``, chosen by a seeded hash of each text rather than by its place in
+    the list and without drawing from the training's random generator: a prompt added to the
+    library changes the choice by at most that prompt, never the rest of the training."""
+    ranked = sorted(dict.fromkeys(texts), key=lambda text: hashlib.sha256(f"{seed}:{text}".encode()).digest())
+    return ranked[:count]
+
+
 def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget = FULL, seed: int = 0,
                   progress: Progress | None = None, false_share: float | Sequence[float] = 0.0,
                   **options) -> KeywordModel:
@@ -381,7 +390,7 @@ def build_data(
         talkers.append(np.concatenate([_speak(EVERYDAY[p], v) for p in picks]))
     # The guide's echo under a partner's words: many of its prompts, so that no one sentence of
     # it is learnt as "not the word".
-    echoes = [prompts[int(i)] for i in rng.choice(len(prompts), min(len(prompts), ECHO_PROMPTS), replace=False)] if prompts else []
+    echoes = stable_sample(prompts, ECHO_PROMPTS, seed)
     sources = Sources(talkers, [_speak(p, guide[0]) for p in echoes])
 
     positives = make_positives(phrases, voices, budget, rng, sources, say)
@@ -482,7 +491,7 @@ def _bank(budget: Budget, seed: int, folder: Path | None, voices: list[Voice], g
     rng = np.random.default_rng(seed + 7919)
     sentences = list(EVERYDAY) * max(1, (2 * budget.bank_sentence_pairs) // len(EVERYDAY) + 1)
     sentences = sentences[: 2 * budget.bank_sentence_pairs]
-    chosen = [prompts[i] for i in rng.permutation(len(prompts))[: budget.bank_prompts]] if prompts else []
+    chosen = stable_sample(prompts, budget.bank_prompts, seed + 7919)
     # The guide's prompts are real, varied English: said by partners' voices too, and words
     # drawn at random from the dictionary, they widen the everyday talk the model refuses.
     sentences += [p for p in chosen if len(p) < 160] + random_sentences(rng, budget.bank_random)
