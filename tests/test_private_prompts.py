@@ -138,27 +138,63 @@ def test_a_simulation_never_reads_or_changes_the_real_history(tmp_path, chdir_tm
     assert [s.script for s in History.open(simulated_folder()).sessions()] == ["morning"]
 
 
+class _FileWritingEngine:
+    """A pyttsx3 engine for a driver other than espeak (SAPI 5, say) that writes a real WAV."""
+
+    files: list = []
+
+    def __init__(self, driver=None):
+        self.done = None
+
+    def connect(self, topic, callback):
+        self.done = callback
+        return topic
+
+    def disconnect(self, token):
+        pass
+
+    def setProperty(self, name, value):
+        pass
+
+    def save_to_file(self, text, path):
+        from voice_attune.asr.audiofile import write_wav
+        from voice_attune.voice.espeak import espeak_uncached
+
+        write_wav(path, espeak_uncached(text))
+        type(self).files.append(path)
+
+    def runAndWait(self):
+        self.done(name=None, completed=True)
+
+
 def test_pyttsx3_keeps_no_prompt_on_disk_between_renders_and_none_of_a_private_one(tmp_path, monkeypatch):
+    import os
     import subprocess
     import sys
     import tempfile
+    import types
 
     from voice_attune.config.voice import VoiceSettings
     from voice_attune.voice.synth import Pyttsx3Synthesizer, Pyttsx3Worker
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "pyttsx3", types.SimpleNamespace(Engine=_FileWritingEngine))
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     leftover = tmp_path / f"voice-attune-tts-{dead.stdout.strip()}-x1y2"
     leftover.mkdir()
     (leftover / "prompt.wav").write_bytes(b"RIFF words of a killed process")
-    worker = Pyttsx3Worker()
+    worker = Pyttsx3Worker("sapi5")
     assert not leftover.exists()  # a killed process's render folder is swept at the next start
+    assert os.stat(worker._dir).st_mode & 0o777 == 0o700
     synth = Pyttsx3Synthesizer(VoiceSettings(rate=150), worker=worker)
     assert np.abs(synth.render("Take a slow breath in.")).max() > 500
-    assert list(worker._dir.iterdir()) == []  # the file lived only while the prompt rendered
-    watched = []
-    monkeypatch.setattr(worker, "render", lambda *a, **k: watched.append(a))
+    assert _FileWritingEngine.files and not synth.direct  # pyttsx3 wrote a file...
+    assert list(worker._dir.iterdir()) == []  # ...that lived only while the prompt rendered
     cache = PromptCache(synth, VoiceSettings(rate=150), tmp_path / "prompts")
     said = cache.render("Here is your message: I feel alone.", private=True)
-    assert np.abs(said).max() > 500 and watched == []  # espeak-ng in memory, not pyttsx3's file
+    assert np.abs(said).max() > 500 and len(_FileWritingEngine.files) == 2
     assert list(worker._dir.iterdir()) == [] and not (tmp_path / "prompts").exists()
+    on_linux = Pyttsx3Synthesizer(VoiceSettings(rate=150), worker=Pyttsx3Worker())
+    assert np.abs(PromptCache(on_linux, VoiceSettings(rate=150), tmp_path / "p2").render(
+        "Here is your message: I feel alone.", private=True)).max() > 500
+    assert len(_FileWritingEngine.files) == 2  # espeak-ng's program, in memory: no file at all

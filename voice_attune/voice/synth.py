@@ -11,6 +11,7 @@ import logging
 import os
 import queue
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -93,11 +94,13 @@ class PiperSynthesizer:
 
 
 class Pyttsx3Worker:
-    """The one thread that may touch a pyttsx3 engine, and that engine.
+    """The one thread that may touch a pyttsx3 engine, and that engine (platforms whose pyttsx3
+    driver is not espeak: Windows' SAPI 5, macOS's NSSpeechSynthesizer).
 
-    espeak keeps one synthesis callback per process, so two live engines steal it from each
-    other, and espeak must not run on two threads at once: every Pyttsx3Synthesizer in a
-    process therefore shares one worker (``shared_worker``), which runs their renders in turn.
+    A driver's engine must not run on two threads at once, so every Pyttsx3Synthesizer in a
+    process shares one worker (``shared_worker``), which runs their renders in turn. Only
+    pyttsx3's public interface is used: ``save_to_file``, ``runAndWait`` and the
+    ``finished-utterance`` notification.
     """
 
     def __init__(self, driver: str | None = None):
@@ -113,6 +116,13 @@ class Pyttsx3Worker:
         self._jobs: queue.Queue[tuple[Callable[[], Any], Future]] = queue.Queue()
         # Daemon, so a pyttsx3 that hangs for ever cannot keep the program from exiting.
         threading.Thread(target=self._work, name="pyttsx3", daemon=True).start()
+
+    @property
+    def drives_espeak(self) -> bool:
+        """Whether pyttsx3 would speak through espeak (its driver on Linux and the BSDs)."""
+        if self.driver is not None:
+            return self.driver == "espeak"
+        return not (sys.platform.startswith("win") or sys.platform == "darwin")
 
     def call(self, job: Callable[[], Any], timeout: float) -> Any:
         """Run ``job`` on the worker thread; TimeoutError (and ``hung``) if it never returns."""
@@ -143,18 +153,15 @@ class Pyttsx3Worker:
             finished = threading.Event()
             token = engine.connect("finished-utterance", lambda **_: finished.set())
             try:
-                _hook_espeak(engine)
                 engine.setProperty("rate", rate)
                 engine.setProperty("volume", 1.0)  # one gain for every engine, applied after
                 if voice_id:
                     engine.setProperty("voice", voice_id)
-                _settle_espeak(engine)
                 engine.save_to_file(text, str(path))
                 engine.runAndWait()
-                # espeak renders on its own thread, and an engine's first runAndWait returns
-                # before it is done (pyttsx3 #219): the file is whole once the utterance ends.
-                if _is_espeak(engine):
-                    finished.wait(wait_s)
+                # Some drivers return from runAndWait before the file is written (pyttsx3 #219):
+                # it is whole once the utterance has finished.
+                finished.wait(wait_s)
             finally:
                 engine.disconnect(token)
             pcm = _read_wav(path)
@@ -178,15 +185,11 @@ class Pyttsx3Worker:
 
         if self._engine is not None:
             self._engine = None
-            gc.collect()  # the old driver unhooks espeak's callback when collected: do it now
+            gc.collect()  # let the old driver let go of the platform's voice now
         # Engine() rather than pyttsx3.init(): init() hands back a cached engine that others
         # may hold, and a stale engine is exactly what a retry must get away from.
-        engine = pyttsx3.Engine(self.driver)
-        espeak_driver = sys.modules.get("pyttsx3.drivers.espeak")
-        if espeak_driver is not None:
-            espeak_driver.print = lambda *a, **k: log.debug("pyttsx3: %s", " ".join(map(str, a)))
-        self._engine = engine
-        return engine
+        self._engine = pyttsx3.Engine(self.driver)
+        return self._engine
 
 
 _TEMP_PREFIX = "voice-attune-tts-"
@@ -207,27 +210,6 @@ def _sweep_leftovers() -> None:
             pass  # another user's process, alive
 
 
-def _is_espeak(engine: Any) -> bool:
-    driver = getattr(getattr(engine, "proxy", None), "_driver", None)
-    return type(driver).__module__ == "pyttsx3.drivers.espeak"
-
-
-def _hook_espeak(engine: Any) -> None:
-    """Point espeak's one process-wide callback back at this engine: another Engine built
-    anywhere in the process takes it, and then runAndWait waits for ever (voicebox #8)."""
-    espeak = sys.modules.get("pyttsx3.drivers._espeak")
-    if _is_espeak(engine) and espeak is not None:
-        espeak.SetSynthCallback(engine.proxy._driver._onSynth)
-
-
-def _settle_espeak(engine: Any) -> None:
-    """Let espeak apply the queued rate and voice: runAndWait cancels whatever espeak still
-    has pending when it starts, and a rate change would be silently dropped."""
-    espeak = sys.modules.get("pyttsx3.drivers._espeak")
-    if _is_espeak(engine) and espeak is not None:
-        espeak.Synchronize()
-
-
 _workers: dict[str | None, Pyttsx3Worker] = {}
 _workers_lock = threading.Lock()
 
@@ -241,21 +223,15 @@ def shared_worker(driver: str | None = None) -> Pyttsx3Worker:
 
 
 class Pyttsx3Synthesizer:
-    """pyttsx3 rendering to a WAV file (never to the speaker), read back at 16 kHz.
+    """The platform's voice, rendered to 16 kHz samples (never to the speaker).
 
-    pyttsx3 has known traps, each handled here:
-    - espeak's synthesis callback is process-wide: a second Engine steals it, and the first
-      then hangs in runAndWait or writes nothing (pyttsx3 #126, #194). All synthesizers share
-      one engine on one thread, which re-hooks the callback before each render; a missing file
-      gets one retry on a fresh engine; a render that still hangs times out, and espeak-ng is
-      then used for good.
-    - the first runAndWait of an engine returns before espeak has written the file (#219):
-      the render waits for the utterance to finish.
-    - runAndWait cancels espeak's pending commands, a rate or voice change among them: the
-      render lets espeak apply them first.
-    - a bad voice name is swallowed as an "error" notification, so voices are matched here.
-    - the espeak driver prints "Audio saved to ..." on stdout: routed to the debug log.
-    When pyttsx3 still yields no audio, espeak-ng runs directly (voice_attune.synthetic.speech), with a warning.
+    Where pyttsx3 would drive espeak (Linux), the espeak-ng program speaks instead, through its
+    public command line, in memory: the same voice, with no temporary file and none of the
+    traps of pyttsx3's espeak driver (a process-wide callback that a second engine steals, a
+    first runAndWait that returns early, rate changes dropped). Elsewhere pyttsx3's own driver
+    renders to a temporary WAV that is deleted as soon as it is read; a render that writes
+    nothing gets one retry on a fresh engine; one that hangs times out, and espeak-ng (when
+    installed) speaks from then on.
     """
 
     name = "pyttsx3"
@@ -263,12 +239,20 @@ class Pyttsx3Synthesizer:
     def __init__(self, settings: VoiceSettings = VoiceSettings(), timeout_s: float = 8.0,
                  worker: Pyttsx3Worker | None = None):
         self.settings = settings
-        self.fell_back = False
-        """True once pyttsx3 has failed and espeak-ng is run directly instead."""
         self._timeout_s = timeout_s
         self._worker = worker or shared_worker()
+        self.direct = self._worker.drives_espeak and espeak_available()
+        """True when espeak-ng runs as a program: where pyttsx3 drives espeak, or once it failed."""
         self._voice_id: str | None = None
         if settings.voice is None:
+            return
+        if self.direct:
+            # A variant goes along as espeak-ng writes it: "en-gb+f3".
+            name, plus, variant = settings.voice.partition("+")
+            voices = espeak_voices()
+            files = {language: file for language, file, _ in voices}  # "en-gb": "gmw/en"
+            name = files.get(name.strip().lower(), name)
+            self._voice_id = match_voice([(file, n) for _, file, n in voices], name) + plus + variant
             return
         try:
             voices = self._worker.call(self._worker.voices, timeout_s + 10.0)
@@ -280,19 +264,16 @@ class Pyttsx3Synthesizer:
             self._voice_id = match_voice(voices, settings.voice)
 
     def render_private(self, text: str) -> np.ndarray:
-        """A prompt holding the couple's words: rendered by espeak-ng in memory (the voice pyttsx3
-        drives on Linux), so not even a temporary file holds them; elsewhere as any prompt."""
-        if not text.strip():
-            return np.zeros(0, np.int16)
-        if espeak_available():
-            voice = self._voice_id or self.settings.voice or "en"
-            return apply_gain(espeak_uncached(text, voice, self.settings.rate), self.settings.volume)
-        return self.render(text)
+        """A prompt holding the couple's words. Where espeak-ng speaks, in memory; through
+        another pyttsx3 driver, in a file of a 0700 folder that lives only while it renders."""
+        return self.render(text, cached=False)
 
-    def render(self, text: str) -> np.ndarray:
+    def render(self, text: str, cached: bool = True) -> np.ndarray:
+        """``cached``: espeak-ng's output may be kept in memory for the next time (never for the
+        couple's own words)."""
         if not text.strip():
             return np.zeros(0, np.int16)
-        if not self.fell_back:
+        if not self.direct:
             s, w = self.settings, self._worker
             try:
                 wait_s = self._timeout_s + len(text) / 20
@@ -302,14 +283,31 @@ class Pyttsx3Synthesizer:
                 self._give_up("pyttsx3 did not finish rendering (runAndWait hung)")
             except Exception as exc:
                 self._give_up(f"pyttsx3 produced no audio ({one_line(exc)})")
-        voice = self._voice_id or self.settings.voice or "en"
-        return apply_gain(espeak(text, voice, self.settings.rate),
-                          self.settings.volume)
+        run = espeak if cached else espeak_uncached
+        return apply_gain(run(text, self._espeak_voice(), self.settings.rate), self.settings.volume)
+
+    def _espeak_voice(self) -> str:
+        """The voice for espeak-ng: the matched espeak voice, else the configured name, else English."""
+        if self._voice_id and self._worker.drives_espeak:
+            return self._voice_id
+        return self.settings.voice or "en"
 
     def _give_up(self, reason: str) -> None:
-        if not self.fell_back:
+        if not self.direct:
             log.warning("%s; speaking with espeak-ng directly from now on", reason)
-        self.fell_back = True
+        self.direct = True
+
+
+def espeak_voices() -> list[tuple[str, str, str]]:
+    """(language, file, name) of every voice ``espeak-ng --voices`` lists: ("en-gb", "gmw/en",
+    "English (Great Britain)"). A variant ("+f3") applies to the file's name, not the language's."""
+    result = subprocess.run(["espeak-ng", "--voices"], capture_output=True, text=True, check=False)
+    voices = []
+    for line in result.stdout.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 5:
+            voices.append((fields[1], fields[4], fields[3].replace("_", " ")))
+    return voices
 
 
 def match_voice(voices: list[tuple[str, str]], wanted: str) -> str:
@@ -317,7 +315,8 @@ def match_voice(voices: list[tuple[str, str]], wanted: str) -> str:
     w = wanted.strip().lower()
     tests: list[Callable[[str, str], bool]] = [
         lambda i, n: i == w,
-        lambda i, n: i.rsplit("/", 1)[-1] == w,  # espeak ids carry a family: "gmw/en-us"
+        # pyttsx3's espeak ids carry a family: "gmw/en-us"
+        lambda i, n: i.rsplit("/", 1)[-1] == w.rsplit("/", 1)[-1],
         lambda i, n: n == w,
         lambda i, n: w in n,
         lambda i, n: w in i,
