@@ -25,7 +25,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from voice_attune.asr.carewords import CareWords
+from voice_attune.asr.caremeaning import care_check
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import build_listener
 from voice_attune.asr.sphinx_engine import SphinxEngine
@@ -143,6 +143,8 @@ def main() -> int:
                     help="statements from a YAML file with danger: and ordinary: lists (dev, held_out: "
                          "tests/data/care/NAME.yaml) instead of the built-in sentences")
     ap.add_argument("--text-only", action="store_true", help="the text figures only (no speech, seconds)")
+    ap.add_argument("--phrases-only", action="store_true",
+                    help="the care phrases alone, without the meaning check (care.meaning: off)")
     args = ap.parse_args()
     global CARE, ORDINARY
     if args.set:
@@ -157,7 +159,7 @@ def main() -> int:
     voices = [v for v in VOICES if v[0] != "piper" or piper_available()]
     if args.quick:
         voices = [v for v in voices if v[0] in ("piper", "en-us")]
-    care = CareWords(CareSettings().words)
+    care = care_check(CareSettings(meaning="off" if args.phrases_only else "auto"))
     cases = [(text, True) for text in CARE] + [(text, False) for text in ORDINARY]
     began = time.perf_counter()
 
@@ -166,7 +168,8 @@ def main() -> int:
     text_alarms = {t: text_found[t] for t in ORDINARY if text_found[t] is not None}
 
     if args.text_only:
-        print(json.dumps({"set": args.set or "built-in", "sentences": {"care": len(CARE), "ordinary": len(ORDINARY)},
+        print(json.dumps({"set": args.set or "built-in", "meaning": care.meaning is not None,
+                          "sentences": {"care": len(CARE), "ordinary": len(ORDINARY)},
                           "text": {"recall": rate(len(CARE) - len(text_missed), len(CARE)),
                                    "false_alarms": rate(len(text_alarms), len(ORDINARY)),
                                    "missed": text_missed, "false_alarms_on": text_alarms}}, indent=2))
@@ -203,6 +206,7 @@ def main() -> int:
 
     out = {
         "engine": "pocketsphinx",
+        "meaning": care.meaning is not None,
         "voices": [v for v, _ in voices],
         "conditions": ["clean", "pink noise 20 dB"],
         "sentences": {"care": len(CARE), "ordinary": len(ORDINARY)},

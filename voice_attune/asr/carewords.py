@@ -27,8 +27,8 @@ class CareWords:
 
     phrases: tuple[str, ...]
 
-    def find(self, text: str) -> str | None:
-        """The first phrase heard in ``text``, or None."""
+    def find(self, text: str, final: bool = True) -> str | None:
+        """The first phrase heard in ``text``, or None (partial or final alike)."""
         words = normalize(text).split()
         if not words:
             return None

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
-from voice_attune.asr.carewords import CareWords
+from voice_attune.asr.caremeaning import care_check
 from voice_attune.asr.echo import EchoCanceller, echo_canceller
 from voice_attune.asr.frames import Frame
 from voice_attune.asr.keywords import (
@@ -90,8 +90,9 @@ class Listener:
         self._levels: deque[tuple[float, float]] = deque(maxlen=frames_for_ms(3000))
         """(frame end, dBFS) of the last three seconds, to hear a command's speaker fall quiet."""
         self.care = care
-        """Finds words that suggest danger (asr/carewords.py): such an utterance's words are
-        withheld from every event, and its final is marked ``care``; None: no such check."""
+        """Finds what suggests danger (asr/caremeaning.py: phrases, then meaning): such an
+        utterance's words are withheld from every event, and its final is marked ``care``; None:
+        no such check."""
         self.spotter = spotter
         self.partials = partials
         self._pre_roll = pre_roll_ms / 1000.0
@@ -274,7 +275,7 @@ class Listener:
             if hyp.final:
                 events.append(self._final(hyp, frame.end))
             elif self.partials:
-                withheld = self.care is not None and self.care.find(hyp.text)
+                withheld = self.care is not None and self.care.find(hyp.text, final=False)
                 events.append(Partial(frame.end, "" if withheld else hyp.text))
         return events
 
@@ -376,7 +377,7 @@ def build_listener(
         pre_roll_ms=config.vad.pre_roll_ms,
         partials=partials,
         answers=answers,
-        care=CareWords(config.care.words),
+        care=care_check(config.care, notice),
         keywords=keywords,
         echo=echo,
         knock=KnockDetector() if config.pause_by.knock else None,

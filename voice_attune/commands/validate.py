@@ -17,7 +17,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help="check session scripts (names or paths) and list every mistake with its line",
         description=(
             "Check session scripts as every session does before it starts: keys, types, ids, "
-            "jumps, unreachable steps, placeholders, numbers, and pause words in prompts. "
+            "jumps, unreachable steps, placeholders, numbers, pause words in prompts, and prompts "
+            "that the care check would take for danger if it heard them back. "
             "Prints one line per file that is fine and one 'file:line: message' per mistake. "
             "Exit status 0 when all are fine, 2 otherwise."
         ),
@@ -33,7 +34,7 @@ def run(args: argparse.Namespace, config: Config, out: IO[str] | None = None, er
     for item in args.files:
         try:
             path = resolve(item, config)
-            script, problems = read_script(path, config)
+            script, problems = read_script(path, config, by_meaning=True)
         except UserError as exc:
             script, problems = None, [exc]
         if script is not None:

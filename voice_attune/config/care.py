@@ -125,8 +125,13 @@ class CareSettings:
     """Your own words for a line, said after "If you need support right now," (overrides country)."""
     words: tuple[str, ...] = field(default_factory=lambda: DEFAULT_WORDS)
     """Phrases that suggest danger; replacing the list replaces all of it."""
+    meaning: str = "auto"
+    """Also hear danger by what is meant (asr/caremeaning.py): auto (when the sentence encoder
+    is installed), on (required), off (the phrases only)."""
 
     def __post_init__(self) -> None:
+        if self.meaning not in ("auto", "on", "off"):
+            raise ValueError(f"meaning is '{self.meaning}'; choose auto, on or off")
         code = self.country.strip().upper()
         code = ALIASES.get(code, code)
         if code != "AUTO" and code not in LINES:

@@ -6,8 +6,9 @@ Each check returns ``(line, message)`` pairs; the loader adds the file name.
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
+from voice_attune.asr.carewords import CareWords
 from voice_attune.asr.recognizer import Hypothesis
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.dialog.template import BUILTINS, PARTS, placeholders, without_placeholders
@@ -52,8 +53,9 @@ _PART_FORMS = {(), *((p,) for p in PARTS), ("A", "need"), ("B", "need")}
 
 
 def check_script(script: Script, pause_words: Sequence[str], threshold: float,
-                 care_words: Sequence[str] = ()) -> list[Problem]:
-    """Every problem of meaning in a script whose shape was read without mistakes."""
+                 care_words: Sequence[str] = (), care_meaning: Any = None) -> list[Problem]:
+    """Every problem of meaning in a script whose shape was read without mistakes.
+    ``care_meaning``: the care check's meaning half (asr/caremeaning.py), to ask of every prompt."""
     every = list(nodes(script.steps))
     found = _settings(script)
     found += _ids(every)
@@ -71,7 +73,7 @@ def check_script(script: Script, pause_words: Sequence[str], threshold: float,
                       for line, m in _numbers(low, low_settings) if (line, m) not in normal]
     found += _templates(every)
     found += _pause_words(every, pause_words, threshold)
-    found += _care_words(every, care_words)
+    found += _care_words(every, care_words, care_meaning)
     return found
 
 
@@ -280,21 +282,24 @@ def _pause_words(every: list[Node], pause_words: Sequence[str], threshold: float
     return found
 
 
-def _care_words(every: list[Node], care_words: Sequence[str]) -> list[Problem]:
-    """The assistant must never say words that suggest danger: heard back through the
-    microphone they would start the care pause (asr/carewords.py)."""
-    from voice_attune.asr.carewords import CareWords
-
+def _care_words(every: list[Node], care_words: Sequence[str], meaning: Any = None) -> list[Problem]:
+    """The assistant must never say what suggests danger: heard back through the microphone
+    it would start the care pause (asr/carewords.py, asr/caremeaning.py)."""
     finder = CareWords(tuple(care_words))
     found: list[Problem] = []
     for node in every:
         for form, _ in forms(node.step):
             for key, text in spoken_words(form):
-                phrase = finder.find(without_placeholders(text)) if care_words else None
+                said = without_placeholders(text)
+                phrase = finder.find(said) if care_words else None
                 if phrase:
                     found.append((form.line_of(key), f"{key}: says '{phrase}', one of the words that "
                                                      "suggest danger (care.words in config); heard back, "
                                                      "they would start the care pause, so word it another way"))
+                elif meaning is not None and meaning.find(said):
+                    found.append((form.line_of(key), f"{key}: sounds like danger to the care check "
+                                                     "(care.meaning); heard back, it would start the care "
+                                                     "pause, so word it another way"))
     return found
 
 

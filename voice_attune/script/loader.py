@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 import yaml
 
+from voice_attune.asr.caremeaning import care_meaning
 from voice_attune.config import Config
 from voice_attune.errors import UserError
 from voice_attune.script import checks, readers
@@ -99,15 +100,17 @@ def validate_files(paths: Sequence[str | Path], config: Config) -> list[str]:
     errors: list[str] = []
     for item in paths:
         try:
-            _, problems = read_script(resolve(item, config), config)
+            _, problems = read_script(resolve(item, config), config, by_meaning=True)
         except UserError as exc:
             problems = [exc]
         errors.extend(str(p) for p in problems)
     return errors
 
 
-def read_script(path: Path, config: Config) -> tuple[Script | None, list[UserError]]:
-    """The script and every mistake found, sorted by line (the script is None if any)."""
+def read_script(path: Path, config: Config, by_meaning: bool = False) -> tuple[Script | None, list[UserError]]:
+    """The script and every mistake found, sorted by line (the script is None if any).
+    ``by_meaning``: also ask the care check's meaning half whether a prompt sounds like danger
+    (``validate`` does; it takes a second or so, and the bundled scripts are tested for it)."""
     name = str(path)
     try:
         root = compose_file(path)
@@ -118,8 +121,9 @@ def read_script(path: Path, config: Config) -> tuple[Script | None, list[UserErr
     found = list(reader.problems)
     if script is not None:  # also when some steps could not be read: every mistake in one pass
         try:
+            meaning = care_meaning(config.care.meaning) if by_meaning else None
             checked = checks.check_script(script, config.pause_words, config.spotter.fuzzy_threshold,
-                                          config.care.words)
+                                          config.care.words, meaning)
         except Exception:
             if not found:
                 raise

