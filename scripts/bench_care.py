@@ -163,13 +163,20 @@ def main() -> int:
     cases = [(text, True) for text in CARE] + [(text, False) for text in ORDINARY]
     began = time.perf_counter()
 
-    text_found = {text: care.find(text) for text, _ in cases}
+    text_found = {}
+    took_ms = []
+    for text, _ in cases:
+        t0 = time.perf_counter()
+        text_found[text] = care.find(text)
+        took_ms.append(1000 * (time.perf_counter() - t0))
     text_missed = [t for t in CARE if text_found[t] is None]
     text_alarms = {t: text_found[t] for t in ORDINARY if text_found[t] is not None}
 
     if args.text_only:
         print(json.dumps({"set": args.set or "built-in", "meaning": care.meaning is not None,
                           "sentences": {"care": len(CARE), "ordinary": len(ORDINARY)},
+                          "check_ms": {"p50": round(float(np.percentile(took_ms, 50)), 1),
+                                       "p95": round(float(np.percentile(took_ms, 95)), 1)},
                           "text": {"recall": rate(len(CARE) - len(text_missed), len(CARE)),
                                    "false_alarms": rate(len(text_alarms), len(ORDINARY)),
                                    "missed": text_missed, "false_alarms_on": text_alarms}}, indent=2))

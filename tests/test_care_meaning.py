@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from voice_attune import yamlio
-from voice_attune.asr.caremeaning import CareCheck, CareMeaning, care_check, care_meaning, windows
+from voice_attune.asr.caremeaning import CareCheck, CareMeaning, Head, care_check, care_meaning, windows
 from voice_attune.asr.carewords import CareWords
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import build_listener
@@ -66,8 +66,8 @@ def test_a_long_utterance_is_also_scored_in_windows_of_words():
 @pytest.mark.parametrize("name", ["fresh", "unseen"])
 def test_danger_said_in_other_words_is_heard_on_sets_never_trained_on(meaning, name):
     # Both sets were written apart from the phrase list and from the training sets, and neither
-    # is read by scripts/train_care_meaning.py. Measured 2026-12-01: fresh 31/40 caught, 2/80
-    # false; unseen 52/60, 5/120 (the phrases alone: 11/40, 1/80 and 10/60, 2/120).
+    # is read by scripts/train_care_meaning.py. Measured 2026-12-01: fresh 34/40 caught, 2/80
+    # false; unseen 51/60, 3/120 (the phrases alone: 11/40, 1/80 and 10/60, 2/120).
     danger, ordinary = _set(name)
     check = CareCheck(CareWords(CareSettings().words), meaning)
     caught = sum(check.find(t) is not None for t in danger)
@@ -127,3 +127,15 @@ def test_danger_said_without_a_care_phrase_is_withheld_by_the_real_listener():
     finals += [e for e in listener.close() if e.type == "final"]
     assert [f.care for f in finals] == [True, True, False]
     assert [f.text for f in finals[:2]] == ["", ""] and "grateful" in finals[2].text
+
+
+def test_the_word_model_reads_text_as_scikit_learn_did_when_it_was_trained():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = ["he took my keys again", "i took the keys to the car", "my keys my keys", "a b c keys"]
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True).fit(texts)
+    terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+    head = Head(np.zeros((1, 384), np.float32), np.zeros(1, np.float32), 1.0, 0.0, 0.0,
+                {t: i for i, t in enumerate(terms)}, vectorizer.idf_.astype(np.float32))
+    for text in [*texts, "He took MY keys, my keys!", "nothing known here"]:
+        assert np.allclose(head.tfidf(text), vectorizer.transform([text]).toarray()[0], atol=1e-6)

@@ -2,9 +2,10 @@
 
 A list of phrases (asr/carewords.py) misses what people more often say: "everyone would manage
 fine if I wasn't in the picture", "he took my keys so I can't leave". Here each finished
-utterance becomes a sentence vector (asr/sentences.py) and a small kernel machine, trained by
-``scripts/train_care_meaning.py`` on sentences written for it (tests/data/care/train_*.yaml),
-scores how much it sounds like danger to oneself or from someone at home. The head and its
+utterance becomes a sentence vector (asr/sentences.py); a small kernel machine over it, and a word
+model beside it, trained by ``scripts/train_care_meaning.py`` on sentences written for it
+(tests/data/care/train_*.yaml), score how much it sounds like danger to oneself or from someone at
+home. The head and its
 threshold live in ``voice_attune/data/care_meaning.npz``.
 
 A long utterance is also scored in overlapping windows of words, so one sentence of danger
@@ -15,7 +16,8 @@ alone withholds them), so the encoder runs once per final utterance, never per f
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Callable
 
@@ -36,25 +38,61 @@ STRIDE_WORDS = 7
 
 @dataclass(frozen=True)
 class Head:
-    """A kernel machine over sentence vectors: the score of a vector ``x`` is
-    ``coefficients . exp(-gamma * |support - x|^2) + bias``; above ``threshold`` is danger."""
+    """Two scorers, summed: a kernel machine over sentence vectors (what is meant) and a logistic
+    regression over word pairs (how it is put), weighted by ``mix``; above ``threshold`` is danger.
+
+    The kernel machine scores a vector ``x`` as ``coefficients . exp(-gamma * |support - x|^2) +
+    bias``. The word model scores tf-idf of words and word pairs (words of two letters or more,
+    sublinear counts, unit length) as ``word_weights . tfidf + word_bias``."""
 
     support: np.ndarray
     coefficients: np.ndarray
     gamma: float
     bias: float
     threshold: float
+    vocabulary: dict[str, int] = field(default_factory=dict)
+    idf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    word_weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
+    word_bias: float = 0.0
+    mix: float = 0.0
 
     @classmethod
     def bundled(cls) -> "Head":
         with resources.files("voice_attune.data").joinpath(HEAD_FILE).open("rb") as f:
-            z = np.load(f)
-            return cls(z["support"].astype(np.float32), z["coefficients"].astype(np.float32),
-                       float(z["gamma"]), float(z["bias"]), float(z["threshold"]))
+            return cls.read(f)
 
-    def scores(self, vectors: np.ndarray) -> np.ndarray:
+    @classmethod
+    def read(cls, file) -> "Head":
+        """A head saved by scripts/train_care_meaning.py (a path or an open binary file)."""
+        with np.load(file) as z:
+            return cls(z["support"].astype(np.float32), z["coefficients"].astype(np.float32),
+                       float(z["gamma"]), float(z["bias"]), float(z["threshold"]),
+                       {str(t): i for i, t in enumerate(z["vocabulary"])}, z["idf"].astype(np.float32),
+                       z["word_weights"].astype(np.float32), float(z["word_bias"]), float(z["mix"]))
+
+    def scores(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
         distances = ((vectors[:, None, :] - self.support[None, :, :]) ** 2).sum(axis=-1)
-        return np.exp(-self.gamma * distances) @ self.coefficients + self.bias
+        meant = np.exp(-self.gamma * distances) @ self.coefficients + self.bias
+        if not self.mix:
+            return meant
+        put = np.array([self.tfidf(t) @ self.word_weights for t in texts]) + self.word_bias
+        return meant + self.mix * put
+
+    def tfidf(self, text: str) -> np.ndarray:
+        words = _WORD.findall(text.lower())
+        counts: dict[int, int] = {}
+        for term in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+            if term in self.vocabulary:
+                counts[self.vocabulary[term]] = counts.get(self.vocabulary[term], 0) + 1
+        out = np.zeros(len(self.idf), np.float32)
+        for i, n in counts.items():
+            out[i] = (1.0 + np.log(n)) * self.idf[i]
+        norm = float(np.linalg.norm(out))
+        return out / norm if norm else out
+
+
+_WORD = re.compile(r"(?u)\b\w\w+\b")
+"""A word for the word model: two or more letters or digits (scikit-learn's default)."""
 
 
 class CareMeaning:
@@ -71,7 +109,7 @@ class CareMeaning:
         pieces = windows(text)
         if not pieces:
             return float("-inf")
-        return float(self.head.scores(self.encoder.encode(pieces)).max())
+        return float(self.head.scores(self.encoder.encode(pieces), pieces).max())
 
     def find(self, text: str) -> str | None:
         try:
