@@ -139,3 +139,15 @@ def test_the_word_model_reads_text_as_scikit_learn_did_when_it_was_trained():
                 {t: i for i, t in enumerate(terms)}, vectorizer.idf_.astype(np.float32))
     for text in [*texts, "He took MY keys, my keys!", "nothing known here"]:
         assert np.allclose(head.tfidf(text), vectorizer.transform([text]).toarray()[0], atol=1e-6)
+
+
+def test_a_failing_encoder_costs_one_utterance_its_meaning_check_and_never_logs_its_words(caplog):
+    class Broken:
+        def encode(self, pieces):
+            raise RuntimeError(f"cannot encode {pieces}")
+
+    head = Head(np.zeros((1, 384), np.float32), np.zeros(1, np.float32), 1.0, 0.0, 0.0)
+    check = CareCheck(CareWords(CareSettings().words), CareMeaning(Broken(), head))
+    assert check.find("everyone would manage fine without me in the picture") is None
+    assert check.find("i want to kill myself") == "kill myself"  # the phrases still listen
+    assert "failed (RuntimeError)" in caplog.text and "picture" not in caplog.text

@@ -5,8 +5,7 @@ fine if I wasn't in the picture", "he took my keys so I can't leave". Here each 
 utterance becomes a sentence vector (asr/sentences.py); a small kernel machine over it, and a word
 model beside it, trained by ``scripts/train_care_meaning.py`` on sentences written for it
 (tests/data/care/train_*.yaml), score how much it sounds like danger to oneself or from someone at
-home. The head and its
-threshold live in ``voice_attune/data/care_meaning.npz``.
+home. Both, and the threshold, live in ``voice_attune/data/care_meaning.npz``.
 
 A long utterance is also scored in overlapping windows of words, so one sentence of danger
 inside a minute of ordinary talk is not averaged away. Partials are not scored (the phrase list
@@ -115,8 +114,9 @@ class CareMeaning:
         try:
             return self.name if self.score(text) > self.head.threshold else None
         except Exception as exc:  # a session never dies of it: the phrases still listen
+            # Only the kind of failure: a message might quote the words, which are never logged.
             log.warning("the care check's meaning half failed (%s); phrases only for this utterance",
-                        one_line(exc))
+                        type(exc).__name__)
             return None
 
 

@@ -54,7 +54,7 @@ def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: 
     """Run ``script`` against the simulated partners of ``scenario``; same result every run."""
     partners = scenario.partners or config.partners
     recognizer = open_engine(config, engine, notice=notice)
-    listener = build_listener(config, recognizer)
+    listener = build_listener(config, recognizer, notice=notice)
     voice = voice or Voice(config.voice)
     player = RecordingPlayer()
     room = SimulatedRoom(scenario, player, keep_audio=keep_audio)
