@@ -55,7 +55,9 @@ class ScriptedRun:
     gestures: list[Gesture] = field(default_factory=list)
     """Keys, button presses and knocks, at their own times."""
     care_words: tuple[str, ...] = CareSettings().words
-    """Words the listener would mark as suggesting danger (``final.care``)."""
+    """Words the listener would mark as suggesting danger (``final.care``): the phrase half of its
+    care check; the meaning half (asr/caremeaning.py) is left out here, to keep these runs instant,
+    and is tested through the real listener."""
     outs: list[Out] = field(default_factory=list)
     now: float = 0.0
     _queue: list[tuple[float, int, object]] = field(default_factory=list)
