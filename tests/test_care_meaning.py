@@ -151,3 +151,15 @@ def test_a_failing_encoder_costs_one_utterance_its_meaning_check_and_never_logs_
     assert check.find("everyone would manage fine without me in the picture") is None
     assert check.find("i want to kill myself") == "kill myself"  # the phrases still listen
     assert "failed (RuntimeError)" in caplog.text and "picture" not in caplog.text
+
+
+@needs_encoder
+def test_the_guides_own_sentences_and_every_crisis_line_are_not_danger_to_it(meaning):
+    from voice_attune.config.care import LINES
+    from voice_attune.dialog import prompts
+
+    said = [CareSettings(country=code).line() for code in LINES] + [CareSettings().line({})]
+    said += [t for name, v in vars(prompts).items() if name.isupper()
+             for t in (v if isinstance(v, tuple) else (v,)) if isinstance(t, str)]
+    assert len(said) > 30
+    assert [t for t in said if meaning.find(t)] == []
