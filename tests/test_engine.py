@@ -576,3 +576,18 @@ def test_no_clear_answer_to_did_that_capture_it_gives_a_clarify_turn_not_a_yes(t
     assert roles == [("A", "speak"), ("B", "mirror"), ("A", "clarify"), ("B", "mirror")]
     assert any(s.text.startswith("I'm not sure I understood. Sam,") for s in r.actions(actions.Say))
     assert r.of_type("session_end")[0].reason == "finished"
+
+
+LEFT_OUT = MENU.replace(
+    '- say: "{speaker} feels {feeling} and would like {feeling.need}."',
+    '- say: "Thank you, {speaker}. {speaker} feels {feeling} and would like {feeling.need}."\n'
+    '      - end: "Here is where you both are. {A} feels {feeling.A}. {B} feels {feeling.B}. Thank you both."')
+
+
+def test_a_sentence_that_would_read_back_only_a_choice_nobody_made_is_left_out(tmp_path):
+    r = run(script(tmp_path, LEFT_OUT), [[Utter("tense")], [Utter("yes")],
+                                         [Utter("the law")], [Utter("the law")], [Utter("the law")]])
+    said = [s.text for s in r.actions(actions.Say)]
+    assert [c.value for c in r.of_type("choice")] == ["tense"]  # Alex's choice was left for now
+    assert "Thank you, Alex." in said and not any("something" in t for t in said if "Alex" in t)
+    assert "Here is where you both are. Sam feels tense. Thank you both." in said

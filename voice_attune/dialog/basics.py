@@ -7,6 +7,7 @@ waits with ``inp = yield``. ``yield from`` composes them, so a step reads as wha
 
 from __future__ import annotations
 
+import re
 from typing import Callable, Iterator, Mapping
 
 from voice_attune.dialog import actions, prompts
@@ -31,6 +32,8 @@ class Values(Mapping[str, str]):
         self.e, self.speaker, self.extra = engine, speaker, dict(extra or {})
         self.personal = False
         """Whether a value filled in came from the couple (a choice, their words, a topic)."""
+        self.unknown = False
+        """Whether a value the couple were to give was never given (filled in as MISSING)."""
 
     def __getitem__(self, name: str) -> str:
         e = self.e
@@ -57,9 +60,11 @@ class Values(Mapping[str, str]):
         if who is None and self.speaker is not None:
             who = self.speaker
         if who is not None and who not in chosen and ("A" in chosen or "B" in chosen):
+            self.unknown = True
             return MISSING  # only the other partner said it: never lend them their words
         value = chosen.get(who or "_", chosen.get("_", MISSING))
         self.personal |= value != MISSING
+        self.unknown |= value == MISSING
         return value
 
     def __iter__(self) -> Iterator[str]:
@@ -71,12 +76,30 @@ class Values(Mapping[str, str]):
 
 def text_of(e: Host, template: str, speaker: str | None, **extra: str) -> str:
     """A template filled in for this moment of the session; one that reads back something of the
-    couple's is noted in ``e.personal``, so its audio is never kept on disk."""
-    values = Values(e, speaker, extra)
-    text = fill(template, values)
-    if values.personal:
+    couple's is noted in ``e.personal``, so its audio is never kept on disk. A sentence that
+    would read back only what nobody gave ("Alex feels something and would like something.") is
+    left out, unless nothing else is left."""
+    kept: list[str] = []
+    personal = False
+    sentences = _SENTENCE_END.split(template.strip())
+    for sentence in sentences:
+        values = Values(e, speaker, extra)
+        text = fill(sentence, values)
+        if values.unknown and not values.personal and len(sentences) > 1:
+            continue
+        kept.append(text)
+        personal |= values.personal
+    if not kept:  # every sentence read back nothing: say it as it stands
+        values = Values(e, speaker, extra)
+        kept, personal = [fill(template.strip(), values)], values.personal
+    text = " ".join(kept)
+    if personal:
         e.personal.add(text)
     return text
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+"""Where one sentence of a template ends and the next begins (never inside a placeholder)."""
 
 
 def step_name(step: Step) -> str:
