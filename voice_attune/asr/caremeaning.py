@@ -70,7 +70,9 @@ class Head:
                        z["word_weights"].astype(np.float32), float(z["word_bias"]), float(z["mix"]))
 
     def scores(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
-        distances = ((vectors[:, None, :] - self.support[None, :, :]) ** 2).sum(axis=-1)
+        # |v - s|^2 = |v|^2 + |s|^2 - 2 v.s, without a (pieces x supports x 384) array in between.
+        distances = ((vectors ** 2).sum(axis=1)[:, None] + (self.support ** 2).sum(axis=1)[None, :]
+                     - 2.0 * vectors @ self.support.T)
         meant = np.exp(-self.gamma * distances) @ self.coefficients + self.bias
         if not self.mix:
             return meant

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping, Sequence
 
+from voice_attune.asr.caremeaning import CareCheck, CareMeaning
 from voice_attune.asr.carewords import CareWords
 from voice_attune.asr.recognizer import Hypothesis
 from voice_attune.asr.spotter import Spotter, phrases_for
@@ -284,22 +285,21 @@ def _pause_words(every: list[Node], pause_words: Sequence[str], threshold: float
 
 def _care_words(every: list[Node], care_words: Sequence[str], meaning: Any = None) -> list[Problem]:
     """The assistant must never say what suggests danger: heard back through the microphone
-    it would start the care pause (asr/carewords.py, asr/caremeaning.py)."""
-    finder = CareWords(tuple(care_words))
+    it would start the care pause (the listener's own check, asr/caremeaning.py)."""
+    check = CareCheck(CareWords(tuple(care_words)), meaning)
     found: list[Problem] = []
     for node in every:
         for form, _ in forms(node.step):
             for key, text in spoken_words(form):
-                said = without_placeholders(text)
-                phrase = finder.find(said) if care_words else None
-                if phrase:
-                    found.append((form.line_of(key), f"{key}: says '{phrase}', one of the words that "
-                                                     "suggest danger (care.words in config); heard back, "
-                                                     "they would start the care pause, so word it another way"))
-                elif meaning is not None and meaning.find(said):
+                hit = check.find(without_placeholders(text))
+                if hit == CareMeaning.name:
                     found.append((form.line_of(key), f"{key}: sounds like danger to the care check "
                                                      "(care.meaning); heard back, it would start the care "
                                                      "pause, so word it another way"))
+                elif hit:
+                    found.append((form.line_of(key), f"{key}: says '{hit}', one of the words that "
+                                                     "suggest danger (care.words in config); heard back, "
+                                                     "they would start the care pause, so word it another way"))
     return found
 
 
