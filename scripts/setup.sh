@@ -39,7 +39,8 @@ if ((${#missing[@]})); then
   fi
 fi
 
-extras="piper"
+# piper: the natural voice; charts: matplotlib, for `history --chart` and the export's chart.
+extras="piper,charts"
 [[ "$task" == "test" ]] && extras="dev"
 
 if [[ ! -x "$venv/bin/python" ]]; then

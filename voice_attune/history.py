@@ -1,8 +1,9 @@
 """The couple's private history: one SQLite file in the data folder, never any audio.
 
 A session is recorded from its events (DESIGN.md, principle 4): the script, when it began, how
-long it lasted, each partner's speaking time and turns, pauses, how it ended, the feelings and
-needs chosen, and anything set aside to come back to; the words said only when both partners
+long it lasted, each partner's speaking time and turns, pauses (when, and what asked for each),
+how it ended, the feelings and needs chosen, and anything set aside to come back to; the words said
+only when both partners
 agreed, at the start of that session, to keep them (``dialog/consent.py``). Every write is one transaction, so a
 process killed mid-write leaves the history as it was before; the schema version lives in the
 file (``PRAGMA user_version``) and an older history is migrated step by step, never discarded.
@@ -15,7 +16,7 @@ import os
 import sqlite3
 import sys
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
@@ -64,6 +65,17 @@ MIGRATIONS: tuple[str, ...] = (
         text TEXT NOT NULL
     );
     """,
+    # 3: each pause: when, what asked for it, and whether the session went on.
+    """
+    CREATE TABLE pauses (
+        session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        t REAL NOT NULL,                -- audio seconds into the session
+        asked_by TEXT,                  -- word, key, button, knock, care, check_in, microphone; NULL: unknown
+        step TEXT NOT NULL,             -- the script step it paused ('' before the first)
+        partner TEXT NOT NULL,          -- A or B whose turn it paused; '' outside a turn
+        went_on INTEGER NOT NULL        -- 1: the session resumed after it
+    );
+    """,
 )
 
 
@@ -80,6 +92,24 @@ class Session:
     partners: dict[str, dict[str, Any]]
     choices: list[tuple[str, str, str]] = field(default_factory=list)
     """(step, partner, value)."""
+    pause_log: list["PauseMark"] = field(default_factory=list)
+    """Each pause, in order (empty for sessions recorded before pauses were kept one by one)."""
+
+
+@dataclass(frozen=True)
+class PauseMark:
+    """One pause of a session."""
+
+    t: float
+    """Audio seconds into the session."""
+    by: str | None
+    """What asked for it: word, key, button, knock, care, check_in, microphone (None: unknown)."""
+    step: str
+    """The id of the script step it paused ('' before the first step)."""
+    partner: str
+    """A or B whose turn it paused; '' outside a turn."""
+    went_on: bool
+    """Whether the session resumed after it."""
 
 
 @dataclass
@@ -88,6 +118,8 @@ class FollowUp:
     created: datetime
     script: str
     topic: str
+    closed: datetime | None = None
+    """When it was talked about (None: still open)."""
 
 
 class History:
@@ -172,6 +204,10 @@ class History:
             )
             db.executemany("INSERT INTO transcripts (session_id, t, partner, text) VALUES (?, ?, ?, ?)",
                            [(session_id, *said) for said in _words_said(events)])
+            db.executemany("INSERT INTO pauses (session_id, t, asked_by, step, partner, went_on)"
+                           " VALUES (?, ?, ?, ?, ?, ?)",
+                           [(session_id, p.t, p.by, p.step, p.partner, int(p.went_on))
+                            for p in _pauses(events)])
             db.executemany(
                 "INSERT INTO follow_ups (session_id, created, script, topic) VALUES (?, ?, ?, ?)",
                 [(session_id, started.isoformat(timespec="seconds"), f.get("script", start.script),
@@ -196,14 +232,27 @@ class History:
             chosen: dict[int, list[tuple[str, str, str]]] = {}
             for sid, step, who, value in db.execute("SELECT session_id, step, partner, value FROM choices"):
                 chosen.setdefault(sid, []).append((step, who, value))
+            paused: dict[int, list[PauseMark]] = {}
+            for sid, t, by, step, who, went_on in db.execute(
+                    "SELECT session_id, t, asked_by, step, partner, went_on FROM pauses ORDER BY session_id, t"):
+                paused.setdefault(sid, []).append(PauseMark(t, by, step, who, bool(went_on)))
         return [Session(r[0], datetime.fromisoformat(r[1]), r[2], r[3], r[4], r[5], json.loads(r[6]),
-                        chosen.get(r[0], [])) for r in rows]
+                        chosen.get(r[0], []), paused.get(r[0], [])) for r in rows]
 
     def open_follow_ups(self) -> list[FollowUp]:
         with closing(self._connect()) as db:
             rows = db.execute("SELECT id, created, script, topic FROM follow_ups WHERE closed IS NULL"
                               " ORDER BY created, id").fetchall()
         return [FollowUp(r[0], datetime.fromisoformat(r[1]), r[2], r[3]) for r in rows]
+
+    def follow_ups(self, since: datetime | None = None, until: datetime | None = None) -> list[FollowUp]:
+        """Everything set aside within [since, until), open or talked about since, oldest first."""
+        where, args = _period(since, until, column="created")
+        with closing(self._connect()) as db:
+            rows = db.execute(f"SELECT id, created, script, topic, closed FROM follow_ups{where}"
+                              " ORDER BY created, id", args).fetchall()
+        return [FollowUp(r[0], datetime.fromisoformat(r[1]), r[2], r[3],
+                         datetime.fromisoformat(r[4]) if r[4] else None) for r in rows]
 
     def close_follow_up(self, follow_up_id: int, when: datetime) -> None:
         with closing(self._connect()) as db, db:
@@ -241,13 +290,33 @@ def _words_said(events: list[Event]) -> list[tuple[float, str, str]]:
     return said
 
 
-def _period(since: datetime | None, until: datetime | None) -> tuple[str, list[str]]:
+def _pauses(events: list[Event]) -> list[PauseMark]:
+    """Each pause of a session's events: when, what asked for it, the step and turn it paused,
+    and whether the session went on after it."""
+    marks: list[PauseMark] = []
+    step, closed = "", None
+    for event in events:
+        if event.type == "step" and event.kind != "care":  # a care step follows its own pause
+            step = event.id
+        elif event.type == "turn_end":
+            closed = event
+        elif event.type == "paused":
+            # A pause closes the open turn first, at the same moment, with reason "pause".
+            in_turn = closed is not None and closed.reason == "pause" and closed.t == event.t
+            marks.append(PauseMark(round(event.t, 3), event.by, step, closed.partner if in_turn else "", False))
+        elif event.type == "resumed" and marks:
+            marks[-1] = replace(marks[-1], went_on=True)
+    return marks
+
+
+def _period(since: datetime | None, until: datetime | None,
+            column: str = "started") -> tuple[str, list[str]]:
     clauses, args = [], []
     if since is not None:
-        clauses.append("started >= ?")
+        clauses.append(f"{column} >= ?")
         args.append(since.isoformat(timespec="seconds"))
     if until is not None:
-        clauses.append("started < ?")
+        clauses.append(f"{column} < ?")
         args.append(until.isoformat(timespec="seconds"))
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
