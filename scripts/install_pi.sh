@@ -7,7 +7,8 @@
 #   bash scripts/install_pi.sh --dry-run   print each step it would take; change nothing
 #   bash scripts/install_pi.sh --help
 #
-# Run it as the user the device runs as (not with sudo): it uses sudo only for apt-get.
+# Run it as the user the device runs as (not with sudo): it uses sudo only for apt-get. As root it
+# asks before making root's services start at boot (--linger-root: without asking).
 # Idempotent: a second run finds everything in place, changes nothing and says so.
 set -euo pipefail
 
@@ -17,13 +18,14 @@ venv="${VOICE_ATTUNE_VENV:-$default_venv}"
 python="python3"
 dry_run=0
 with_sox=1
+linger_root=0
 unit_name="voice-attune.service"
 # The user manager reads ~/.config/systemd/user whatever the shell sets XDG_CONFIG_HOME to.
 unit_dir="$HOME/.config/systemd/user"
 
 usage() {
   cat <<EOF
-Usage: bash scripts/install_pi.sh [--dry-run] [--venv DIR] [--python PYTHON] [--no-sox]
+Usage: bash scripts/install_pi.sh [--dry-run] [--venv DIR] [--python PYTHON] [--no-sox] [--linger-root]
 
 Installs voice-attune from this checkout ($repo) so that it starts at boot:
   1. Debian packages: python3-venv, espeak-ng (the voice), libportaudio2 (sound devices),
@@ -35,8 +37,11 @@ Installs voice-attune from this checkout ($repo) so that it starts at boot:
      gpio: a push button), and a link ~/.local/bin/voice-attune.
   4. The Vosk speech model (voice-attune models download); without internet this is only a
      warning: recognition falls back to PocketSphinx until you download it.
-  5. The systemd user unit scripts/voice-attune.service into $unit_dir.
+  5. The systemd user unit scripts/voice-attune.service into $unit_dir: sandboxed and
+     offline; a Wyoming server named in config.yaml (tcp://HOST:PORT) is the one address
+     let through. Its data folder ~/.local/share/voice-attune is created if missing.
   6. Lingering (loginctl enable-linger), so your user's services start at boot without a login.
+     As root it warns and asks first: the device should run as an ordinary user.
   7. systemctl --user enable --now voice-attune (restarted when the code or unit changed).
 
 Options:
@@ -44,6 +49,7 @@ Options:
   --venv DIR        where the virtual environment goes (env VOICE_ATTUNE_VENV; default above)
   --python PYTHON   the Python that builds the environment (default: python3)
   --no-sox          leave out sox
+  --linger-root     run as root: turn on lingering for root without asking (not advised)
   -h, --help        this text
 
 Afterwards:  systemctl --user status voice-attune     journalctl --user -u voice-attune -f
@@ -60,6 +66,7 @@ while (($#)); do
     --python) (($# > 1)) || fail "--python needs a program"; python="$2"; shift ;;
     --python=*) python="${1#*=}" ;;
     --no-sox) with_sox=0 ;;
+    --linger-root) linger_root=1 ;;
     -h|--help) usage; exit 0 ;;
     *) fail "unknown option '$1' (see --help)" ;;
   esac
@@ -218,6 +225,44 @@ fi
 exec_venv="$prefix${exec_venv//'%'/%%}"  # a literal % in a unit file is written %%
 template="$(cat "$repo/scripts/$unit_name")"
 unit_text="${template//"%h/.local/share/voice-attune/venv"/"$exec_venv"}"
+# The sandbox keeps the service offline. A Wyoming server that the service's config.yaml names
+# (tcp://HOST:PORT, for transcripts or the voice) is the one way out, to its address alone.
+# The service's working folder is $HOME: a config.yaml there comes first, as voice-attune looks.
+service_config=""
+for candidate in "$HOME/config.yaml" "$HOME/.config/voice-attune/config.yaml"; do
+  if [[ -f "$candidate" ]]; then service_config="$candidate"; break; fi
+done
+allowed=()
+if [[ -n "$service_config" ]]; then
+  while read -r uri; do
+    host="${uri#tcp://}"
+    if [[ "$host" == \[* ]]; then host="${host#\[}"; host="${host%%]*}"; else host="${host%%[:/]*}"; fi
+    if [[ "$host" == localhost || "$host" == *:* || "$host" =~ ^[0-9]+(\.[0-9]+){3}$ ]]; then
+      addresses="$host"
+    else
+      addresses="$(getent ahosts "$host" 2>/dev/null | awk '{ print $1 }' | sort -u | tr '\n' ' ' || true)"
+      if [[ -z "${addresses// }" ]]; then
+        warn "$service_config names the Wyoming server $uri, but '$host' has no address here:"
+        warn "  write its IP address in the uri; until then the service stays offline (local engines)"
+        continue
+      fi
+      note "$host is $addresses today; if that changes, run this again (or write the address in the uri)"
+    fi
+    for address in $addresses; do
+      [[ " ${allowed[*]:-} " == *" $address "* ]] || allowed+=("$address")
+    done
+  done < <(sed 's/#.*//' "$service_config" | grep -oE "tcp://[^[:space:],}\"']+" || true)
+fi
+if ((${#allowed[@]})); then
+  note "the Wyoming server in $service_config is let through: IPAddressAllow=${allowed[*]}"
+  nl=$'\n'
+  unit_text="${unit_text/"${nl}PrivateNetwork=yes${nl}"/"${nl}PrivateNetwork=no${nl}"}"
+  unit_text="${unit_text/"${nl}RestrictAddressFamilies=AF_UNIX${nl}"/"${nl}RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6${nl}"}"
+  unit_text="${unit_text/"${nl}IPAddressDeny=any${nl}"/"${nl}IPAddressDeny=any${nl}IPAddressAllow=${allowed[*]}${nl}"}"
+fi
+# The one folder the sandbox lets the service write (besides its cache, which systemd makes).
+data_dir="$HOME/.local/share/voice-attune"
+[[ -d "$data_dir" ]] || act mkdir -p "$data_dir"
 unit_changed=0
 if [[ -f "$unit_file" && "$(cat "$unit_file")" == "$unit_text" ]]; then
   ok "installed and up to date"
@@ -236,9 +281,22 @@ fi
 
 # -- 6. Start at boot without a login ----------------------------------------------------------
 step "Lingering for $user (user services start at boot)"
+linger_declined=0
 if [[ -f "/var/lib/systemd/linger/$user" ]] \
    || [[ "$(loginctl show-user "$user" --property=Linger --value 2>/dev/null || true)" == yes ]]; then
   ok "already on"
+elif ((EUID == 0 && !linger_root)); then
+  warn "you are root: lingering would start voice-attune as root at every boot, a microphone"
+  warn "that always listens with the power to change the whole system. Run this script as the"
+  warn "user the device should run as (in the audio group, and gpio for a push button) instead."
+  if ((dry_run)); then
+    note "would ask before running: loginctl enable-linger $user (--linger-root: without asking)"
+  elif [[ -t 0 ]] && read -r -p "      Turn on lingering for root anyway? [y/N] " answer && [[ "$answer" == [yY]* ]]; then
+    act loginctl enable-linger "$user"
+  else
+    linger_declined=1
+    note "lingering left off: voice-attune starts when root logs in, not at boot (--linger-root turns it on)"
+  fi
 elif ((dry_run)) || ((EUID == 0)); then
   act loginctl enable-linger "$user"
 elif ! act loginctl enable-linger "$user" 2>/dev/null; then
@@ -272,6 +330,8 @@ if ((dry_run)); then
   echo "Dry run: $changes command(s) would run; nothing was changed."
 elif ((changes == 0)); then
   echo "Nothing to change: voice-attune was already installed, enabled and running."
+elif ((linger_declined)); then
+  echo "Done ($changes command(s) run). voice-attune runs now, but does not start at boot (lingering is off)."
 else
   echo "Done ($changes command(s) run). voice-attune now starts at boot."
 fi

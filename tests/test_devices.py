@@ -7,7 +7,6 @@ modules play a Pi with a USB microphone, a missing device and a microphone pulle
 from __future__ import annotations
 
 import argparse
-import configparser
 import importlib.abc
 import io
 import math
@@ -354,10 +353,15 @@ def pi_home(tmp_path: Path):
            if k not in ("SUDO_USER", "VOICE_ATTUNE_VENV", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_RUNTIME_DIR")}
     env.update(HOME=str(home), PATH=f"{bin_dir}:{env['PATH']}", STUB_LOG=str(log), STUB_STATE=str(state))
 
-    def run(*args: str, **extra_env: str) -> tuple[str, list[str]]:
+    def run(*args: str, as_root_asks: bool = False, stdin=subprocess.DEVNULL,
+            **extra_env: str) -> tuple[str, list[str]]:
+        """``as_root_asks``: as root, leave out --linger-root, so lingering is asked about."""
         before = log.read_text().splitlines()
+        if os.geteuid() == 0 and not as_root_asks:
+            args = ("--linger-root", *args)  # these tests are about everything else
         result = subprocess.run(["bash", str(INSTALL), "--python", str(bin_dir / "python3"), *args],
-                                env={**env, **extra_env}, capture_output=True, text=True, timeout=60)
+                                env={**env, **extra_env}, capture_output=True, text=True, timeout=60,
+                                stdin=stdin)
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout + result.stderr, log.read_text().splitlines()[len(before):]
 
@@ -474,29 +478,234 @@ def test_a_venv_elsewhere_is_written_into_the_unit(pi_home, tmp_path):
     pi_home("--venv", str(elsewhere), STUB_DPKG="installed")
     unit = (pi_home.home / ".config/systemd/user/voice-attune.service").read_text()
     assert f"ExecStart={elsewhere}/bin/voice-attune daemon" in unit
-    assert "%h/.local/share" not in unit
+    assert "%h/.local/share/voice-attune/venv" not in unit
+
+
+# -- install_pi.sh and the network: a Wyoming server ---------------------------------------------
+
+
+def installed_unit(pi_home) -> Path:
+    return pi_home.home / ".config/systemd/user/voice-attune.service"
+
+
+@pytest.mark.parametrize("place, settings, allowed", [
+    (".config/voice-attune/config.yaml",
+     "recognizer: {engine: wyoming, uri: tcp://192.168.1.20:10300}\n"
+     "voice:\n  engine: wyoming\n  uri: 'tcp://192.168.1.20:10200'   # wyoming-piper\n"
+     "# recognizer: {engine: wyoming, uri: tcp://10.0.0.9:10300}  (an old one, commented out)\n",
+     "192.168.1.20"),
+    ("config.yaml", 'recognizer: {engine: wyoming, uri: "tcp://localhost:10300"}\n', "localhost"),
+    ("config.yaml", "voice: {engine: wyoming, uri: tcp://[::1]:10200}\n", "::1"),
+], ids=["lan-address", "localhost", "ipv6"])
+def test_a_wyoming_server_in_the_config_is_the_one_address_let_through(place, settings, allowed, pi_home):
+    (pi_home.home / place).parent.mkdir(parents=True, exist_ok=True)
+    (pi_home.home / place).write_text(settings)
+    out, _ = pi_home(STUB_DPKG="installed")
+    service = unit_settings(installed_unit(pi_home).read_text())["Service"]
+    assert service["IPAddressDeny"] == ["any"] and service["IPAddressAllow"] == [allowed]
+    assert service["PrivateNetwork"] == ["no"]
+    assert service["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"]
+    assert f"IPAddressAllow={allowed}" in out
+    # nothing else of the sandbox moved
+    shipped = unit_settings(UNIT.read_text())["Service"]
+    changed = {key for key in shipped.keys() | service.keys() if shipped.get(key) != service.get(key)}
+    assert changed == {"IPAddressAllow", "PrivateNetwork", "RestrictAddressFamilies"}
+
+
+def test_without_a_wyoming_server_the_service_stays_offline(pi_home):
+    settings = pi_home.home / ".config/voice-attune/config.yaml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("recognizer: {engine: vosk}  # tcp:// appears only in this comment\n")
+    pi_home(STUB_DPKG="installed")
+    assert installed_unit(pi_home).read_text() == UNIT.read_text()
+
+
+def test_a_wyoming_server_without_an_address_is_said_and_the_service_stays_offline(pi_home):
+    settings = pi_home.home / ".config/voice-attune/config.yaml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("recognizer: {engine: wyoming, uri: tcp://no-such-host.invalid:10300}\n")
+    out, _ = pi_home(STUB_DPKG="installed")
+    assert "'no-such-host.invalid' has no address here" in out
+    assert installed_unit(pi_home).read_text() == UNIT.read_text()
+
+
+def test_the_data_folder_the_sandbox_lets_the_service_write_is_made(pi_home, tmp_path):
+    pi_home("--venv", str(tmp_path / "opt" / "va"), STUB_DPKG="installed")
+    assert (pi_home.home / ".local/share/voice-attune").is_dir()
+
+
+# -- install_pi.sh as root: lingering -----------------------------------------------------------
+
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="runs install_pi.sh as root, which needs root")
+ROOT_NAME = pwd.getpwuid(0).pw_name
+
+
+@needs_root
+def test_as_root_lingering_is_not_turned_on_unasked_and_the_rest_is_installed(pi_home):
+    if pi_home.lingering:
+        pytest.skip("root lingers on this machine already")
+    out, calls = pi_home(STUB_DPKG="installed", as_root_asks=True)
+    assert "warning: you are root: lingering would start voice-attune as root at every boot" in out
+    assert f"loginctl enable-linger {ROOT_NAME}" not in calls
+    assert calls[-1] == "systemctl --user enable --now voice-attune.service"
+    assert "does not start at boot (lingering is off)" in out
+
+
+@needs_root
+@pytest.mark.parametrize("answer, lingers", [("y\n", True), ("\n", False)])
+def test_as_root_on_a_terminal_lingering_waits_for_a_yes(answer, lingers, pi_home):
+    import pty
+
+    if pi_home.lingering:
+        pytest.skip("root lingers on this machine already")
+    terminal, stdin = pty.openpty()
+    os.write(terminal, answer.encode())
+    try:
+        out, calls = pi_home(STUB_DPKG="installed", as_root_asks=True, stdin=stdin)
+    finally:
+        os.close(terminal)
+        os.close(stdin)
+    assert "Turn on lingering for root anyway? [y/N]" in out
+    assert (f"loginctl enable-linger {ROOT_NAME}" in calls) == lingers
+
+
+@needs_root
+def test_as_root_a_dry_run_says_it_would_ask_and_linger_root_does_not_ask(pi_home):
+    if pi_home.lingering:
+        pytest.skip("root lingers on this machine already")
+    out, _ = pi_home("--dry-run", STUB_NO_BUS="1", as_root_asks=True)
+    assert f"would ask before running: loginctl enable-linger {ROOT_NAME}" in out
+    out, calls = pi_home("--linger-root", STUB_DPKG="installed", as_root_asks=True)
+    assert f"loginctl enable-linger {ROOT_NAME}" in calls and "[y/N]" not in out
+    assert "warning: you are root" not in out
 
 
 # -- the systemd unit -------------------------------------------------------------------------
 
 
+def unit_settings(text: str) -> dict[str, dict[str, list[str]]]:
+    """A unit file as systemd reads it: each section's keys with every value given, in order
+    (DeviceAllow=, SystemCallFilter= and Environment= come more than once)."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), {})
+            continue
+        key, _, value = line.partition("=")
+        current.setdefault(key.strip(), []).append(value.strip())
+    return sections
+
+
 def test_the_unit_starts_the_daemon_at_boot_and_restarts_it_on_failure():
-    unit = configparser.ConfigParser(strict=True, interpolation=None)
-    unit.optionxform = str  # systemd keys are case-sensitive
-    unit.read_string(UNIT.read_text())
-    assert unit["Unit"]["After"].split() == ["sound.target"]
+    unit = unit_settings(UNIT.read_text())
     service = unit["Service"]
-    assert service["ExecStart"].endswith("/bin/voice-attune daemon")
-    assert service["ExecStart"].startswith("%h/.local/share/voice-attune/venv/")
-    assert service["Restart"] == "on-failure" and service["RestartSec"] == "3"
-    assert service["KillSignal"] == "SIGTERM" and service["TimeoutStopSec"] == "5"
-    assert service["Environment"] == "PYTHONUNBUFFERED=1"
-    assert unit["Install"]["WantedBy"] == "default.target"
+    [start] = service["ExecStart"]
+    assert start.startswith("%h/.local/share/voice-attune/venv/") and start.endswith("/bin/voice-attune daemon")
+    assert service["Restart"] == ["on-failure"] and service["RestartSec"] == ["3"]
+    assert service["KillSignal"] == ["SIGTERM"] and service["TimeoutStopSec"] == ["5"]
+    assert "PYTHONUNBUFFERED=1" in service["Environment"]
+    assert unit["Install"]["WantedBy"] == ["default.target"]
 
 
-def test_systemd_accepts_the_unit(tmp_path):
+def test_the_unit_waits_for_readiness_keeps_a_watchdog_and_starts_after_the_sound_server():
+    unit = unit_settings(UNIT.read_text())
+    service = unit["Service"]
+    assert service["Type"] == ["notify"] and service["NotifyAccess"] == ["main"]
+    assert service["WatchdogSec"] == ["60s"]
+    # on a Pi without a desktop, the user's PipeWire starts for this service, before it
+    sound_server = ["pipewire.service", "pipewire-pulse.service", "wireplumber.service"]
+    assert unit["Unit"]["After"][0].split() == sound_server + ["sound.target"]
+    assert unit["Unit"]["Wants"][0].split() == sound_server
+
+
+def test_the_sandbox_leaves_the_sound_devices_and_the_data_folder_reachable():
+    service = unit_settings(UNIT.read_text())["Service"]
+
+    def setting(key: str, default: str = "") -> str:
+        return service.get(key, [default])[-1]
+
+    assert setting("PrivateUsers") == "yes"  # without it a user manager applies no namespace at all
+    assert setting("NoNewPrivileges") == "yes" and setting("PrivateTmp") == "yes"
+    assert setting("ProtectSystem") == "strict"
+    # /run/user holds the PipeWire and PulseAudio sockets: read-only reaches them, yes/tmpfs hide them
+    assert setting("ProtectHome") == "read-only"
+    assert setting("ReadWritePaths").lstrip("-") == "%h/.local/share/voice-attune"
+    assert setting("ReadOnlyPaths").lstrip("-") == "%h/.local/share/voice-attune/venv"  # its own code
+    assert setting("CacheDirectory") == "voice-attune"  # ~/.cache/voice-attune: the prompt cache
+    assert setting("PrivateDevices", "no") == "no"  # would take /dev/snd and /dev/gpiochip* away
+    assert {"char-alsa rw", "char-gpiochip rw"} <= set(service["DeviceAllow"])
+    assert "MemoryDenyWriteExecute" not in service  # see the next test
+    assert setting("UMask") == "0077"
+    # offline: no network namespace of its own, local sockets only; install_pi.sh opens a Wyoming host
+    assert setting("PrivateNetwork") == "yes" and setting("RestrictAddressFamilies") == "AF_UNIX"
+    assert setting("IPAddressDeny") == "any" and "IPAddressAllow" not in service
+
+
+def test_sound_streams_need_memory_that_is_writable_and_executable():
+    """Why the unit leaves MemoryDenyWriteExecute= off: under the kernel's own version of it
+    (PR_SET_MDWE, Linux 6.3) sounddevice cannot make the callback its streams run on."""
+    pytest.importorskip("sounddevice")
+    probe = """
+import ctypes, sys
+if ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0) != 0:
+    sys.exit(3)
+import sounddevice
+try:
+    sounddevice._ffi.callback("int(int)")(lambda x: x)
+except MemoryError:
+    sys.exit(0)
+sys.exit(1)
+"""
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    if result.returncode == 3:
+        pytest.skip("this kernel has no PR_SET_MDWE (Linux 6.3 and later)")
+    assert result.returncode == 0, "stream callbacks work without W+X memory: MemoryDenyWriteExecute=yes may go in"
+
+
+def analyze(*args: str, user: bool, tmp_path: Path) -> subprocess.CompletedProcess:
+    """systemd-analyze ARGS, as the system manager or a user's (which wants a runtime folder)."""
     if not shutil.which("systemd-analyze"):
         pytest.skip("systemd-analyze is not installed")
+    env = dict(os.environ)
+    if user:
+        runtime = tmp_path / "runtime"
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        env["XDG_RUNTIME_DIR"] = str(runtime)
+        args = ("--user", *args)
+    result = subprocess.run(["systemd-analyze", *args], capture_output=True, text=True, timeout=60, env=env)
+    if "Failed to initialize manager" in result.stderr:
+        pytest.skip(f"systemd-analyze cannot run here: {result.stderr.strip()}")
+    return result
+
+
+def exposure(unit: Path, user: bool, tmp_path: Path) -> float:
+    result = analyze("security", "--offline=true", str(unit), user=user, tmp_path=tmp_path)
+    found = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", result.stdout)
+    assert found, result.stdout + result.stderr
+    return float(found.group(1))
+
+
+@pytest.mark.parametrize("user", [False, True], ids=["system", "user"])
+def test_systemd_rates_the_unit_at_most_4_of_10(user, tmp_path):
+    assert exposure(UNIT, user, tmp_path) <= 4.0
+
+
+@pytest.mark.parametrize("user", [False, True], ids=["system", "user"])
+def test_systemd_rates_the_unit_with_a_wyoming_server_let_through_at_most_4_of_10(user, pi_home, tmp_path):
+    settings = pi_home.home / ".config/voice-attune/config.yaml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("recognizer: {engine: wyoming, uri: tcp://192.168.1.20:10300}\n")
+    pi_home(STUB_DPKG="installed")
+    assert "IPAddressAllow=192.168.1.20" in installed_unit(pi_home).read_text()
+    assert exposure(installed_unit(pi_home), user, tmp_path) <= 4.0
+
+
+@pytest.mark.parametrize("user", [False, True], ids=["system", "user"])
+def test_systemd_accepts_the_unit(user, tmp_path):
     # verify insists that ExecStart exists: point it at a stand-in, as install_pi.sh would.
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True)
@@ -504,8 +713,6 @@ def test_systemd_accepts_the_unit(tmp_path):
     (venv / "bin" / "voice-attune").chmod(0o755)
     unit = tmp_path / "voice-attune.service"
     unit.write_text(UNIT.read_text().replace("%h/.local/share/voice-attune/venv", str(venv)))
-    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
-    if "Failed to initialize manager" in result.stderr:
-        pytest.skip(f"systemd-analyze cannot run here: {result.stderr.strip()}")
+    result = analyze("verify", str(unit), user=user, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert str(unit) not in result.stderr, result.stderr  # no warnings about our unit (unknown keys...)

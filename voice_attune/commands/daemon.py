@@ -42,6 +42,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace, config: Config) -> int:
     from voice_attune.daemon.loop import Daemon
+    from voice_attune.daemon.notify import Notifier
     from voice_attune.daemon.triggers import watch_button, watch_keys
     from voice_attune.events import EventLog
     from voice_attune.voice.speaking import Voice
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         log = EventLog.to_file(args.events, stack, "a")
         daemon = Daemon(config, engine, voice.render, _microphone(config, args.audio), _speaker(config),
                         on_event=lambda event: log.write([event]), phrase_engine=phrase_engine,
-                        engines={"voice": voice.name})
+                        engines={"voice": voice.name}, notifier=Notifier.from_environment())
         signal.signal(signal.SIGTERM, lambda *_: daemon.stop())
         if config.daemon.gpio_pin is not None:
             stack.enter_context(closing(watch_button(daemon, config.daemon.gpio_pin, config.daemon.key_script)))

@@ -12,6 +12,10 @@ on the same stream, re-timed to begin at 0. What can go wrong is kept inside:
 - any fault inside a session (the speaker gone, a bug): a short spoken apology if the speaker
   can still say it, and back to waiting; the daemon never exits on a session fault;
 - ``stop()`` (SIGTERM): the stream ends within a tenth of a second and ``run`` returns.
+
+Under systemd (``Type=notify``) the loop says READY=1 once it listens, what it is doing
+(STATUS=), and STOPPING=1 as it ends; each frame it pulls pings the watchdog, so a loop that
+hangs stops pinging and systemd restarts the daemon (notify.py).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from voice_attune.asr.frames import Frame
 from voice_attune.config import Config
 from voice_attune.config.daemon import ScheduleEntry
 from voice_attune.daemon.audio_input import FRAME_S, Gap, ResilientInput
+from voice_attune.daemon.notify import Notifier
 from voice_attune.daemon.schedule import Schedule
 from voice_attune.daemon.starts import PhraseListener, Start, start_phrases
 from voice_attune.dialog.answers import NO_WORDS, YES_WORDS, yes_no
@@ -94,6 +99,8 @@ class Daemon:
     engines: dict = field(default_factory=dict)
     phrase_engine: Any = None
     """The engine whose grammar recognizer hears start phrases (None: ``engine``)."""
+    notifier: Notifier = field(default_factory=Notifier)
+    """Readiness, status and watchdog pings for systemd (silent by default)."""
     outcomes: list[Outcome] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -133,7 +140,7 @@ class Daemon:
     def run(self) -> None:
         """Wait for starts until ``stop()``."""
         self._prepare_listener()
-        self._frames = self.input.frames()
+        self._frames = self._beating(self.input.frames())
         if self.listener is not None:
             said = ", ".join(f"'{p}'" for p in list(self.phrases)[:3])
             voice = f"{len(self.phrases)} start phrases ({said}{', ...' if len(self.phrases) > 3 else ''})"
@@ -141,20 +148,36 @@ class Daemon:
             voice = "no voice starts (privacy.listen_for_start: false)"
         log.info("ready: listening for %s; %d scheduled offer(s)", voice, len(self.schedule.entries))
         log.debug("start phrases: %s", "; ".join(f"'{p}' -> {s}" for p, s in self.phrases.items()))
-        for item in self._frames:
-            if self.stopping.is_set():
-                break
-            try:
-                start = self._next_start(item)
-            except Exception as exc:  # noqa: BLE001 - one bad utterance must not end months of waiting
-                log.error("listening for a start failed (%s); listening afresh", one_line(exc))
-                if self.listener is not None:
-                    self.listener.reset()
-                continue
-            if start is not None:
-                self._serve(start)
-                self._drain_requests()
+        self.notifier.ready(self._waiting_status())
+        try:
+            for item in self._frames:
+                if self.stopping.is_set():
+                    break
+                try:
+                    start = self._next_start(item)
+                except Exception as exc:  # noqa: BLE001 - one bad utterance must not end months of waiting
+                    log.error("listening for a start failed (%s); listening afresh", one_line(exc))
+                    if self.listener is not None:
+                        self.listener.reset()
+                    continue
+                if start is not None:
+                    self._serve(start)
+                    self._drain_requests()
+        finally:
+            self.notifier.stopping()
         log.info("stopped")
+
+    def _beating(self, items: Iterator[Frame | Gap]) -> Iterator[Frame | Gap]:
+        """The stream as the loop pulls it: every pull is a sign of life for the watchdog, and
+        only the loop pulls, so a hung session or listener stops the pings."""
+        for item in items:
+            self.notifier.alive()
+            yield item
+
+    def _waiting_status(self) -> str:
+        if self.listener is not None:
+            return "waiting for a start phrase"
+        return "waiting for a start (voice starts are off)"
 
     # -- waiting ----------------------------------------------------------------------------
 
@@ -227,7 +250,7 @@ class Daemon:
                     pass
             if self.listener is not None:
                 self.listener.reset()
-
+            self.notifier.status(self._waiting_status())
 
     def _session(self, script: Any, player: Any, outcome: Outcome) -> SessionEnd | None:
         from voice_attune.session.lifecycle import LiveSession
@@ -247,6 +270,7 @@ class Daemon:
         session = Session(live.engine, self._take_listener(), self.render, player, on_event,
                           engines=self.engines, volume=self.config.voice.volume, gestures=self.gestures)
         log.info("session started: %s (%s)", script.name, outcome.start.how)
+        self.notifier.status(f"in a session: {script.name}")
         self.gestures.drain()  # a press from before the session is not for it
         self.in_session.set()
         try:
@@ -360,7 +384,11 @@ class Daemon:
     def _take_listener(self) -> Any:
         """The sessions' listener, fresh for a new session (one for the daemon's life: building
         one per session churned a hundred megabytes each time)."""
-        self._building.join()
+        while self._building.is_alive():
+            # A large Vosk model can take longer than the watchdog's patience to load on a Pi:
+            # waiting for it is the loop at work, not a hang.
+            self._building.join(1.0)
+            self.notifier.alive()
         listener = self._session_listener
         if isinstance(listener, Exception):
             self._prepare_listener()  # try again next time
