@@ -152,6 +152,20 @@ def test_the_pause_word_pauses_at_once_while_the_service_is_stalled(sphinx):
     assert len(notes) == 1 and "did not answer within 4 s" in notes[0] and uri in notes[0]
 
 
+def test_a_command_acts_at_once_while_other_words_wait_for_a_stalled_service(sphinx):
+    comp = spoken("I feel tired but okay today", "I'm done")
+    with stalled_service() as uri:
+        listener = build_listener(Config(), WyomingEngine(sphinx, stt(uri, reply_s=4.0), lambda m: None),
+                                  live=True)
+        events = [e for frame in frames_from_array(comp.audio()) for e in listener.feed(frame)]
+        waited = listener.close()
+    done = [e for e in events if e.type == "spotted" and e.name == "done"]
+    assert len(done) == 1
+    finals = of_type(events, "final")  # the local words, at once ("i'm down": the keyword model heard it)
+    assert len(finals) == 1 and finals[0].t == pytest.approx(done[0].t, abs=0.7)
+    assert any("tired" in f.text for f in of_type(waited, "final"))  # held for the service, then local
+
+
 def test_a_service_lost_mid_session_gives_way_to_the_local_words_with_one_notice(sphinx, tmp_path):
     texts = (SAID, "we should go for a walk tomorrow morning", "I feel tired but okay today")
     comp = spoken(*texts)
@@ -396,3 +410,65 @@ def test_the_speech_to_text_server_refuses_a_malformed_uri_in_one_line():
     assert done.returncode == 2
     assert done.stderr.strip().splitlines()[-1].endswith("'tcp://nowhere' names no port; use tcp://HOST:PORT, "
                                                          "like tcp://192.168.1.20:10300")
+
+
+# -- a whole session ---------------------------------------------------------------------------
+
+SCRIPT = """
+    title: Short
+    description: A turn, a question, another turn.
+    minutes: 2
+    steps:
+      - say: "Sam, you have twenty seconds. To pause, say {pause_word}."
+      - turn: A
+        seconds: 30
+        warning: 0
+      - ask: "Alex, would you like a turn too?"
+        answers: {yes: next, no: end}
+      - turn: B
+        seconds: 30
+        warning: 0
+      - end: Thank you both.
+"""
+SCENARIO = """
+    voice: piper
+    echo: 0.3
+    replies:
+      - [{silence: 0.8}, {say: "thank you for listening to me"}, {silence: 1.0}, {say: "I'm done."}]
+      - [{silence: 1.0}, {say: "Yes please."}]
+      - [{silence: 0.8}, {say: "I feel tired but okay today"}, {silence: 1.0}, {say: "I'm done."}]
+"""
+
+
+@pytest.mark.slow
+def test_a_session_on_both_services_goes_on_when_they_are_lost_with_one_notice_each(tmp_path):
+    import dataclasses
+    import textwrap
+
+    from voice_attune.script.loader import load_script
+    from voice_attune.session.scenario import load_scenario
+    from voice_attune.session.simulation import simulate
+
+    stt_at, tts_at = (f"tcp://127.0.0.1:{free_port()}" for _ in range(2))
+    base = Config()
+    config = dataclasses.replace(
+        base, recognizer=dataclasses.replace(base.recognizer, engine="wyoming", uri=stt_at),
+        voice=dataclasses.replace(base.voice, engine="wyoming", uri=tts_at))
+    (tmp_path / "script.yaml").write_text(textwrap.dedent(SCRIPT))
+    (tmp_path / "scenario.yaml").write_text(textwrap.dedent(SCENARIO))
+    notes: list[str] = []
+    with serving(sphinx_command(stt_at), stt_at) as stt_server, \
+            serving(piper_command(tts_at, tmp_path / "downloads"), tts_at) as tts_server:
+        def lose_both_after_the_first_words(event) -> None:
+            if event.type == "final":
+                stop(stt_server)
+                stop(tts_server)
+
+        r = simulate(load_script(tmp_path / "script.yaml", config), load_scenario(tmp_path / "scenario.yaml"),
+                     config, voice=Voice(config.voice, cache_dir=tmp_path / "cache", notice=notes.append),
+                     notice=notes.append, on_event=lose_both_after_the_first_words)
+    assert r.of_type("session_start")[0].engines == {"recognizer": "wyoming", "voice": "wyoming"}
+    assert [e.reason for e in r.of_type("turn_end")] == ["done", "done"]
+    assert [e.value for e in r.of_type("answer")] == ["yes"]
+    assert r.end is not None and r.end.reason == "finished"
+    assert sorted(n.split(" service at ")[0] for n in notes) == ["the speech-to-text", "the text-to-speech"], notes

@@ -75,9 +75,8 @@ class Listener:
         """On a microphone: words from a speech-to-text service are taken when they arrive,
         never waited for (see later_words.py); over files and simulations they are waited for."""
         self._later = LaterWords()
-        self._spotted = False
-        """The pause word or a command was heard in the utterance going on: its final is the
-        local recognizer's, at once."""
+        self._spotted: list[Spotted] = []
+        """The pause word and commands heard in the utterance going on (see _decided_here)."""
         self.echo = echo
         """Takes the guide's own voice out of every frame before anything hears it (None: off)."""
         self.knock = knock
@@ -139,7 +138,7 @@ class Listener:
         if change is not None and change.started:
             events.append(SpeechStart(change.onset))
             self.spotter.new_utterance()
-            self._spotted = False
+            self._spotted.clear()
             first = change.onset - self._pre_roll
             for buffered in self._buffer:
                 if buffered.t >= first - 1e-9:
@@ -212,7 +211,7 @@ class Listener:
         if self.answers is not None:
             self.answers.reset()
         self.spotter.new_utterance()
-        self._spotted = False
+        self._spotted.clear()
         self._keyword_answer = None
         self._held.clear()
         self._over_guide.clear()
@@ -266,14 +265,11 @@ class Listener:
             # The keyword model, made for these few words, is believed over the grammar.
             if (heard or answer) is not None and not final.care:
                 final = replace(final, answer=heard if heard is not None else answer.text)
-        # A command acts at its utterance's final, and the pause word and words that suggest
-        # danger act at once: none of them waits for a speech-to-text service, which is asked
-        # only about the rest.
         send = getattr(self.transcriber, "send", None)
         later = None
-        if send is not None and not self._spotted and not (final is not None and final.care):
+        if send is not None and not self._decided_here(final, offset):
             later = send()
-        self._spotted = False
+        self._spotted.clear()
         if later is not None:
             self._later.hold(later, final, onset, offset)
             if not self.live:
@@ -281,6 +277,16 @@ class Listener:
         elif final is not None:
             events.append(final)
         return events
+
+    def _decided_here(self, final: Final | None, offset: float) -> bool:
+        """Whether an utterance's final is the local one, at once, rather than a speech-to-text
+        service's: the pause word and words that suggest danger act at once, and a command said
+        as the utterance or at its end ("okay, I'm done") acts at its final; none of them may
+        wait for a service. An "okay" inside a sentence is no command, and waits."""
+        if final is not None and final.care:
+            return True
+        return any(s.kind == "pause" or s.word_end is None or offset - s.word_end <= COMMAND_AT_END_S
+                   for s in self._spotted)
 
     def _words_arrived(self, wait: bool) -> list[Event]:
         """Finals of the utterances whose words came back from the service (the local words
@@ -381,8 +387,9 @@ class Listener:
         # The same saying heard later in the transcript is not reported twice.
         if not self.spotter.claim(hit.name, hit.word_end - 0.8, hit.word_end):
             return []
-        self._spotted = True
-        return [Spotted(t, hit.kind, hit.name, hit.text, round(hit.score * 100, 1), hit.word_end, source="keyword")]
+        spot = Spotted(t, hit.kind, hit.name, hit.text, round(hit.score * 100, 1), hit.word_end, source="keyword")
+        self._spotted.append(spot)
+        return [spot]
 
     def _spots(
         self, hyp: Hypothesis, t: float | None = None, kinds: tuple[str, ...] = ("pause", "command")
@@ -392,7 +399,7 @@ class Listener:
             Spotted(t, s.phrase.kind, s.phrase.name, s.heard, round(s.score, 1), s.word_end, source="transcript")
             for s in self.spotter.match(hyp, kinds)
         ]
-        self._spotted |= bool(spots)
+        self._spotted.extend(spots)
         return spots
 
     def _final(self, hyp: Hypothesis, t: float) -> Final:
