@@ -144,7 +144,7 @@ def cache_over_sessions(stt: str, tts: str, folder: Path) -> dict[str, Any]:
         notices: list[str] = []
         voice = Voice(config.voice, cache_dir=folder / cache, notice=notices.append)
         if ahead:  # `run` renders the script's prompts in the background while the session starts
-            warm_up(Engine(script, DialogSettings.of(config)), voice.render).join()
+            warm_up(Engine(script, DialogSettings.of(config, scenario.partners)), voice.render).join()
         before = [(c.hits, c.misses) for c in voice._by_rate.values()]
         began = time.perf_counter()
         r = simulate(script, scenario, config, voice=voice, notice=notices.append)

@@ -77,6 +77,7 @@ def _running_loop() -> asyncio.AbstractEventLoop:
 def start(service: Service, exchange: Callable[[Any], Awaitable[T]]) -> "Future[T]":
     """Connect to ``service`` and run ``exchange(client)`` on the background loop; the Future
     holds its result or a ServiceError, within the connect and reply timeouts."""
+    require(service)
     return asyncio.run_coroutine_threadsafe(_guarded(service, exchange), _running_loop())
 
 
