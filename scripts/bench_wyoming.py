@@ -18,8 +18,11 @@ this machine's cores with the benchmark, as a home server would not. Measures:
 
 One JSON object goes to stdout, progress lines to stderr.
 
-    python scripts/bench_wyoming.py            # about 6 minutes on 2 cores
+    python scripts/bench_wyoming.py            # about 3 minutes on 2 idle cores
     python scripts/bench_wyoming.py --quick    # about 2 minutes
+
+Latencies grow when other programs share the cores: ``conditions.load_average_1_5_15`` says how
+busy the machine was, before and after.
 """
 
 from __future__ import annotations
@@ -250,7 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "benchmark": "bench_wyoming", "date": datetime.now().isoformat(timespec="seconds"),
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "conditions": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                       "services": "on 127.0.0.1, sharing this machine's cores", "versions": versions()},
+                       "services": "on 127.0.0.1, sharing this machine's cores", "versions": versions(),
+                       "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]},
     }
     began = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -265,6 +269,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         say("the pause word while the speech-to-text service is stalled (real time)")
         report["pause_word_while_stalled"] = pause_while_stalled(SphinxEngine(), voices)
     report["wall_s"] = round(time.perf_counter() - began, 1)
+    report["conditions"]["load_average_1_5_15_after"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(report, indent=2))
     return 0
 
