@@ -58,7 +58,7 @@ def test_yes_and_no_stay_words_not_booleans(tmp_path):
         ("language: en-us\nvad:\n  agressiveness: 2\n", 3, "unknown key 'vad.agressiveness'; allowed here: aggressiveness"),
         ("vad:\n  aggressiveness: 5\n", 2, "aggressiveness is 5; allowed: 0, 1, 2 or 3"),
         ("vad:\n  end_silence_ms: soon\n", 2, "'vad.end_silence_ms' must be a whole number, not 'soon'"),
-        ("\n\nrecognizer:\n  engine: google\n", 4, "'recognizer.engine' is 'google'; allowed: auto, vosk, pocketsphinx"),
+        ("\n\nrecognizer:\n  engine: google\n", 4, "'recognizer.engine' is 'google'; allowed: auto, vosk, pocketsphinx, wyoming"),
         ("pause_words: []\n", 1, "pause_words needs at least one word"),
         ("pause_words: [stop]\n", 1, "pause word 'stop' is also the command 'stop'"),
         ("spotter:\n  sensitivity: 3\n", 2, "sensitivity is 3.0; use a number from 0 to 1"),

@@ -466,7 +466,7 @@ def test_a_speaker_that_stops_asking_for_audio_is_reported(monkeypatch):
 @pytest.mark.parametrize(
     "values, message",
     [
-        ({"engine": "festival"}, "engine is 'festival'; allowed: auto, piper, pyttsx3"),
+        ({"engine": "festival"}, "engine is 'festival'; allowed: auto, piper, pyttsx3, wyoming"),
         ({"voice": "  "}, "voice is empty"),
         ({"rate": 20}, "rate is 20 words per minute; use 80 to 300"),
         ({"rate": 150.5}, "whole number"),

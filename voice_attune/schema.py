@@ -1,7 +1,8 @@
 """Build frozen dataclasses from YAML nodes, refusing mistakes with ``file:line: message``.
 
 The dataclass is the schema: its fields name the allowed keys, their type hints the allowed
-values, and a ``__post_init__`` that raises ValueError states what is impossible.
+values, a field's ``metadata["check"]`` (raising ValueError) judges one value at its own line,
+and a ``__post_init__`` that raises ValueError states what is impossible together.
 """
 
 from __future__ import annotations
@@ -41,6 +42,12 @@ def build(cls: type, node: yaml.Node | None, path: str, where: str = "") -> Any:
         if name in values:
             raise UserError(f"'{dotted}' is given twice", path, line_of(key_node))
         values[name] = _value(hints[name], value_node, path, dotted)
+        check = fields[name].metadata.get("check")
+        if check is not None and values[name] is not None:
+            try:  # a value judged on its own is refused at its own line, not its mapping's
+                check(values[name])
+            except ValueError as exc:
+                raise UserError(f"{dotted}: {exc}", path, line_of(value_node)) from None
     return _construct(cls, values, path, line_of(node), where)
 
 

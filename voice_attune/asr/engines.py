@@ -63,10 +63,20 @@ def _speaks(name: str, language: str) -> bool:
 
 
 def open_engine(config: Config, choice: str | None = None, notice: Callable[[str], None] = print) -> SpeechModel:
-    """Load the engine named by ``choice`` (or the config): auto, vosk or pocketsphinx."""
+    """Load the engine named by ``choice`` (or the config): auto, vosk, pocketsphinx, or
+    wyoming (a speech-to-text service for the words, auto's choice here for the rest)."""
     choice = choice or config.recognizer.engine
-    if choice not in ("auto", "vosk", "pocketsphinx"):
-        raise UserError(f"unknown engine '{choice}'; choose auto, vosk or pocketsphinx")
+    if choice not in ("auto", "vosk", "pocketsphinx", "wyoming"):
+        raise UserError(f"unknown engine '{choice}'; choose auto, vosk, pocketsphinx or wyoming")
+    if choice == "wyoming":
+        from voice_attune.asr.wyoming_engine import WyomingEngine, stt_service
+
+        if config.recognizer.uri is None:
+            raise UserError("the wyoming engine needs recognizer.uri: tcp://HOST:PORT in config.yaml")
+        # Here the local engine hears only the pause word and commands: its advice on better
+        # transcripts ("install a Vosk model") would be beside the point.
+        local = open_engine(config, "auto", notice=lambda message: None)
+        return WyomingEngine(local, stt_service(config), notice, config.language.split("-")[0])
     model = find_vosk_model(config) if choice in ("auto", "vosk") else None
     if model is not None:
         from voice_attune.asr.vosk_engine import VoskEngine

@@ -25,6 +25,7 @@ from voice_attune.asr.keywords import (
     keyword_detector,
 )
 from voice_attune.asr.knock import KnockDetector
+from voice_attune.asr.later_words import Held, LaterWords
 from voice_attune.asr.recognizer import Hypothesis, Recognizer, SpeechModel
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, frames_for_ms
@@ -67,8 +68,15 @@ class Listener:
         keywords: KeywordDetector | None = None,
         echo: EchoCanceller | None = None,
         knock: KnockDetector | None = None,
+        live: bool = False,
     ):
         self.gate = gate
+        self.live = live
+        """On a microphone: words from a speech-to-text service are taken when they arrive,
+        never waited for (see later_words.py); over files and simulations they are waited for."""
+        self._later = LaterWords()
+        self._spotted: list[Spotted] = []
+        """The pause word and commands heard in the utterance going on (see _decided_here)."""
         self.echo = echo
         """Takes the guide's own voice out of every frame before anything hears it (None: off)."""
         self.knock = knock
@@ -108,6 +116,8 @@ class Listener:
     def feed(self, frame: Frame) -> list[Event]:
         """Listen to one frame; return the events it caused."""
         events: list[Event] = []
+        if self._later:
+            events.extend(self._words_arrived(wait=False))
         kept = frame
         if self.echo is not None:
             kept, frame = self.echo.process(frame)
@@ -128,6 +138,7 @@ class Listener:
         if change is not None and change.started:
             events.append(SpeechStart(change.onset))
             self.spotter.new_utterance()
+            self._spotted.clear()
             first = change.onset - self._pre_roll
             for buffered in self._buffer:
                 if buffered.t >= first - 1e-9:
@@ -145,11 +156,10 @@ class Listener:
         return knocks
 
     def close(self) -> list[Event]:
-        """End of audio: finish any utterance still open."""
+        """End of audio: finish any utterance still open, and wait for words still on their way."""
         change = self.gate.close(self.now)
-        if change is None:
-            return []
-        return self._end_utterance(change.onset, change.offset or self.now)
+        events = [] if change is None else self._end_utterance(change.onset, change.offset or self.now)
+        return events + self._words_arrived(wait=True)
 
     @property
     def guide_speaking(self) -> bool:
@@ -201,6 +211,7 @@ class Listener:
         if self.answers is not None:
             self.answers.reset()
         self.spotter.new_utterance()
+        self._spotted.clear()
         self._keyword_answer = None
         self._held.clear()
         self._over_guide.clear()
@@ -214,6 +225,7 @@ class Listener:
         self.gate = SpeechGate(self.gate.settings)
         self.expect(())
         self._buffer.clear()
+        self._later.clear()
         self.now = 0.0
         self.guide_speaking = False
         if self.keywords is not None:
@@ -247,13 +259,55 @@ class Listener:
         if hyp is not None:
             events.extend(self._spots(hyp))
         heard, self._keyword_answer = self._keyword_answer, None
+        final = None
         if hyp is not None or answer is not None or heard is not None:
             final = self._final(hyp or Hypothesis("", (), True), self.now)
             # The keyword model, made for these few words, is believed over the grammar.
             if (heard or answer) is not None and not final.care:
                 final = replace(final, answer=heard if heard is not None else answer.text)
+        send = getattr(self.transcriber, "send", None)
+        later = None
+        if send is not None and not self._decided_here(final, offset):
+            later = send()
+        self._spotted.clear()
+        if later is not None:
+            self._later.hold(later, final, onset, offset)
+            if not self.live:
+                events.extend(self._words_arrived(wait=True))
+        elif final is not None:
             events.append(final)
         return events
+
+    def _decided_here(self, final: Final | None, offset: float) -> bool:
+        """Whether an utterance's final is the local one, at once, rather than a speech-to-text
+        service's: the pause word and words that suggest danger act at once, and a command said
+        as the utterance or at its end ("okay, I'm done") acts at its final; none of them may
+        wait for a service. An "okay" inside a sentence is no command, and waits."""
+        if final is not None and final.care:
+            return True
+        return any(s.kind == "pause" or s.word_end is None or offset - s.word_end <= COMMAND_AT_END_S
+                   for s in self._spotted)
+
+    def _words_arrived(self, wait: bool) -> list[Event]:
+        """Finals of the utterances whose words came back from the service (the local words
+        where it failed)."""
+        events: list[Event] = []
+        for held, text in self._later.arrived(wait):
+            if text is None:
+                if held.local is not None:
+                    events.append(replace(held.local, t=self.now))
+            elif text or held.local is not None:
+                events.append(self._service_final(held, text))
+        return events
+
+    def _service_final(self, held: Held, text: str) -> Final:
+        local = held.local
+        start, end = held.onset, held.offset
+        if local is not None and local.start is not None and local.end is not None:
+            start, end = local.start, local.end
+        if self.care is not None and self.care.find(text):
+            return Final(self.now, "", start, end, care=True)
+        return Final(self.now, text, start, end, answer=local.answer if local is not None else None)
 
     def _recognize(self, frame: Frame) -> list[Event]:
         events: list[Event] = []
@@ -333,16 +387,20 @@ class Listener:
         # The same saying heard later in the transcript is not reported twice.
         if not self.spotter.claim(hit.name, hit.word_end - 0.8, hit.word_end):
             return []
-        return [Spotted(t, hit.kind, hit.name, hit.text, round(hit.score * 100, 1), hit.word_end, source="keyword")]
+        spot = Spotted(t, hit.kind, hit.name, hit.text, round(hit.score * 100, 1), hit.word_end, source="keyword")
+        self._spotted.append(spot)
+        return [spot]
 
     def _spots(
         self, hyp: Hypothesis, t: float | None = None, kinds: tuple[str, ...] = ("pause", "command")
     ) -> list[Event]:
         t = self.now if t is None else t
-        return [
+        spots = [
             Spotted(t, s.phrase.kind, s.phrase.name, s.heard, round(s.score, 1), s.word_end, source="transcript")
             for s in self.spotter.match(hyp, kinds)
         ]
+        self._spotted.extend(spots)
+        return spots
 
     def _final(self, hyp: Hypothesis, t: float) -> Final:
         start = hyp.words[0].start if hyp.words else None
@@ -354,9 +412,11 @@ class Listener:
 
 def build_listener(
     config: Config, engine: SpeechModel, partials: bool = False, notice: Callable[[str], None] | None = None,
+    live: bool = False,
 ) -> Listener:
     """A listener with the echo canceller, the configured VAD, the engine's recognizers, the
-    spotter and the pause word's keyword model (when there is one; ``notice`` hears why not)."""
+    spotter and the pause word's keyword model (when there is one; ``notice`` hears why not).
+    ``live``: it hears a microphone, and never waits for a speech-to-text service."""
     notice = notice or (lambda message: None)
     echo = echo_canceller(config.audio.echo_cancel, notice)
     keywords = keyword_detector(config, notice)
@@ -381,6 +441,7 @@ def build_listener(
         keywords=keywords,
         echo=echo,
         knock=KnockDetector() if config.pause_by.knock else None,
+        live=live,
     )
 
 

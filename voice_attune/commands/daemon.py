@@ -53,7 +53,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     logging.getLogger("voice_attune.daemon").info("%s", settings_line(config))
     engine, phrase_engine = _engines(config, args.engine)
-    voice = Voice(config.voice, lazy=True)  # first words come from the prompt cache
+    # First words come from the prompt cache; a Wyoming voice that fails hands over to the local one.
+    voice = Voice(config.voice, lazy=True, notice=logging.getLogger("voice_attune.voice").warning)
     with ExitStack() as stack:
         log = EventLog.to_file(args.events, stack, "a")
         daemon = Daemon(config, engine, voice.render, _microphone(config, args.audio), _speaker(config),

@@ -98,7 +98,39 @@ def run(args: argparse.Namespace, config: Config, out: TextIO | None = None) -> 
         print(report(devices, {kind: choose(sd, config.audio, kind, devices) for kind in ("input", "output")}),
               file=out)
     print(echo_line(config), file=out)
+    for line in service_lines(config):
+        print(line, file=out)
     return 0
+
+
+STATUS_TIMEOUT_S = 2.0
+"""Seconds a status check waits for a service's connection, and again for its answer."""
+
+
+def service_lines(config: Config) -> list[str]:
+    """Whether each configured Wyoming service answers (a Describe and Info round trip)."""
+    from voice_attune.asr.wyoming_engine import describe_stt, stt_service
+    from voice_attune.voice.wyoming_voice import describe_tts, tts_service
+
+    lines = []
+    if config.recognizer.engine == "wyoming":
+        lines.append(_status("Speech-to-text", stt_service(config), describe_stt,
+                             "sessions use the local recognizer's words until it answers"))
+    if config.voice.engine == "wyoming":
+        lines.append(_status("Text-to-speech", tts_service(config.voice), describe_tts,
+                             "sessions speak in the local voice until it answers"))
+    return lines
+
+
+def _status(title: str, service: Any, describe: Any, meanwhile: str) -> str:
+    from voice_attune.wyoming.link import ServiceError
+
+    quick = service.with_timeouts(min(service.connect_timeout_s, STATUS_TIMEOUT_S), STATUS_TIMEOUT_S)
+    where = f"{title} service {service.uri} ({service.setting})"
+    try:
+        return f"{where}: answers: {describe(quick)}."
+    except ServiceError as exc:
+        return f"{where}: {exc.reason}; {meanwhile}."
 
 
 def echo_line(config: Config) -> str:

@@ -55,7 +55,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
         frames = source.frames()
     out = None if args.quiet else sys.stdout
     engine = open_engine(config, args.engine, notice=lambda m: print(m, file=sys.stderr))
-    listener = build_listener(config, engine, partials=args.partials, notice=lambda m: print(m, file=sys.stderr))
+    if hasattr(engine, "check"):
+        engine.check()  # a speech-to-text service that does not answer is said now, in one line
+    listener = build_listener(config, engine, partials=args.partials, notice=lambda m: print(m, file=sys.stderr),
+                              live=not args.audio)
     with ExitStack() as stack:
         log = EventLog.to_file(args.events, stack)
         if out and not args.audio:

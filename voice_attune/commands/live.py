@@ -55,7 +55,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
     mic = MicrophoneSource(config.audio.input_device)
     player = SoundDevicePlayer(config.audio.output_device)
     recognizer = open_engine(config, args.engine, notice=lambda m: print(m, file=sys.stderr))
-    voice = Voice(config.voice)
+    # A Wyoming service that fails hands over to the local voice and recognizer, said once.
+    voice = Voice(config.voice, notice=lambda m: print(m, file=sys.stderr))
     transcript = Transcript(sys.stdout)
     with ExitStack() as stack:
         log = EventLog.to_file(args.events, stack)
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
         warm_up(engine, voice.render)
         gestures = Gestures()
         session = Session(
-            engine, build_listener(config, recognizer, notice=lambda m: print(m, file=sys.stderr)), voice.render,
+            engine, build_listener(config, recognizer, notice=lambda m: print(m, file=sys.stderr), live=True),
+            voice.render,
             player, on_event,
             engines={"recognizer": recognizer.name, "voice": voice.name}, volume=config.voice.volume,
             gestures=gestures,

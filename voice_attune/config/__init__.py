@@ -16,6 +16,7 @@ from voice_attune import schema
 from voice_attune.config.care import CareSettings
 from voice_attune.config.daemon import DaemonSettings
 from voice_attune.config.voice import VoiceSettings
+from voice_attune.config.wyoming import CONNECT_TIMEOUT_S, check_service, parse_uri
 from voice_attune.yamlio import compose_file
 
 COMMAND_NAMES = ("resume", "repeat", "next", "more_time", "done", "stop", "yes", "no", "help")
@@ -52,11 +53,23 @@ class Partners:
 class RecognizerSettings:
     """Which speech recognizer to use and where its model lives."""
 
-    engine: Literal["auto", "vosk", "pocketsphinx"] = "auto"
+    engine: Literal["auto", "vosk", "pocketsphinx", "wyoming"] = "auto"
+    """wyoming: each utterance's words come from a Wyoming speech-to-text service (``uri``);
+    the pause word, commands and care words stay with the local recognizer (auto's choice)."""
     vosk_model: str | None = None
     """A Vosk model folder; env VOICE_ATTUNE_MODEL overrides. None: look in models_dir."""
     models_dir: str | None = None
     """Where `voice-attune models download` puts models. None: the default folder."""
+    uri: str | None = field(default=None, metadata={"check": parse_uri})
+    """wyoming: the speech-to-text service, tcp://HOST:PORT (wyoming-faster-whisper: port 10300)."""
+    connect_timeout_s: float = CONNECT_TIMEOUT_S
+    """wyoming: seconds to wait for the service to accept a connection."""
+    reply_timeout_s: float = 5.0
+    """wyoming: seconds an utterance's words may take once it is sent; then the local
+    recognizer's words stand in for them."""
+
+    def __post_init__(self) -> None:
+        check_service(self.engine, self.uri, self.connect_timeout_s, self.reply_timeout_s)
 
 
 @dataclass(frozen=True)

@@ -373,7 +373,7 @@ class Daemon:
                 if callable(self.engine):
                     self.engine = self.engine()
                     self.engines["recognizer"] = self.engine.name
-                self._session_listener = build_listener(self.config, self.engine, notice=log.warning)
+                self._session_listener = build_listener(self.config, self.engine, notice=log.warning, live=True)
             except Exception as exc:  # noqa: BLE001 - said when a session needs it
                 self._session_listener = exc
 

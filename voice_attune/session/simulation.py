@@ -55,7 +55,7 @@ def simulate(script: Script, scenario: Scenario, config: Config, *, low_energy: 
     partners = scenario.partners or config.partners
     recognizer = open_engine(config, engine, notice=notice)
     listener = build_listener(config, recognizer, notice=notice)
-    voice = voice or Voice(config.voice)
+    voice = voice or Voice(config.voice, notice=notice)
     player = RecordingPlayer()
     room = SimulatedRoom(scenario, player, keep_audio=keep_audio)
     result = Simulation(room=room, player=player)

@@ -63,9 +63,13 @@ class PromptCache:
         return self.synth.name
 
     def key(self, text: str) -> str:
-        """The sha256 that names ``text``'s audio for this synthesizer and these settings."""
+        """The sha256 that names ``text``'s audio for this synthesizer (and the service it asks,
+        if any) and these settings."""
         s = self.settings
         parts = [_FORMAT, self.synth.name, s.voice, s.rate, round(s.volume, 4), text]
+        tag = getattr(self.synth, "cache_tag", None)
+        if tag:  # only where there is one, so the local engines' files keep their names
+            parts.append(tag)
         return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
     def render(self, text: str, private: bool = False) -> np.ndarray:
@@ -89,6 +93,9 @@ class PromptCache:
             else:
                 self.misses += 1
                 pcm = np.ascontiguousarray(self.synth.render(text), dtype=np.int16)
+                # A service that failed while rendering handed over to the local voice: the
+                # audio is filed under the engine that made it, never under the service.
+                key = self.key(text)
                 self._save(key, pcm)
             pcm.flags.writeable = False  # shared by every caller: nobody may change it
             self._remember(key, pcm)

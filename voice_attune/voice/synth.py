@@ -41,7 +41,8 @@ class Synthesizer(Protocol):
     """Renders text to speech; knows nothing about speakers."""
 
     name: str
-    """Which engine renders ("piper", "pyttsx3"); part of the prompt cache's key."""
+    """Which engine renders ("piper", "pyttsx3", "wyoming"); part of the prompt cache's key.
+    A synthesizer may also have ``cache_tag`` (which service renders), also part of the key."""
 
     def render(self, text: str) -> np.ndarray:
         """``text`` spoken as int16 samples at 16 kHz, mono."""
@@ -50,7 +51,12 @@ class Synthesizer(Protocol):
 
 def choose_synthesizer(settings: VoiceSettings, lazy: bool = False) -> Synthesizer:
     """Piper when asked for, or in auto mode when installed (unless ``voice`` names a
-    non-Piper voice); pyttsx3 otherwise. ``lazy``: load Piper's model at its first render."""
+    non-Piper voice); a Wyoming service when asked for; pyttsx3 otherwise. ``lazy``: load
+    Piper's model at its first render."""
+    if settings.engine == "wyoming":
+        from voice_attune.voice.wyoming_voice import WyomingSynthesizer
+
+        return WyomingSynthesizer(settings)
     wants_piper_voice = settings.voice is None or settings.voice.endswith(".onnx")
     if settings.engine == "piper":
         return PiperSynthesizer(settings, lazy)
