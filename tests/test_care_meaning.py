@@ -63,16 +63,18 @@ def test_a_long_utterance_is_also_scored_in_windows_of_words():
 
 
 @needs_encoder
-@pytest.mark.parametrize("name", ["fresh", "unseen"])
+@pytest.mark.parametrize("name", ["fresh", "unseen", "sealed_a", "sealed_b", "sealed_c", "sealed_d", "sealed_e"])
 def test_danger_said_in_other_words_is_heard_on_sets_never_trained_on(meaning, name):
-    # Both sets were written apart from the phrase list and from the training sets, and neither
-    # is read by scripts/train_care_meaning.py. Measured 2026-12-01: fresh 34/40 caught, 2/80
-    # false; unseen 51/60, 3/120 (the phrases alone: 11/40, 1/80 and 10/60, 2/120).
+    # Each set was written apart from the phrase list and the training sets, and none is learnt
+    # from: the first five set the threshold (scripts/train_care_meaning.py --calibrate-on),
+    # sealed_d and sealed_e are never read there. Measured 2026-12-01 (docs/benchmarks.md):
+    # calibration 266/280 caught, 8/560 false (fresh alone 4/80); sealed_d 73/80, 0/160; sealed_e
+    # 78/80, 1/160.
     danger, ordinary = _set(name)
     check = CareCheck(CareWords(CareSettings().words), meaning)
     caught = sum(check.find(t) is not None for t in danger)
     false = sum(check.find(t) is not None for t in ordinary)
-    assert caught >= 0.7 * len(danger) and false <= 0.05 * len(ordinary)
+    assert caught >= 0.85 * len(danger) and false <= 0.05 * len(ordinary)
     phrases = CareCheck(CareWords(CareSettings().words))
     assert caught >= sum(phrases.find(t) is not None for t in danger) + len(danger) // 3
 
@@ -83,6 +85,23 @@ def test_a_partial_is_checked_by_the_phrases_only(meaning):
     said = "everyone would honestly be fine if i just stopped existing"
     assert CareWords(CareSettings().words).find(said) is None
     assert check.find(said) == "meaning" and check.find(said, final=False) is None
+
+
+@needs_encoder
+def test_a_care_phrase_in_plainly_safe_talk_is_set_aside_and_never_in_danger(meaning):
+    # None of these is in a training set. The floor sits far below the threshold: only a
+    # sentence whose meaning is plainly safe loses its phrase.
+    check = CareCheck(CareWords(CareSettings().words), meaning)
+    safe = "we read a novel for book club where the hero's brother dies by suicide"
+    assert CareWords(CareSettings().words).find(safe) == "suicide"
+    assert check.find(safe) is None and check.find(safe, final=False) is None
+    for said, phrase in [("he kicked me in the stomach when i was on the floor", "kicked me"),
+                         ("i've been suicidal most of this week", "suicidal"),
+                         ("suicidal again", "suicidal"),
+                         ("she pushed me down the stairs and then said sorry", "pushed me"),
+                         ("i want to kill myself", "kill myself")]:
+        assert check.find(said) == phrase and check.find(said, final=False) == phrase
+    assert meaning.head.phrase_floor < meaning.head.threshold - 2.0
 
 
 @needs_encoder

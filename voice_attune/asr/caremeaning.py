@@ -8,8 +8,14 @@ model beside it, trained by ``scripts/train_care_meaning.py`` on sentences writt
 home. Both, and the threshold, live in ``voice_attune/data/care_meaning.npz``.
 
 A long utterance is also scored in overlapping windows of words, so one sentence of danger
-inside a minute of ordinary talk is not averaged away. Partials are not scored (the phrase list
-alone withholds them), so the encoder runs once per final utterance, never per frame.
+inside a minute of ordinary talk is not averaged away. Partials are scored only when a phrase is
+heard in them, so the encoder runs about once per final utterance, never per frame.
+
+The meaning also answers for the phrases, in one direction only: a phrase heard in a sentence
+that plainly means something safe ("the horse kicked me at the yard", "a walk for suicide
+prevention") is set aside when the sentence scores at or below ``phrase_floor``, far below the
+threshold. The training sets that floor so low that, out of fold, it sets aside at most one in
+400 of the danger sentences the phrases find.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ class Head:
     word_weights: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))
     word_bias: float = 0.0
     mix: float = 0.0
+    phrase_floor: float = float("-inf")
+    """A phrase heard in an utterance that scores at or below this is set aside (safe talk)."""
 
     @classmethod
     def bundled(cls) -> "Head":
@@ -67,7 +75,8 @@ class Head:
             return cls(z["support"].astype(np.float32), z["coefficients"].astype(np.float32),
                        float(z["gamma"]), float(z["bias"]), float(z["threshold"]),
                        {str(t): i for i, t in enumerate(z["vocabulary"])}, z["idf"].astype(np.float32),
-                       z["word_weights"].astype(np.float32), float(z["word_bias"]), float(z["mix"]))
+                       z["word_weights"].astype(np.float32), float(z["word_bias"]), float(z["mix"]),
+                       float(z["phrase_floor"]) if "phrase_floor" in z.files else float("-inf"))
 
     def scores(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
         # |v - s|^2 = |v|^2 + |s|^2 - 2 v.s, without a (pieces x supports x 384) array in between.
@@ -104,17 +113,32 @@ class CareMeaning:
     def __init__(self, encoder: SentenceEncoder | None = None, head: Head | None = None):
         self.encoder = encoder or shared_encoder()
         self.head = head or Head.bundled()
+        self._last: tuple[str, float] | None = None  # in memory only: partials repeat their text
 
     def score(self, text: str) -> float:
         """The highest score of the utterance and of its windows; above ``head.threshold`` is danger."""
+        if self._last is not None and self._last[0] == text:
+            return self._last[1]
         pieces = windows(text)
         if not pieces:
             return float("-inf")
-        return float(self.head.scores(self.encoder.encode(pieces), pieces).max())
+        value = float(self.head.scores(self.encoder.encode(pieces), pieces).max())
+        self._last = (text, value)
+        return value
 
     def find(self, text: str) -> str | None:
+        value = self._safe_score(text)
+        return self.name if value is not None and value > self.head.threshold else None
+
+    def plainly_safe(self, text: str) -> bool:
+        """Whether the utterance means something safe so plainly that a care phrase in it is set
+        aside. When the score cannot be had, the phrase stands."""
+        value = self._safe_score(text)
+        return value is not None and value <= self.head.phrase_floor
+
+    def _safe_score(self, text: str) -> float | None:
         try:
-            return self.name if self.score(text) > self.head.threshold else None
+            return self.score(text)
         except Exception as exc:  # a session never dies of it: the phrases still listen
             # Only the kind of failure: a message might quote the words, which are never logged.
             log.warning("the care check's meaning half failed (%s); phrases only for this utterance",
@@ -170,12 +194,15 @@ class CareCheck:
     meaning: CareMeaning | None = None
 
     def find(self, text: str, final: bool = True) -> str | None:
-        """What suggested danger (a phrase, or "meaning"), or None. A partial (``final`` False)
-        is checked by the phrases only: the encoder runs once per utterance."""
+        """What suggested danger (a phrase, or "meaning"), or None. A phrase in a plainly safe
+        sentence is set aside. A partial (``final`` False) is checked by the phrases (and its
+        meaning only when one is heard): the full meaning check runs once, on the final."""
         hit = self.words.find(text)
-        if hit is not None or not final or self.meaning is None:
+        if self.meaning is None:
             return hit
-        return self.meaning.find(text)
+        if hit is not None:
+            return None if self.meaning.plainly_safe(text) else hit
+        return self.meaning.find(text) if final else None
 
 
 def care_check(settings: CareSettings, notice: Callable[[str], None] | None = None) -> CareCheck:
