@@ -138,6 +138,8 @@ def rate(hits: int, total: int) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="Piper and en-us only")
+    ap.add_argument("--voices", metavar="V,V", help="only these voices, comma-separated (to share the run "
+                    f"between processes; all: {','.join(v for v, _ in VOICES)})")
     ap.add_argument("--dump", metavar="FILE", help="write every transcript heard to FILE (JSON)")
     ap.add_argument("--set", metavar="NAME_OR_FILE",
                     help="statements from a YAML file with danger: and ordinary: lists (dev, held_out: "
@@ -159,6 +161,12 @@ def main() -> int:
     voices = [v for v in VOICES if v[0] != "piper" or piper_available()]
     if args.quick:
         voices = [v for v in voices if v[0] in ("piper", "en-us")]
+    if args.voices:
+        wanted = args.voices.split(",")
+        unknown = sorted(set(wanted) - {v for v, _ in VOICES})
+        if unknown:
+            ap.error(f"unknown voice {unknown[0]}: choose from {', '.join(v for v, _ in VOICES)}")
+        voices = [v for v in voices if v[0] in wanted]
     care = care_check(CareSettings(meaning="off" if args.phrases_only else "auto"))
     cases = [(text, True) for text in CARE] + [(text, False) for text in ORDINARY]
     began = time.perf_counter()
