@@ -34,7 +34,8 @@ Installs voice-attune from this checkout ($repo) so that it starts at boot:
      Uses apt-get as root, else sudo apt-get.
   2. A virtual environment (default: $default_venv).
   3. voice-attune with the extras this checkout offers for a Pi (piper: a natural voice;
-     gpio: a push button), and a link ~/.local/bin/voice-attune.
+     gpio: a push button; wyoming: a home voice server; charts: the history's chart), and a
+     link ~/.local/bin/voice-attune.
   4. The Vosk speech model (voice-attune models download); without internet this is only a
      warning: recognition falls back to PocketSphinx until you download it.
   5. The systemd user unit scripts/voice-attune.service into $unit_dir: sandboxed and
@@ -163,7 +164,7 @@ offered="$(awk '/^\[/ { section = $0; next }
                section == "[project.optional-dependencies]" && /^[A-Za-z0-9_.-]+[ \t]*=/ {
                  sub(/[ \t]*=.*/, ""); print }' "$repo/pyproject.toml")"
 extras=()
-for extra in piper gpio; do
+for extra in piper gpio wyoming charts; do
   grep -qx "$extra" <<<"$offered" && extras+=("$extra")
 done
 extras_list="$(IFS=,; echo "${extras[*]:-}")"

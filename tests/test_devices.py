@@ -41,7 +41,7 @@ UNIT = ROOT / "scripts" / "voice-attune.service"
 VOICE = "piper" if piper_available() else "en-us"
 # What install_pi.sh installs on a Pi: the extras of these that pyproject.toml declares.
 _OPTIONAL = (ROOT / "pyproject.toml").read_text().split("[project.optional-dependencies]")[1].split("\n[")[0]
-EXTRAS = ",".join(e for e in ("piper", "gpio") if re.search(rf"^{e}\s*=", _OPTIONAL, re.M))
+EXTRAS = ",".join(e for e in ("piper", "gpio", "wyoming", "charts") if re.search(rf"^{e}\s*=", _OPTIONAL, re.M))
 SAID = "Good morning. Would you like your morning check in?"
 
 
