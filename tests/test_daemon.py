@@ -47,6 +47,11 @@ def sphinx_engine():
 
 @pytest.fixture
 def config(tmp_path) -> Config:
+    return tiny_config(tmp_path)
+
+
+def tiny_config(tmp_path) -> Config:
+    """A config whose daemon starts the tiny script on "morning ritual" (and on its key)."""
     (tmp_path / "scripts").mkdir()
     (tmp_path / "scripts" / "tiny.yaml").write_text(TINY)
     path = tmp_path / "config.yaml"

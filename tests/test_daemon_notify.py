@@ -21,11 +21,12 @@ import pytest
 
 from voice_attune.asr.audiofile import write_wav
 from voice_attune.asr.frames import frames_from_array
-from voice_attune.config import Config, load_config
 from voice_attune.daemon.loop import Daemon
 from voice_attune.daemon.notify import Notifier
 from voice_attune.daemon.starts import Start
 from voice_attune.voice.player import RecordingPlayer
+
+from tests.test_daemon import tiny_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -175,34 +176,9 @@ def test_a_socket_that_is_not_there_never_stops_the_daemon(address, caplog):
 
 # -- the daemon's loop ------------------------------------------------------------------------
 
-TINY = """\
-title: Tiny
-description: A hello and one short turn.
-minutes: 1
-settings: {patience_seconds: 5, give_up_seconds: 60}
-steps:
-  - say: "Hello."
-  - turn: A
-    seconds: 10
-    warning: 0
-  - say: Thank you.
-"""
-
-
 @pytest.fixture
-def config(tmp_path) -> Config:
-    (tmp_path / "scripts").mkdir()
-    (tmp_path / "scripts" / "tiny.yaml").write_text(TINY)
-    path = tmp_path / "config.yaml"
-    path.write_text(
-        f"scripts_dir: {tmp_path / 'scripts'}\n"
-        "voice: {engine: pyttsx3, earcons: false}\n"
-        "daemon:\n"
-        "  start_phrases: {morning ritual: tiny}\n"
-        "  spoken_names: false\n"
-        "  key_script: tiny\n"
-    )
-    return load_config(path, env={})
+def config(tmp_path):
+    return tiny_config(tmp_path)
 
 
 def silent_daemon(config, sphinx, tmp_path, seconds: float, notifier: Notifier) -> Daemon:
