@@ -123,6 +123,18 @@ def test_an_utterance_goes_to_the_speech_to_text_service_and_its_words_arrive(sp
     assert notes == []
 
 
+def test_the_speech_to_text_server_logs_how_much_it_heard_never_the_words(sphinx, tmp_path):
+    uri = f"tcp://127.0.0.1:{free_port()}"
+    with open(tmp_path / "server.log", "w+") as log:
+        with serving(sphinx_command(uri), uri, log_to=log):
+            engine = WyomingEngine(DeafWords(sphinx), stt(uri), [].append)
+            events = list(build_listener(Config(), engine).run(frames_from_array(spoken(SAID).audio())))
+        log.seek(0)
+        logged = log.read()
+    assert [f.text for f in of_type(events, "final")] == [SAID]
+    assert "6 words" in logged and "listening" not in logged
+
+
 def test_the_pause_word_pauses_at_once_while_the_service_is_stalled(sphinx):
     comp = spoken(SAID, "pineapple")
     local = [e for e in listen(sphinx, comp) if e.type == "spotted" and e.kind == "pause"]

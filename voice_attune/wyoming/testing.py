@@ -11,7 +11,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -46,13 +46,15 @@ def sphinx_command(uri: str) -> list[str]:
 
 
 @contextmanager
-def serving(command: list[str], uri: str, start_s: float = 90.0) -> Iterator[subprocess.Popen]:
+def serving(command: list[str], uri: str, start_s: float = 90.0,
+            log_to: IO[str] | None = None) -> Iterator[subprocess.Popen]:
     """Run ``command`` until the block ends; it has answered Describe at ``uri`` when the
-    block begins (RuntimeError with its output if it never does)."""
+    block begins (RuntimeError with its output if it never does). Its log goes to ``log_to``
+    (an open file) when given."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(_ROOT), os.environ.get("PYTHONPATH")])),
                OPENBLAS_NUM_THREADS="1")
     # Its log goes to a file: a pipe nobody reads would fill up and stall the service.
-    with tempfile.TemporaryFile("w+") as log:
+    with (nullcontext(log_to) if log_to is not None else tempfile.TemporaryFile("w+")) as log:
         process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log, text=True)
         try:
             _wait_until_it_answers(process, uri, start_s, log)
