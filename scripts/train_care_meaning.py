@@ -19,7 +19,7 @@ Two numbers are then chosen on out-of-fold scores (five folds), for the care che
 
 The threshold the product uses is then set on five calibration sets written apart, as test sets
 were (``--calibrate-on``): the lowest at which the whole check takes at most 1.6% of their ordinary
-sentences for danger. The sets `sealed_d` and `sealed_e` are never read here: they measure the
+sentences for danger. The sets `sealed_d` to `sealed_g` are never read here: they measure the
 result (``scripts/bench_care.py --set sealed_d --text-only``). Seeded; prints one JSON object.
 
     python scripts/train_care_meaning.py            # about 4 minutes on this 2-core machine
@@ -55,8 +55,8 @@ TRAINING = ("train_self", "train_others", "train_checkin", "train_more", "train_
             "train_wave4_short", "train_wave4_addressed", "train_wave4_stories")
 """Sets the head learns from."""
 CALIBRATION = ("fresh", "unseen", "sealed_a", "sealed_b", "sealed_c")
-"""Sets the threshold is set on (written apart, as test sets; never learnt from). `sealed_d` and
-`sealed_e` are never read here: they measure the result."""
+"""Sets the threshold is set on (written apart, as test sets; never learnt from). `sealed_d` to
+`sealed_g` are never read here: they measure the result."""
 MEANING_ALONE = 0.015
 """Share of ordinary talk over the meaning-alone threshold, the reference for the phrase floor."""
 

@@ -63,13 +63,14 @@ def test_a_long_utterance_is_also_scored_in_windows_of_words():
 
 
 @needs_encoder
-@pytest.mark.parametrize("name", ["fresh", "unseen", "sealed_a", "sealed_b", "sealed_c", "sealed_d", "sealed_e"])
+@pytest.mark.parametrize("name", ["fresh", "unseen", "sealed_a", "sealed_b", "sealed_c", "sealed_d", "sealed_e",
+                                  "sealed_f", "sealed_g"])
 def test_danger_said_in_other_words_is_heard_on_sets_never_trained_on(meaning, name):
     # Each set was written apart from the phrase list and the training sets, and none is learnt
     # from: the first five set the threshold (scripts/train_care_meaning.py --calibrate-on),
-    # sealed_d and sealed_e are never read there. Measured 2026-12-01 (docs/benchmarks.md):
-    # calibration 266/280 caught, 8/560 false (fresh alone 4/80); sealed_d 73/80, 0/160; sealed_e
-    # 78/80, 1/160.
+    # sealed_d to _g are never read there (f and g were written after the model was fixed).
+    # Measured 2026-12-01 (docs/benchmarks.md): calibration 266/280 caught, 8/560 false (fresh
+    # alone 4/80); sealed_d 73/80, 0/160; _e 78/80, 1/160; _f 80/80, 2/160; _g 75/80, 1/160.
     danger, ordinary = _set(name)
     check = CareCheck(CareWords(CareSettings().words), meaning)
     caught = sum(check.find(t) is not None for t in danger)
