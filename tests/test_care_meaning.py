@@ -89,6 +89,19 @@ def test_a_partial_is_checked_by_the_phrases_only(meaning):
 
 
 @needs_encoder
+def test_a_fragment_is_judged_with_what_was_said_just_before_it(meaning):
+    # A pause of a few seconds splits a slow speaker's sentence; its tail alone can sound darker
+    # than the whole. Danger said after ordinary words is still heard with them.
+    check = CareCheck(CareWords(CareSettings().words), meaning)
+    tail = "and i do not know why"
+    assert check.find(tail) == "meaning" and check.find(tail, before="i feel a bit lost today") is None
+    for before, said in [("work was fine today", "but i keep thinking about driving into the river on the way home"),
+                         ("i feel tired", "he took my phone and my keys so i cannot leave")]:
+        assert CareWords(CareSettings().words).find(said) is None
+        assert check.find(said, before=before) == "meaning"
+
+
+@needs_encoder
 def test_a_care_phrase_in_plainly_safe_talk_is_set_aside_and_never_in_danger(meaning):
     # None of these is in a training set. The floor sits far below the threshold: only a
     # sentence whose meaning is plainly safe loses its phrase.

@@ -193,16 +193,25 @@ class CareCheck:
     words: CareWords
     meaning: CareMeaning | None = None
 
-    def find(self, text: str, final: bool = True) -> str | None:
+    def find(self, text: str, final: bool = True, before: str = "") -> str | None:
         """What suggested danger (a phrase, or "meaning"), or None. A phrase in a plainly safe
         sentence is set aside. A partial (``final`` False) is checked by the phrases (and its
-        meaning only when one is heard): the full meaning check runs once, on the final."""
+        meaning only when one is heard): the full meaning check runs once, on the final.
+
+        ``before``: what the same person said just before, in the same turn (a pause of a few
+        seconds splits "I feel a bit lost today... and I do not know why" in two). Danger heard
+        by meaning alone must still be heard with it: a fragment is not judged out of context."""
         hit = self.words.find(text)
         if self.meaning is None:
             return hit
         if hit is not None:
             return None if self.meaning.plainly_safe(text) else hit
-        return self.meaning.find(text) if final else None
+        if not final:
+            return None
+        found = self.meaning.find(text)
+        if found is not None and before.strip() and self.meaning.find(f"{before} {text}") is None:
+            return None
+        return found
 
 
 def care_check(settings: CareSettings, notice: Callable[[str], None] | None = None) -> CareCheck:

@@ -32,6 +32,9 @@ from voice_attune.asr.vad import SpeechGate, frames_for_ms
 from voice_attune.config import Config
 from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
 
+CONTEXT_S = 20.0
+"""Seconds of what was said before a final (since the last prompt) that the care check reads
+with it."""
 COMMAND_AT_END_S = 0.45
 """A command the keyword model heard counts if the utterance ended within this long after it."""
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
@@ -98,6 +101,8 @@ class Listener:
         self._levels: deque[tuple[float, float]] = deque(maxlen=frames_for_ms(3000))
         """(frame end, dBFS) of the last three seconds, to hear a command's speaker fall quiet."""
         self.care = care
+        self._said: list[tuple[float, str]] = []
+        """Finals since the last prompt, for ``CONTEXT_S`` (the care check's context; memory only)."""
         """Finds what suggests danger (asr/caremeaning.py: phrases, then meaning): such an
         utterance's words are withheld from every event, and its final is marked ``care``; None:
         no such check."""
@@ -215,6 +220,7 @@ class Listener:
         self._keyword_answer = None
         self._held.clear()
         self._over_guide.clear()
+        self._said.clear()
         return events
 
     def restart(self) -> None:
@@ -305,7 +311,7 @@ class Listener:
         start, end = held.onset, held.offset
         if local is not None and local.start is not None and local.end is not None:
             start, end = local.start, local.end
-        if self.care is not None and self.care.find(text):
+        if self._suggests_danger(text, self.now):
             return Final(self.now, "", start, end, care=True)
         return Final(self.now, text, start, end, answer=local.answer if local is not None else None)
 
@@ -405,9 +411,21 @@ class Listener:
     def _final(self, hyp: Hypothesis, t: float) -> Final:
         start = hyp.words[0].start if hyp.words else None
         end = hyp.words[-1].end if hyp.words else None
-        if self.care is not None and self.care.find(hyp.text):
+        if self._suggests_danger(hyp.text, t):
             return Final(t, "", start, end, care=True)
         return Final(t, hyp.text, start, end)
+
+    def _suggests_danger(self, text: str, t: float) -> bool:
+        """The care check of a final, with what was said just before it since the last prompt
+        (kept in memory only, for ``CONTEXT_S``) as its context."""
+        if self.care is None:
+            return False
+        self._said = [(when, said) for when, said in self._said if t - when <= CONTEXT_S]
+        if self.care.find(text, before=" ".join(said for _, said in self._said)):
+            return True
+        if text:
+            self._said.append((t, text))
+        return False
 
 
 def build_listener(
