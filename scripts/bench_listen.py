@@ -102,6 +102,7 @@ from voice_attune.keywords.augment import to_int16  # noqa: E402
 from voice_attune.keywords.measure import CONFUSABLES, FAMILY_VOICES, Room  # noqa: E402
 from voice_attune.keywords.voices import (  # noqa: E402
     HELD_OUT_ACCENTS,
+    HELD_OUT_FLITE,
     HELD_OUT_VARIANTS,
     Voice,
     held_out_voices,
@@ -279,12 +280,12 @@ SPEED_RANGE = (130, 180)
 
 
 def voice_group(name: str) -> str:
-    """"held_out" for an accent or variant the keyword models never trained on, "korean" for a
-    Korean voice, else "family"."""
+    """"held_out" for an accent or variant the keyword models never trained on (or a voice of
+    another synthesizer, such as Flite's "flite:awb"), "korean" for a Korean voice, else "family"."""
     voice = Voice(name, 160)
     if voice.accent == "ko":
         return "korean"
-    if voice.accent in HELD_OUT_ACCENTS or voice.variant in HELD_OUT_VARIANTS:
+    if voice.accent in HELD_OUT_ACCENTS or voice.variant in HELD_OUT_VARIANTS or name in HELD_OUT_FLITE:
         return "held_out"
     return "family"
 
@@ -1664,7 +1665,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                    help="a small corpus for a smoke run: two English voices (one held-out, one family), "
                         "rooms clean and babble10")
     p.add_argument("--voices",
-                   help="English voices, comma-separated: espeak-ng voices or 'piper' (default: 4 held-out "
+                   help="English voices, comma-separated: espeak-ng voices, 'piper' or Flite's 'flite:awb' (default: 4 held-out "
                         "and 6 family voices); a voice's group follows its accent and variant")
     p.add_argument("--conditions",
                    help=f"rooms, comma-separated, for every engine: {', '.join(CONDITIONS)} (default: "

@@ -42,6 +42,7 @@ def test_named_voices_keep_their_group_and_speed(bench):
     assert bench.voice_group("en-us+m6") == "held_out"  # a held-out variant
     assert bench.voice_group("en-us-nyc+m3") == "family"
     assert bench.voice_group("ko+f3") == "korean"
+    assert bench.voice_group("flite:awb") == "held_out"  # another synthesizer altogether
     assert bench.named_voice("en-029+f4").speed == 170
     assert bench.named_voice("en-us+klatt").speed == 150
 

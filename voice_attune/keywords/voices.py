@@ -2,7 +2,8 @@
 
 espeak-ng has eight English accents and dozens of voice variants; Piper adds one natural
 American voice. Training draws from all of them unless told to hold some back, so that a
-benchmark can measure voices and accents the model never met.
+benchmark can measure voices and accents the model never met. No model trains on Flite's
+voices: a benchmark hears its Scottish one as a voice of another synthesizer altogether.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ HELD_OUT_ACCENTS = ("en-gb-scotland", "en-029", "en-gb-x-gbcwmd", "en-gb")
 """Accents a benchmark model never trains on: Scottish, Caribbean, West Midlands, British."""
 HELD_OUT_VARIANTS = ("f4", "m6", "Steph", "Denis")
 """Variants a benchmark model never trains on."""
+HELD_OUT_FLITE = ("flite:awb",)
+"""A voice of another synthesizer (Flite, built from recordings of a Scottish man) that no
+model trains on."""
 
 
 @dataclass(frozen=True)

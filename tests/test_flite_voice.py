@@ -1,0 +1,74 @@
+"""Flite's voices, from another synthesizer than any model here trains on: speech made in memory,
+and the shipped pause-word model hearing the word from its Scottish voice (awb), which no model
+ever trained on. scripts/bench_keywords.py measures that voice in every room; in noise it is
+heard far less often (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from voice_attune import SAMPLE_RATE
+from voice_attune.asr import kws_store
+from voice_attune.asr.frames import frames_from_array
+from voice_attune.asr.keywords import KeywordDetector, LoadedModel
+from voice_attune.asr.kws_features import FrontEnd
+from voice_attune.asr.kws_model import KeywordModel
+from voice_attune.errors import UserError
+from voice_attune.synthetic.speech import synthesize
+
+
+def test_flite_speaks_in_memory_at_the_speed_and_pitch_asked_for():
+    slow = synthesize("Take a slow breath with me.", "flite:awb", 120, 50)
+    fast = synthesize("Take a slow breath with me.", "flite:awb", 200, 50)
+    assert slow.dtype == np.int16 and np.abs(slow).max() > 3000
+    assert 1.4 < slow.size / fast.size < 1.9  # 200/120 = 1.67
+    assert 1.0 < fast.size / SAMPLE_RATE < 2.5
+
+    def pitch_hz(pcm: np.ndarray) -> float:
+        # The strongest autocorrelation lag between 60 and 400 Hz, over the loudest half second.
+        x = pcm.astype(np.float64)
+        k = int(np.argmax(np.convolve(x**2, np.ones(8000), "valid")))
+        seg = x[k : k + 8000] - x[k : k + 8000].mean()
+        ac = np.correlate(seg, seg, "full")[seg.size - 1 :]
+        lo, hi = SAMPLE_RATE // 400, SAMPLE_RATE // 60
+        return SAMPLE_RATE / (lo + int(np.argmax(ac[lo:hi])))
+
+    low = synthesize("Oh, hello there.", "flite:slt", 160, 5)
+    high = synthesize("Oh, hello there.", "flite:slt", 160, 95)
+    assert pitch_hz(high) > 1.2 * pitch_hz(low)
+
+
+def test_a_text_that_starts_with_a_dash_is_spoken_not_read_as_an_option():
+    assert synthesize("-v is not a voice", "flite:rms", 160).size > SAMPLE_RATE // 2
+
+
+def test_an_unknown_flite_voice_is_one_clear_error():
+    with pytest.raises(UserError, match="Flite has no voice 'bob'; known: awb"):
+        synthesize("hello", "flite:bob")
+
+
+@pytest.mark.slow
+def test_the_shipped_model_hears_the_word_from_a_voice_of_another_synthesizer():
+    # In a quiet room, at the speeds and pitches where it holds today: its scores for this voice
+    # sit just above the threshold (0.99 against 0.98), and at other speeds and pitches just
+    # below it, so a model that hears this voice worse fails here.
+    model = KeywordModel.load(kws_store.find_model("pineapple"))
+    assert "flite" not in json.dumps(model.meta), "no model trains on Flite's voices"
+    gap = np.zeros(2 * SAMPLE_RATE, np.int16)
+    pieces, ends, at = [np.zeros(SAMPLE_RATE, np.int16)], [], SAMPLE_RATE
+    for speed, pitch in ((150, 40), (150, 65), (165, 65), (180, 40), (180, 65), (185, 65)):
+        word = synthesize("pineapple", "flite:awb", speed, pitch)
+        pieces += [word, gap]
+        ends.append((at + word.size) / SAMPLE_RATE)
+        at += word.size + gap.size
+    talk = [synthesize(t, "flite:awb", 165) for t in (
+        "I was lonely while you were away.", "Could you pass me the apple juice?", "The pine table needs oiling.")]
+    pieces += [np.concatenate([t, gap]) for t in talk]
+    detector = KeywordDetector([LoadedModel(model, "pause")], FrontEnd())
+    found = [h for f in frames_from_array(np.concatenate(pieces)) for h in detector.feed(f)]
+    heard = [any(end - 0.3 <= h.t <= end + 0.35 for h in found) for end in ends]
+    assert sum(heard) >= 4, (heard, found)
+    assert all(h.t <= ends[-1] + 0.35 for h in found), "a pause on everyday talk"
