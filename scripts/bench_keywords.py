@@ -144,6 +144,9 @@ def enrolled_figures(model: KeywordModel, jobs: list[tuple], room: "Room", befor
     rng = np.random.default_rng(args.seed + 1)
     partners = held_out_voices()[::2][: 2 if args.quick else 6]
     couples = [partners[i : i + 2] for i in range(0, len(partners), 2)]
+    others = sorted({j[2] for j in jobs if j[1] == "flite_held_out"}, key=lambda v: (v.name, v.speed))
+    if others:  # the voice of another synthesizer enrols beside a held-out espeak-ng voice
+        couples.append([others[0], held_out_voices()[5]])
     after: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="va-bench-enrol-") as bank:
         for couple in couples:
@@ -163,9 +166,12 @@ def enrolled_figures(model: KeywordModel, jobs: list[tuple], room: "Room", befor
             with ThreadPoolExecutor(args.jobs) as pool:
                 after += list(pool.map(lambda j: hear(adapted, room, j), theirs))
     names = {r["voice"] for r in after}
+    other = {v.name for v in others}
     return {"couples": [[v.name for v in c] for c in couples], "sayings_each": 4,
-            "before": _figures([r for r in before if r["voice"] in names], args.word),
-            "after": _figures(after, args.word)}
+            "before": _figures([r for r in before if r["voice"] in names and r["voice"] not in other], args.word),
+            "after": _figures([r for r in after if r["voice"] not in other], args.word),
+            "another_synthesizer_before": _figures([r for r in before if r["voice"] in other], args.word),
+            "another_synthesizer_after": _figures([r for r in after if r["voice"] in other], args.word)}
 
 
 def _figures(rows: list[dict], word: str) -> dict:
