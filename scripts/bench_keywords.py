@@ -15,7 +15,7 @@ loaded with --model. It then hears, through the real streaming detector (Keyword
   reported apart as "another_synthesizer".
 One JSON object goes to stdout, progress to stderr. Figures are per voice, voice family and room.
 
-    python scripts/bench_keywords.py                   # train (about 1 min) and measure (about 6 min)
+    python scripts/bench_keywords.py                   # train (about 5 min here) and measure (about 6 min)
     python scripts/bench_keywords.py --quick           # a smoke run
     python scripts/bench_keywords.py --model FILE.npz  # measure a saved model
     python scripts/bench_keywords.py --enroll          # also: couples of held-out voices enrol
