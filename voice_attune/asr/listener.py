@@ -101,11 +101,11 @@ class Listener:
         self._levels: deque[tuple[float, float]] = deque(maxlen=frames_for_ms(3000))
         """(frame end, dBFS) of the last three seconds, to hear a command's speaker fall quiet."""
         self.care = care
-        self._said: list[tuple[float, str]] = []
-        """Finals since the last prompt, for ``CONTEXT_S`` (the care check's context; memory only)."""
         """Finds what suggests danger (asr/caremeaning.py: phrases, then meaning): such an
         utterance's words are withheld from every event, and its final is marked ``care``; None:
         no such check."""
+        self._said: list[tuple[float, str]] = []
+        """Finals since the last prompt, for ``CONTEXT_S`` (the care check's context; memory only)."""
         self.spotter = spotter
         self.partials = partials
         self._pre_roll = pre_roll_ms / 1000.0

@@ -7,15 +7,13 @@ stdout)."""
 from __future__ import annotations
 
 import functools
-import io
 import shutil
 import subprocess
-import wave
 
 import numpy as np
 
 from voice_attune.errors import UserError
-from voice_attune.voice.pcm import to_16k
+from voice_attune.voice.pcm import wav_to_16k
 
 PREFIX = "flite:"
 """A voice name "flite:awb" means Flite's voice awb."""
@@ -54,7 +52,4 @@ def flite(text: str, voice: str, speed: int = 160, pitch: int = 50) -> np.ndarra
     if result.returncode != 0 or len(result.stdout) <= 44:
         reason = result.stderr.decode(errors="replace").strip() or "no audio"
         raise UserError(f"flite could not speak with voice '{name}': {reason}")
-    with wave.open(io.BytesIO(result.stdout)) as w:
-        rate = w.getframerate()
-        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-    return to_16k(pcm, rate)
+    return wav_to_16k(result.stdout)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import functools
-import io
 import shutil
 import subprocess
-import wave
 
 import numpy as np
 
 from voice_attune.errors import UserError
-from voice_attune.voice.pcm import to_16k
+from voice_attune.voice.pcm import wav_to_16k
 
 
 def espeak_available() -> bool:
@@ -33,10 +31,7 @@ def espeak_uncached(text: str, voice: str = "en-us", speed: int = 160, pitch: in
     if result.returncode != 0 or not result.stdout:
         reason = result.stderr.decode(errors="replace").strip() or "no audio"
         raise UserError(f"espeak-ng could not speak with voice '{voice}': {reason}")
-    with wave.open(io.BytesIO(result.stdout)) as w:
-        rate = w.getframerate()
-        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-    return to_16k(pcm, rate)
+    return wav_to_16k(result.stdout)
 
 
 espeak = functools.lru_cache(maxsize=512)(espeak_uncached)
