@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +15,8 @@ import pytest
 from voice_attune.asr import kws_store
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.keywords import KeywordDetector, LoadedModel
-from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
+from voice_attune.asr.kws_features import (BLOCK_SAMPLES, EMBEDDING_STEP, FIRST_END, MELS_PER_EMBEDDING, STEP_SAMPLES,
+                                           FrontEnd)
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel
 from voice_attune.asr.listener import build_listener
 from voice_attune.cli import main
@@ -21,7 +24,7 @@ from voice_attune.config import DEFAULT_COMMANDS, Config
 from voice_attune.events import Spotted, from_dict
 from voice_attune.keywords import augment
 from voice_attune.keywords.prompts import library_prompts
-from voice_attune.keywords.train import TEST, train_keyword, windows_of
+from voice_attune.keywords.train import TEST, Clip, Dataset, clip_windows, heard_part, train_keyword, windows_of
 from voice_attune.synthetic.compose import Composition
 from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize
 
@@ -65,6 +68,47 @@ def test_streamed_embeddings_equal_those_of_the_whole_clip(front: FrontEnd):
     assert [end for end, _ in got] == [FIRST_END + j * STEP_SAMPLES for j in range(len(got))]
     assert len(got) == whole.shape[0]
     assert np.array_equal(np.stack([e for _, e in got]), whole)
+
+
+def test_one_pass_over_a_span_gives_each_window_embedding(front: FrontEnd):
+    # Training embeds whole clips in one call per span; listening one window at a time.
+    noise = np.random.default_rng(1).standard_normal(46 * STEP_SAMPLES) * 3000
+    blocks = [front.mels(noise[k * STEP_SAMPLES : k * STEP_SAMPLES + BLOCK_SAMPLES]) for k in range(44)]
+    mels = np.concatenate(blocks + [front.mels(np.zeros(BLOCK_SAMPLES))])  # a quiet block after the noise
+    span = front.embed_span(mels[: MELS_PER_EMBEDDING + 32 * EMBEDDING_STEP])
+    one_by_one = [front.embed_mels(mels[j * EMBEDDING_STEP : j * EMBEDDING_STEP + MELS_PER_EMBEDDING])
+                  for j in range(33)]
+    assert span.shape == (33, 96)
+    assert np.array_equal(span, np.stack(one_by_one))
+
+
+@pytest.mark.parametrize("offset", range(0, STEP_SAMPLES, 160))
+def test_a_positive_clip_cut_after_its_last_window_gives_the_same_windows(front: FrontEnd, offset: int):
+    audio = (np.random.default_rng(offset).standard_normal(5 * 16000) * 2000).astype(np.float32)
+    clip = Clip(audio, 0, None, phrase_start=30000 + offset, phrase_end=41000 + offset)
+    windows = []
+    for part in (clip.audio, heard_part(clip)):
+        clip.embeddings = front.embed_clip(part)
+        data = Dataset()
+        clip_windows(clip, 12, data, data, 1, 1)
+        windows.append(data.arrays())
+    assert heard_part(clip).size < audio.size
+    for whole, cut in zip(*windows):
+        assert np.array_equal(whole, cut)
+
+
+def test_loading_front_ends_on_many_threads_leaves_standard_error_working():
+    # Each load silences native chatter on standard error for a moment; two at once once left
+    # it silent for good, and a training's progress and errors vanished.
+    code = ("import threading\n"
+            "from voice_attune.asr.kws_features import FrontEnd\n"
+            "for _ in range(3):\n"
+            "    ts = [threading.Thread(target=FrontEnd) for _ in range(6)]\n"
+            "    [t.start() for t in ts]; [t.join() for t in ts]\n"
+            "import sys; print('still heard', file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "still heard" in done.stderr
 
 
 def sentences_with_the_word(voices) -> tuple[np.ndarray, list[float]]:
@@ -242,6 +286,7 @@ def test_train_word_command_saves_a_private_model_with_progress(capsys, chdir_tm
     path = kws_store.user_model_path("marigold")
     assert path.exists() and oct(path.stat().st_mode & 0o777) == "0o600"
     assert oct(path.parent.stat().st_mode & 0o777) == "0o700"
+    assert oct(path.parent.parent.stat().st_mode & 0o777) == "0o700"  # the data folder, made on the way
     loaded = KeywordModel.load(path)
     assert loaded.phrases == ["marigold"] and loaded.names == ["pause"]
     assert '"word": "marigold"' in out

@@ -9,9 +9,23 @@ from pathlib import Path
 from typing import IO, BinaryIO, Callable
 
 
+def private_folder(folder: Path) -> Path:
+    """``folder``, made if it is missing, with each folder made on the way readable by this user
+    only (0700): Path.mkdir(parents=True, mode=...) gives that mode to the last folder alone,
+    and the data folder above a first keyword model was left open to everyone's listing."""
+    missing, at = [], folder
+    while not at.exists() and at.parent != at:
+        missing.append(at)
+        at = at.parent
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(made, 0o700)
+    return folder
+
+
 def write_private(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write`` with a binary file that becomes ``path`` only once it is complete."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".part", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:

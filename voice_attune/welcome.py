@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 from voice_attune.config import data_dir
+from voice_attune.privatefiles import private_folder
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ MARKER = "first-session-notice-said"
 def private_dir(folder: Path | None = None) -> Path:
     """The data folder, created readable by this user only (0700)."""
     folder = folder or data_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_folder(folder)
     os.chmod(folder, 0o700)
     return folder
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -70,6 +71,11 @@ def _interpreter(path: Path):
     return Interpreter(model_path=str(path), num_threads=1)
 
 
+_QUIET = threading.Lock()
+"""One quiet spell at a time: two threads loading the models at once would each save the
+other's silenced stream as the one to restore, and standard error stayed silent for good."""
+
+
 @contextmanager
 def _native_stderr_quiet() -> Iterator[None]:
     """Silence what native code prints to standard error (not Python's own writes elsewhere)."""
@@ -78,15 +84,16 @@ def _native_stderr_quiet() -> Iterator[None]:
     except (AttributeError, OSError, ValueError):  # stderr replaced, e.g. captured by a test
         yield
         return
-    sys.stderr.flush()
-    saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-    try:
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
-        os.close(devnull)
+    with _QUIET:
+        sys.stderr.flush()
+        saved, devnull = os.dup(fd), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        try:
+            yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            os.close(devnull)
 
 
 class _Model:
@@ -126,6 +133,14 @@ class FrontEnd:
     def embed_mels(self, mels: np.ndarray) -> np.ndarray:
         """One embedding (96,) of exactly MELS_PER_EMBEDDING mel frames."""
         return self._emb(mels[None, :, :, None]).reshape(EMBEDDING_SIZE)
+
+    def embed_span(self, mels: np.ndarray) -> np.ndarray:
+        """Embeddings (k, 96) of the windows of ``mels`` that start every EMBEDDING_STEP frames
+        (MELS_PER_EMBEDDING + (k - 1) * EMBEDDING_STEP frames), in one call. The embedding network
+        is convolutional in time with no padding there and a stride of EMBEDDING_STEP frames, so
+        one pass over the span gives exactly each window's embedding, without working out the
+        overlapping frames again for every window (about ten times less work on long clips)."""
+        return self._emb(mels[None, :, :, None]).reshape(-1, EMBEDDING_SIZE)
 
     def embed_clip(self, pcm: np.ndarray) -> np.ndarray:
         """Embeddings (n, 96) of a whole clip, exactly as a stream of it gives them.
@@ -173,13 +188,13 @@ class EmbeddingStream:
             self._audio = self._audio[keep_from:]
             self._audio_origin += keep_from
         found = []
-        while True:
-            first_mel = self._next_embedding * EMBEDDING_STEP - self._mel_origin
-            if first_mel + MELS_PER_EMBEDDING > self._mels.shape[0]:
-                break
-            emb = self.front.embed_mels(self._mels[first_mel : first_mel + MELS_PER_EMBEDDING])
-            found.append((FIRST_END + self._next_embedding * STEP_SAMPLES, emb))
-            self._next_embedding += 1
+        first_mel = self._next_embedding * EMBEDDING_STEP - self._mel_origin
+        count = max(0, (self._mels.shape[0] - first_mel - MELS_PER_EMBEDDING) // EMBEDDING_STEP + 1)
+        if count:
+            span = self._mels[first_mel : first_mel + MELS_PER_EMBEDDING + (count - 1) * EMBEDDING_STEP]
+            for emb in self.front.embed_span(span) if count > 1 else [self.front.embed_mels(span)]:
+                found.append((FIRST_END + self._next_embedding * STEP_SAMPLES, emb))
+                self._next_embedding += 1
         drop = self._next_embedding * EMBEDDING_STEP - self._mel_origin
         if drop > 0:
             self._mels = self._mels[drop:]

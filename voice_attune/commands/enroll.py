@@ -16,6 +16,7 @@ from voice_attune.asr.kws_model import KeywordModel
 from voice_attune.commands.progress import StageBar
 from voice_attune.config import Config
 from voice_attune.errors import UserError
+from voice_attune.privatefiles import private_folder
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
         enrolment = old.merged(new) if old is not None else new
         adapted = adapt(base, enrolment, word, kws_store.user_folder(), args.seed, progress=bar)
         if not base_path.exists():
-            base_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(base_path.parent)
             shutil.copyfile(current, base_path)
             base_path.chmod(0o600)
         enrolment.save(features)
@@ -92,7 +93,7 @@ def _from_files(paths: list[str], partner: str, config: Config) -> Iterator[tupl
         pcm = np.concatenate([np.frombuffer(f.pcm, np.int16) for f in AudioFileSource(path).frames()] or [np.zeros(0, np.int16)])
         found = find_sayings(pcm, config.vad)
         if not found:
-            raise UserError(f"no speech heard in the recording; say the word clearly and try again", path)
+            raise UserError("no speech heard in the recording; say the word clearly and try again", path)
         for start, end in found:
             yield partner, pcm, start, end
 

@@ -263,6 +263,17 @@ def windows_of(emb: np.ndarray, window: int, ends: Iterable[int]) -> np.ndarray:
     return np.stack([emb[j - window + 1 : j + 1] for j in ends])
 
 
+def heard_part(clip: Clip) -> np.ndarray:
+    """The part of a clip that any of its windows sees. A negative is seen whole; no window of a
+    positive ends later than POSITIVE_AFTER_S after the phrase, and an embedding depends only on
+    the audio before its end (and mel frames come eight at a time: one step more is kept), so the
+    rest (the end of a carrier sentence) need not be embedded: about a fifth of the positives'
+    audio, the very same windows."""
+    if clip.label is None:
+        return clip.audio
+    return clip.audio[: clip.phrase_end + int(np.ceil(POSITIVE_AFTER_S * SAMPLE_RATE)) + STEP_SAMPLES]
+
+
 def _end_index_range(lo_sample: float, hi_sample: float) -> range:
     lo = int(np.ceil((lo_sample - FIRST_END) / STEP_SAMPLES))
     hi = int(np.floor((hi_sample - FIRST_END) / STEP_SAMPLES))
@@ -407,7 +418,7 @@ def build_data(
 
     stretches = _bank(budget, seed, bank_folder, voices, guide, sources, prompts, say, any_bank)
     clips = positives + negatives
-    embeddings = embed_all([c.audio for c in clips], lambda f: say("listening", f), workers)
+    embeddings = embed_all([heard_part(c) for c in clips], lambda f: say("listening", f), workers)
     for clip, emb in zip(clips, embeddings):
         clip.embeddings = emb
 

@@ -20,7 +20,7 @@ from typing import Iterable
 import numpy as np
 
 from voice_attune.config.voice import VoiceSettings
-from voice_attune.privatefiles import write_private
+from voice_attune.privatefiles import private_folder, write_private
 from voice_attune.voice.synth import Synthesizer
 
 log = logging.getLogger(__name__)
@@ -142,7 +142,7 @@ class PromptCache:
             return
         try:
             # Whole files only (a reader never sees half of one), 0600 in a 0700 folder.
-            self.directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_folder(self.directory.parent)
             write_private(path, lambda f: np.save(f, pcm, allow_pickle=False))
             self.directory.chmod(0o700)
             self._prune()
