@@ -74,7 +74,9 @@ def main() -> int:
     parser.add_argument("--word", default="pineapple")
     parser.add_argument("--model", type=Path, help="a saved model to measure (default: train one here)")
     parser.add_argument("--budget", default="full", choices=sorted(BUDGETS))
-    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--seed", type=int, default=11, help="seed of the streams (and of training, unless --train-seed)")
+    parser.add_argument("--train-seed", type=int,
+                        help="seed of the training alone: the same streams heard by models of other seeds")
     parser.add_argument("--quick", action="store_true", help="fewer voices, rooms and sentences")
     parser.add_argument("--save-model", type=Path, help="keep the trained model here")
     parser.add_argument("--jobs", type=int, default=2)
@@ -82,6 +84,8 @@ def main() -> int:
                         help="also measure held-out couples after each partner enrols four sayings")
     args = parser.parse_args()
     t0 = time.time()
+    if args.train_seed is None:
+        args.train_seed = args.seed
 
     def progress(msg: str) -> None:
         print(f"[{time.time() - t0:6.1f}s] {msg}", file=sys.stderr, flush=True)
@@ -95,7 +99,7 @@ def main() -> int:
         start = time.time()
         # Trained as train-word trains (the session library's prompts as negatives and as echo),
         # only without the held-out voices.
-        model = train_keyword([args.word], ["pause"], BUDGETS[args.budget], seed=args.seed, hold_out=True,
+        model = train_keyword([args.word], ["pause"], BUDGETS[args.budget], seed=args.train_seed, hold_out=True,
                               also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word))
         train_s = round(time.time() - start, 1)
         if args.save_model:
@@ -269,7 +273,7 @@ def summarize(results: list[dict], model: KeywordModel, args, train_s) -> dict:
         "cpu_share_of_one_core<=0.10": cpu / audio_s <= 0.10,
     }
     return {
-        "benchmark": "keywords", "word": args.word, "seed": args.seed, "quick": args.quick,
+        "benchmark": "keywords", "word": args.word, "seed": args.seed, "train_seed": args.train_seed, "quick": args.quick,
         "model": {"file": str(args.model) if args.model else None, "train_s": train_s,
                   "threshold": model.thresholds, "meta": model.meta},
         "held_out_voices": sorted({r["voice"] for r in pause if r["group"] == "held_out"}),
