@@ -21,6 +21,7 @@ from voice_attune.schema import build
 from voice_attune.synthetic.speech import piper_available
 from voice_attune.voice import earcons
 from voice_attune.voice.cache import PromptCache, default_cache_dir
+from voice_attune.voice.espeak import espeak_uncached
 from voice_attune.voice.pcm import apply_gain
 from voice_attune.voice.player import RecordingPlayer, SoundDevicePlayer
 from voice_attune.voice.synth import (
@@ -98,6 +99,16 @@ def test_an_espeak_variant_is_kept_with_the_voice_it_belongs_to():
     female = Pyttsx3Synthesizer(VoiceSettings(voice="English (Great Britain)+f3", rate=150))
     assert female._voice_id == plain._voice_id + "+f3"
     assert not np.array_equal(plain.render("Hello there."), female.render("Hello there."))
+
+
+def test_a_british_voice_variant_is_spoken_as_that_variant():
+    # espeak-ng 1.51 drops a variant after "en-gb", so "en-gb+m6" once spoke as plain "en-gb" and
+    # every British test and training voice sounded alike.
+    plain = espeak_uncached("Hello there.", "en-gb", 150)
+    for variant in ("m6", "f4"):
+        said = espeak_uncached("Hello there.", f"en-gb+{variant}", 150)
+        assert not np.array_equal(said, plain)
+        assert np.array_equal(said, espeak_uncached("Hello there.", f"en+{variant}", 150))
 
 
 def test_on_linux_pyttsx3s_espeak_driver_is_never_touched(monkeypatch):

@@ -25,7 +25,7 @@ from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.voices import Voice
 from voice_attune.privatefiles import write_private
 
-VERSION = 2
+VERSION = 3
 
 Progress = Callable[[str, float], None]
 

@@ -16,6 +16,16 @@ def espeak_available() -> bool:
     return shutil.which("espeak-ng") is not None
 
 
+def espeak_voice(voice: str) -> str:
+    """The name to give espeak-ng for ``voice``. espeak-ng 1.51 drops a variant given after the
+    language code en-gb: "en-gb+m6" and "en-gb+f4" speak exactly as plain "en-gb" does. Its voice
+    "en" is that same British English voice and keeps the variant, so it is asked for instead."""
+    base, plus, variant = voice.partition("+")
+    if plus and base.lower() in ("en-gb", "en-uk"):
+        return f"en+{variant}"
+    return voice
+
+
 def espeak_uncached(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> np.ndarray:
     """``text`` spoken by espeak-ng into int16 samples at 16 kHz, in memory only (the text goes in
     on stdin, the audio comes back on stdout). ``pitch`` is 0-99."""
@@ -23,7 +33,7 @@ def espeak_uncached(text: str, voice: str = "en-us", speed: int = 160, pitch: in
         raise UserError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
     result = subprocess.run(
         # The text goes in on stdin, so a text that starts with "-" is never read as an option.
-        ["espeak-ng", "-v", voice, "-s", str(speed), "-p", str(pitch), "--stdin", "--stdout"],
+        ["espeak-ng", "-v", espeak_voice(voice), "-s", str(speed), "-p", str(pitch), "--stdin", "--stdout"],
         input=text.encode(),
         capture_output=True,
         check=False,
