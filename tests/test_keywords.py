@@ -17,7 +17,7 @@ from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.keywords import KeywordDetector, LoadedModel
 from voice_attune.asr.kws_features import (BLOCK_SAMPLES, EMBEDDING_STEP, FIRST_END, MELS_PER_EMBEDDING, STEP_SAMPLES,
                                            FrontEnd)
-from voice_attune.asr.kws_model import BadModelFile, KeywordModel
+from voice_attune.asr.kws_model import BadModelFile, KeywordModel, fit
 from voice_attune.asr.listener import build_listener
 from voice_attune.cli import main
 from voice_attune.config import DEFAULT_COMMANDS, Config
@@ -95,6 +95,17 @@ def test_a_positive_clip_cut_after_its_last_window_gives_the_same_windows(front:
     assert heard_part(clip).size < audio.size
     for whole, cut in zip(*windows):
         assert np.array_equal(whole, cut)
+
+
+def test_drawing_the_random_numbers_ahead_on_another_thread_gives_the_same_weights():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((1500, 12, 96)).astype(np.float32)
+    y = (rng.random((1500, 1)) < 0.2).astype(np.float32)
+    w = rng.uniform(0.5, 2.0, 1500).astype(np.float32)
+    ahead = fit(x, y, w, 3, hidden=16, epochs=3, batch=100, ahead=True)
+    inline = fit(x, y, w, 3, hidden=16, epochs=3, batch=100, ahead=False)
+    assert ahead.keys() == inline.keys()
+    assert all(np.array_equal(ahead[k], inline[k]) for k in ahead)
 
 
 def test_loading_front_ends_on_many_threads_leaves_standard_error_working():

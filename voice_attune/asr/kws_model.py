@@ -8,13 +8,17 @@ Files are NumPy archives written atomically: an interrupted save never leaves ha
 
 from __future__ import annotations
 
+import contextlib
 import json
+import queue
+import threading
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from voice_attune.asr.kws_features import EMBEDDING_SIZE
 from voice_attune.errors import UserError
@@ -147,11 +151,13 @@ def fit(
     l2: float = 1e-3,
     progress: Callable[[float], None] | None = None,
     init: dict[str, np.ndarray] | None = None,
+    ahead: bool = True,
 ) -> dict[str, np.ndarray]:
     """Train the network with Adam on binary cross-entropy (one sigmoid per phrase).
 
     x: (n, window, 96) windows; y: (n, outputs) 0/1 targets; sample_weight: (n,); ``init``:
-    weights to go on from (adapting a model) instead of new ones.
+    weights to go on from (adapting a model) instead of new ones; ``ahead``: draw the random
+    numbers on another thread (the same numbers either way).
     Seeded: the same data and seed give the same weights."""
     rng = np.random.default_rng(seed)
     n = x.shape[0]
@@ -172,33 +178,80 @@ def fit(
     v2 = {key: np.zeros_like(v) for key, v in params.items()}
     b1, b2, step = 0.9, 0.999, 0
     sw = (sample_weight / sample_weight.mean()).astype(np.float32)
-    for epoch in range(epochs):
-        order = rng.permutation(n)
-        lr = learning_rate * (0.5 * (1 + np.cos(np.pi * epoch / epochs)))  # cosine decay
-        for start in range(0, n, batch):
-            idx = order[start : start + batch]
-            xb, yb, wb = flat[idx], y[idx], sw[idx][:, None]
-            # Input dropout: a hearing that leans on a few numbers breaks in a new room.
-            xb = xb * (rng.random(xb.shape) > 0.2).astype(np.float32) / 0.8
-            z1 = xb @ params["w1"] + params["b1"]
-            h1 = np.maximum(z1, 0)
-            z2 = h1 @ params["w2"] + params["b2"]
-            h2 = np.maximum(z2, 0)
-            p = _sigmoid(h2 @ params["w3"] + params["b3"])
-            g3 = (p - yb) * wb / len(idx)
-            grads = {"w3": h2.T @ g3, "b3": g3.sum(0)}
-            g2 = (g3 @ params["w3"].T) * (z2 > 0)
-            grads.update({"w2": h1.T @ g2, "b2": g2.sum(0)})
-            g1 = (g2 @ params["w2"].T) * (z1 > 0)
-            grads.update({"w1": xb.T @ g1, "b1": g1.sum(0)})
-            step += 1
-            for key in params:
-                g = grads[key] + (l2 * params[key] if key.startswith("w") else 0)
-                m[key] = b1 * m[key] + (1 - b1) * g
-                v2[key] = b2 * v2[key] + (1 - b2) * g * g
-                mhat = m[key] / (1 - b1**step)
-                vhat = v2[key] / (1 - b2**step)
-                params[key] -= (lr * mhat / (np.sqrt(vhat) + 1e-8)).astype(np.float32)
-        if progress is not None:
-            progress((epoch + 1) / epochs)
+    draws = _Draws(rng, n, d, epochs, batch) if ahead else _draws(rng, n, d, epochs, batch)
+    # One core multiplies (these products are small), the other draws.
+    blas = threadpool_limits(limits=1, user_api="blas") if ahead else contextlib.nullcontext()
+    try:
+        for epoch in range(epochs):
+            order = next(draws)
+            lr = learning_rate * (0.5 * (1 + np.cos(np.pi * epoch / epochs)))  # cosine decay
+            for start in range(0, n, batch):
+                idx = order[start : start + batch]
+                xb, yb, wb = flat[idx], y[idx], sw[idx][:, None]
+                # Input dropout: a hearing that leans on a few numbers breaks in a new room.
+                xb = xb * next(draws) / 0.8
+                z1 = xb @ params["w1"] + params["b1"]
+                h1 = np.maximum(z1, 0)
+                z2 = h1 @ params["w2"] + params["b2"]
+                h2 = np.maximum(z2, 0)
+                p = _sigmoid(h2 @ params["w3"] + params["b3"])
+                g3 = (p - yb) * wb / len(idx)
+                grads = {"w3": h2.T @ g3, "b3": g3.sum(0)}
+                g2 = (g3 @ params["w3"].T) * (z2 > 0)
+                grads.update({"w2": h1.T @ g2, "b2": g2.sum(0)})
+                g1 = (g2 @ params["w2"].T) * (z1 > 0)
+                grads.update({"w1": xb.T @ g1, "b1": g1.sum(0)})
+                step += 1
+                for key in params:
+                    g = grads[key] + (l2 * params[key] if key.startswith("w") else 0)
+                    m[key] = b1 * m[key] + (1 - b1) * g
+                    v2[key] = b2 * v2[key] + (1 - b2) * g * g
+                    mhat = m[key] / (1 - b1**step)
+                    vhat = v2[key] / (1 - b2**step)
+                    params[key] -= (lr * mhat / (np.sqrt(vhat) + 1e-8)).astype(np.float32)
+            if progress is not None:
+                progress((epoch + 1) / epochs)
+    finally:
+        if ahead:
+            draws.close()
+        blas.__exit__(None, None, None)
     return {"mean": mean, "scale": scale, **params}
+
+
+def _draws(rng: np.random.Generator, n: int, d: int, epochs: int, batch: int) -> Iterator[np.ndarray]:
+    """Every random draw of a training, in the order the loop uses them: each epoch's order of
+    the examples, then each batch's dropout mask (keep 0.8 of the inputs)."""
+    for _ in range(epochs):
+        yield rng.permutation(n)
+        for start in range(0, n, batch):
+            yield (rng.random((min(batch, n - start), d)) > 0.2).astype(np.float32)
+
+
+class _Draws:
+    """The same draws, made ahead on another thread: drawing the dropout masks took more than half
+    of a training's time on one core, and numpy fills them without holding the GIL, so the other
+    core makes them while this one multiplies. The numbers, and so the weights, are the same."""
+
+    def __init__(self, rng: np.random.Generator, n: int, d: int, epochs: int, batch: int):
+        self._queue: queue.Queue = queue.Queue(maxsize=16)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._make, args=(_draws(rng, n, d, epochs, batch),), daemon=True)
+        self._thread.start()
+
+    def _make(self, source: Iterator[np.ndarray]) -> None:
+        for item in source:
+            while not self._stop.is_set():
+                try:
+                    self._queue.put(item, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if self._stop.is_set():
+                return
+
+    def __next__(self) -> np.ndarray:
+        return self._queue.get()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
