@@ -181,7 +181,7 @@ def fit(
     draws = _Draws(rng, n, d, epochs, batch) if ahead else _draws(rng, n, d, epochs, batch)
     # One core multiplies (these products are small), the other draws.
     blas = threadpool_limits(limits=1, user_api="blas") if ahead else contextlib.nullcontext()
-    try:
+    with blas, contextlib.closing(draws):
         for epoch in range(epochs):
             order = next(draws)
             lr = learning_rate * (0.5 * (1 + np.cos(np.pi * epoch / epochs)))  # cosine decay
@@ -211,10 +211,6 @@ def fit(
                     params[key] -= (lr * mhat / (np.sqrt(vhat) + 1e-8)).astype(np.float32)
             if progress is not None:
                 progress((epoch + 1) / epochs)
-    finally:
-        if ahead:
-            draws.close()
-        blas.__exit__(None, None, None)
     return {"mean": mean, "scale": scale, **params}
 
 
