@@ -32,12 +32,21 @@ from voice_attune.keywords.prompts import library_prompts  # noqa: E402
 from voice_attune.keywords.train import BUDGETS, train_keyword  # noqa: E402
 
 
+PAUSE_MEMBERS = 4
+"""Four seeds' networks for the default pause word, the median of their scores counting: over the
+benchmark's streams they heard more in babble and behind a talker than any one of them, at about
+one network's false pauses (docs/benchmarks.md)."""
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--word", default="pineapple")
     parser.add_argument("--only", choices=("pause", "commands"), help="build one model (default: both)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", default="full", choices=sorted(BUDGETS))
+    parser.add_argument("--members", type=int, default=PAUSE_MEMBERS,
+                        help=f"networks of the pause word's model, each trained on the speech of one seed "
+                             f"(seed, seed+1, ...), the median of their scores counting (default {PAUSE_MEMBERS})")
     parser.add_argument("--out", type=Path, default=kws_store.bundled_folder())
     args = parser.parse_args()
     report = []
@@ -45,7 +54,8 @@ def main() -> int:
         report.append(build(f"Building '{args.word}'", args.out / f"{kws_store.slug(args.word)}.npz", lambda bar: (
             train_keyword([args.word], ["pause"], BUDGETS[args.budget], seed=args.seed, bank_folder=None,
                           also_refuse=[p for ps in DEFAULT_COMMANDS.values() for p in ps],
-                          prompts=library_prompts(Config(), args.word), progress=bar)), word=args.word))
+                          prompts=library_prompts(Config(), args.word), progress=bar, members=args.members)),
+            word=args.word))
     if args.only in (None, "commands"):
         report.append(build("Building the commands", args.out / kws_store.COMMANDS_FILE, lambda bar: (
             train_commands(BUDGETS[args.budget], args.seed, [args.word], library_prompts(Config(), args.word),

@@ -256,6 +256,22 @@ def test_an_enrolled_models_gate_refuses_what_the_trained_model_refused_and_is_k
 
 
 @pytest.mark.slow
+def test_a_model_of_several_networks_hears_what_most_of_them_hear(tmp_path, model, front):
+    deaf = {k: v.copy() for k, v in model.weights.items()}
+    deaf["b3"] = deaf["b3"] - 30.0  # a network sure that nothing is the word
+    three = dataclasses.replace(model, members=[model.weights, deaf])
+    said = Composition().silence(1.0).say("I need a moment, pineapple.", "en-us", 160).silence(1.0)
+    e = front.embed_clip(said.audio())
+    windows = windows_of(e, model.window, range(e.shape[0]))
+    assert model.scores(windows).max() >= model.thresholds[0]
+    assert np.allclose(three.scores(windows), model.scores(windows))  # the median; the mean would fall by a third
+    assert hits(three, front, said.audio())
+    three.save(tmp_path / "three.npz")
+    loaded = KeywordModel.load(tmp_path / "three.npz")
+    assert len(loaded.members) == 2 and np.allclose(loaded.scores(windows), three.scores(windows))
+
+
+@pytest.mark.slow
 def test_an_interrupted_save_leaves_no_model_behind(tmp_path, model, monkeypatch):
     target = tmp_path / "m.npz"
 
@@ -287,6 +303,28 @@ def test_training_is_seeded_and_any_word_espeak_can_say_can_be_trained(tmp_path)
     assert first.thresholds == again.thresholds
     other = train_keyword(["zorblat"], ["pause"], small, seed=6, bank_folder=tmp_path)
     assert not np.array_equal(first.weights["w1"], other.weights["w1"])
+
+    # Two members: the networks of seeds 5 and 6, the median (of two: the mean) of their scores
+    # counting, the threshold chosen for it on both seeds' windows kept back, all kept in the file.
+    pair = train_keyword(["zorblat"], ["pause"], small, seed=5, bank_folder=tmp_path, members=2)
+    assert len(pair.members) == 1 and pair.meta["seeds"] == [5, 6]
+    for key in first.weights:
+        assert np.array_equal(pair.weights[key], first.weights[key]), key
+        assert np.array_equal(pair.members[0][key], other.weights[key]), key
+    windows = np.random.default_rng(0).standard_normal((40, small.window, 96)).astype(np.float32)
+    assert np.allclose(pair.scores(windows), (first.scores(windows) + other.scores(windows)) / 2)
+    figures = pair.meta["validation"]["zorblat"]
+    assert figures["held_out_clips"] == sum(m["zorblat"]["held_out_clips"] for m in pair.meta["members_validation"])
+    assert figures["threshold"] == round(pair.thresholds[0], 3)
+    alone = [m["zorblat"] for m in pair.meta["members_validation"]]
+    share = sum(a["negative_fires"] for a in alone) / sum(a["negative_clips"] for a in alone)
+    assert figures["negative_fires"] <= int(share * figures["negative_clips"])  # no more than one network let through
+    pair.save(tmp_path / "pair.npz")
+    loaded = KeywordModel.load(tmp_path / "pair.npz")
+    assert len(loaded.members) == 1 and np.allclose(loaded.scores(windows), pair.scores(windows))
+    first.save(tmp_path / "one.npz")
+    with np.load(tmp_path / "one.npz") as data:
+        assert not [k for k in data.files if k.startswith("m1_")]  # one network: the format as before
 
 
 @pytest.mark.slow
@@ -327,6 +365,11 @@ def test_enrolment_adapts_the_model_keeps_only_features_and_is_forgotten(capsys,
 
     assert main(["train-word", "marigold", "--budget", "small"]) == 0
     trained = KeywordModel.load(kws_store.user_model_path("marigold"))
+    # A model of two networks, as the shipped pause word's is: each of them adapts.
+    second = {k: v.copy() for k, v in trained.weights.items()}
+    second["b3"] = second["b3"] - 1.0
+    trained = dataclasses.replace(trained, members=[second])
+    trained.save(kws_store.user_model_path("marigold"))
     comp = Composition().silence(0.8)
     for _ in range(3):
         comp.say("marigold", "en-gb-scotland+f4", 150).silence(1.2)
@@ -345,12 +388,16 @@ def test_enrolment_adapts_the_model_keeps_only_features_and_is_forgotten(capsys,
     adapted = KeywordModel.load(kws_store.user_model_path("marigold"))
     assert adapted.meta["enrolled"] == {"B": 3}
     assert not np.array_equal(adapted.weights["w1"], trained.weights["w1"])
+    assert len(adapted.members) == 1 and not np.array_equal(adapted.members[0]["w1"], second["w1"])
+    assert np.array_equal(adapted.gate["w1"], trained.weights["w1"])
+    assert len(adapted.gate_members) == 1 and np.array_equal(adapted.gate_members[0]["b3"], second["b3"])
     assert not list(folder.glob("*.wav"))
 
     assert main(["forget", "--all", "--yes"]) == 0
     assert not features.exists()
     restored = KeywordModel.load(kws_store.user_model_path("marigold"))
     assert np.array_equal(restored.weights["w1"], trained.weights["w1"])
+    assert len(restored.members) == 1 and np.array_equal(restored.members[0]["b3"], second["b3"])
 
 
 @pytest.mark.slow

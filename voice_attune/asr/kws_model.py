@@ -3,6 +3,8 @@
 The network is a plain two-layer perceptron in NumPy (a few hundred kilobytes, well under a
 millisecond per 80 ms step, so it runs on a Raspberry Pi beside the recognizers). Each output
 is one phrase (the pause word, or a command) with its own threshold, chosen on held-out data.
+A model may hold several such networks, trained on the synthetic speech of several seeds; the
+median of their scores counts.
 Files are NumPy archives written atomically: an interrupted save never leaves half a model.
 """
 
@@ -54,14 +56,24 @@ class KeywordModel:
     adapted network answers only where that one scores at least ``gate_at``; elsewhere the
     lower of the two scores counts, so sound-alikes the trained model refused stay refused."""
     gate_at: float = 0.5
+    members: list[dict[str, np.ndarray]] = field(default_factory=list)
+    """More networks: the median of their scores and the first's counts. Each seed's synthetic
+    voices, rooms and sentences are one draw, and models of different draws hear differently;
+    together they hear more at the same false alarms (docs/benchmarks.md)."""
+    gate_members: list[dict[str, np.ndarray]] = field(default_factory=list)
+    """The members of ``gate``, as ``members`` are of ``weights``."""
+
+    def networks(self) -> list[dict[str, np.ndarray]]:
+        """Every network whose scores count: ``weights`` first."""
+        return [self.weights, *self.members]
 
     def scores(self, windows: np.ndarray) -> np.ndarray:
         """Scores (n, outputs) in 0-1 for windows (n, window, 96)."""
         x = windows.reshape(windows.shape[0], -1).astype(np.float32)
-        own = network(self.weights, x)
+        own = _combined(self.networks(), x)
         if self.gate is None:
             return own
-        before = network(self.gate, x)
+        before = _combined([self.gate, *self.gate_members], x)
         return np.where(before >= self.gate_at, own, np.minimum(own, before))
 
     def save(self, path: Path) -> None:
@@ -71,9 +83,11 @@ class KeywordModel:
             "thresholds": [float(t) for t in self.thresholds], "window": self.window, "meta": self.meta,
             "confirm": self.confirm, "gate_at": self.gate_at,
         }
-        arrays = {k: v.astype(np.float32) for k, v in self.weights.items()}
-        if self.gate is not None:
-            arrays.update({f"gate_{k}": v.astype(np.float32) for k, v in self.gate.items()})
+        arrays = {}
+        gates = [self.gate, *self.gate_members] if self.gate is not None else []
+        for prefix, nets in (("", self.networks()), ("gate_", gates)):
+            for i, net in enumerate(nets):
+                arrays.update({f"{prefix}{_member(i)}{k}": v.astype(np.float32) for k, v in net.items()})
         write_private(path, lambda out: np.savez(
             out, header=np.frombuffer(json.dumps(header).encode(), np.uint8), **arrays))
 
@@ -85,16 +99,15 @@ class KeywordModel:
         try:
             with np.load(path, allow_pickle=False) as data:
                 header = json.loads(bytes(data["header"]).decode())
-                weights = {k: np.asarray(data[k], np.float32) for k in _WEIGHT_NAMES}
-                gate = ({k: np.asarray(data[f"gate_{k}"], np.float32) for k in _WEIGHT_NAMES}
-                        if "gate_w1" in data.files else None)
+                weights, *members = _read_networks(data, "")
+                gate, *gate_members = _read_networks(data, "gate_") or [None]
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
             raise BadModelFile(f"{path}: damaged keyword model ({type(exc).__name__})") from None
         try:
             model = cls(
                 list(header["phrases"]), list(header["names"]), [float(t) for t in header["thresholds"]],
                 int(header["window"]), weights, dict(header.get("meta", {})), int(header.get("confirm", 1)),
-                gate, float(header.get("gate_at", 0.5)),
+                gate, float(header.get("gate_at", 0.5)), members, gate_members,
             )
             _check_shapes(model)
         except (KeyError, TypeError, ValueError) as exc:
@@ -107,8 +120,24 @@ class KeywordModel:
 _WEIGHT_NAMES = ("mean", "scale", "w1", "b1", "w2", "b2", "w3", "b3")
 
 
+def _member(i: int) -> str:
+    """The prefix of the ``i``-th network's arrays in a file: none for the first (the format of
+    a model of one network), m1_, m2_, ... for the others."""
+    return f"m{i}_" if i else ""
+
+
+def _read_networks(data, prefix: str) -> list[dict[str, np.ndarray]]:
+    nets, i = [], 0
+    while f"{prefix}{_member(i)}w1" in data.files:
+        nets.append({k: np.asarray(data[f"{prefix}{_member(i)}{k}"], np.float32) for k in _WEIGHT_NAMES})
+        i += 1
+    if not nets and not prefix:
+        raise KeyError("w1")
+    return nets
+
+
 def _check_shapes(model: KeywordModel) -> None:
-    for w in (model.weights, model.gate):
+    for w in (*model.networks(), model.gate, *model.gate_members):
         if w is not None:
             _check_weights(model, w)
     if not 0.0 <= model.gate_at <= 1.0:
@@ -133,6 +162,15 @@ def network(w: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     h = np.maximum(x @ w["w1"] + w["b1"], 0.0)
     h = np.maximum(h @ w["w2"] + w["b2"], 0.0)
     return _sigmoid(h @ w["w3"] + w["b3"])
+
+
+def _combined(nets: list[dict[str, np.ndarray]], x: np.ndarray) -> np.ndarray:
+    """The median of the networks' scores: what most of them agree on. (Their mean let one
+    network that was sure "no" outvote three that heard the word, for Flite's awb voice at
+    speed 180; over the benchmark's streams the two rules trade recall for false pauses alike.)"""
+    if len(nets) == 1:
+        return network(nets[0], x)
+    return np.median(np.stack([network(net, x) for net in nets]), axis=0)
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -184,10 +184,14 @@ def adapt(model: KeywordModel, enrolment: Enrolment, word: str, bank_folder: Pat
     w = np.concatenate([w, np.full(ex.shape[0], 2.0, np.float32), np.full(refuse.shape[0], PIECE_WEIGHT, np.float32)])
     share = float(y[:, 0].mean())
     w = np.where(y[:, 0] > 0, w * 0.5 / share, w * 0.5 / (1 - share))
-    weights = fit(x, y, w, seed, hidden=model.weights["w1"].shape[1], epochs=4, learning_rate=5e-4,
-                  init=model.weights, progress=lambda f: say("adapting", f))
-    adapted = KeywordModel(model.phrases, model.names, list(model.thresholds), model.window, weights,
-                           dict(model.meta), model.confirm, gate=model.weights, gate_at=ENROLLED_GATE)
+    nets = model.networks()
+    # Every network of the model adapts (a model built from several seeds holds several).
+    adapted_nets = [fit(x, y, w, seed, hidden=net["w1"].shape[1], epochs=4, learning_rate=5e-4, init=net,
+                        progress=lambda f, i=i: say("adapting", (i + f) / len(nets)))
+                    for i, net in enumerate(nets)]
+    adapted = KeywordModel(model.phrases, model.names, list(model.thresholds), model.window, adapted_nets[0],
+                           dict(model.meta), model.confirm, gate=model.weights, gate_at=ENROLLED_GATE,
+                           members=adapted_nets[1:], gate_members=list(model.members))
     adapted.meta["enrolled"] = enrolment.sayings
     return adapted
 
