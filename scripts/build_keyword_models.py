@@ -49,6 +49,8 @@ def main() -> int:
                              f"(seed, seed+1, ...), the median of their scores counting (default {PAUSE_MEMBERS})")
     parser.add_argument("--out", type=Path, default=kws_store.bundled_folder())
     args = parser.parse_args()
+    if args.members < 1:
+        parser.error("--members: at least 1")
     report = []
     if args.only in (None, "pause"):
         report.append(build(f"Building '{args.word}'", args.out / f"{kws_store.slug(args.word)}.npz", lambda bar: (
