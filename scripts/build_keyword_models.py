@@ -3,7 +3,7 @@
 
     python scripts/build_keyword_models.py            # the default pause word and the commands
     python scripts/build_keyword_models.py --only pause --word pineapple --seed 0
-    python scripts/build_keyword_models.py --only commands   # about 15 minutes on 2 cores
+    python scripts/build_keyword_models.py --only commands   # about 15 minutes a network on 2 cores
 
 The model of the default pause word is trained exactly as `voice-attune train-word` trains a
 couple's word (every espeak-ng English accent and variant, Piper, rooms of every kind, the
@@ -37,6 +37,9 @@ PAUSE_MEMBERS = 4
 benchmark's streams they heard more in babble and behind a talker than any one of them, at about
 one network's false pauses (docs/benchmarks.md)."""
 
+COMMAND_MEMBERS = 4
+"""The commands model is made the same way: four seeds' networks, the median counting."""
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -47,10 +50,12 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=PAUSE_MEMBERS,
                         help=f"networks of the pause word's model, each trained on the speech of one seed "
                              f"(seed, seed+1, ...), the median of their scores counting (default {PAUSE_MEMBERS})")
+    parser.add_argument("--command-members", type=int, default=COMMAND_MEMBERS,
+                        help=f"networks of the commands model, made the same way (default {COMMAND_MEMBERS})")
     parser.add_argument("--out", type=Path, default=kws_store.bundled_folder())
     args = parser.parse_args()
-    if args.members < 1:
-        parser.error("--members: at least 1")
+    if args.members < 1 or args.command_members < 1:
+        parser.error("--members and --command-members: at least 1")
     report = []
     if args.only in (None, "pause"):
         report.append(build(f"Building '{args.word}'", args.out / f"{kws_store.slug(args.word)}.npz", lambda bar: (
@@ -61,7 +66,7 @@ def main() -> int:
     if args.only in (None, "commands"):
         report.append(build("Building the commands", args.out / kws_store.COMMANDS_FILE, lambda bar: (
             train_commands(BUDGETS[args.budget], args.seed, [args.word], library_prompts(Config(), args.word),
-                           progress=bar))))
+                           progress=bar, members=args.command_members))))
     print(json.dumps(report, indent=1))
     return 0
 

@@ -79,6 +79,28 @@ def test_the_shipped_model_hears_every_phrase_its_file_names():
     assert [p.name for p in PHRASES] == model.names
     assert model.meta["kinds"].count("answer") == 1
     assert all(0.5 <= t <= 0.98 for t in model.thresholds)
+    # Several seeds' networks, the median of their scores counting (scripts/build_keyword_models.py).
+    assert len(model.networks()) == len(model.meta["seeds"]) > 1
+    assert set(model.meta["members_validation"][0]) == set(model.phrases)
+
+
+def test_the_commands_are_trained_as_several_networks_when_asked(monkeypatch):
+    """train_commands hands ``members`` to the training it shares with the pause word (which
+    tests/test_keywords.py trains for real with two networks) and keeps each output's kind."""
+    from voice_attune.keywords import commands as commands_mod
+
+    asked = {}
+
+    def training(phrases, names, budget, **options):
+        asked.update(options, phrases=phrases, hidden=budget.hidden)
+        return KeywordModel(list(phrases), list(names), [0.9] * len(phrases), 16, {})
+
+    monkeypatch.setattr(commands_mod, "train_keyword", training)
+    model = train_commands(TEST, 3, ["pineapple"], [], PHRASES[:3], members=3)
+    assert asked["members"] == 3 and asked["seed"] == 3 and asked["hidden"] >= 128
+    assert asked["false_share"] == [p.false_share for p in PHRASES[:3]]
+    assert "pineapple" in asked["also_refuse"]
+    assert model.meta["kinds"] == ["command"] * 3
 
 
 def test_a_command_the_config_does_not_use_is_not_listened_for():

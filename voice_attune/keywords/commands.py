@@ -55,15 +55,16 @@ NOT_COMMANDS = ("resume", "continue", "let's continue")
 
 def train_commands(budget: Budget, seed: int, pause_words: Sequence[str], prompts: Sequence[str],
                    phrases: Sequence[Phrase] = PHRASES, hold_out: bool = False, bank_folder: Path | None = None,
-                   progress: Progress | None = None) -> KeywordModel:
-    """A model of ``phrases`` (by default all of them), trained as a pause word is."""
+                   progress: Progress | None = None, members: int = 1) -> KeywordModel:
+    """A model of ``phrases`` (by default all of them), trained as a pause word is; ``members``
+    networks of seeds ``seed``, ``seed + 1``, ..., the median of their scores counting."""
     # No sayings with moved vowels: a short command with its vowel moved is another word (stop, step).
     budget = dataclasses.replace(budget, hidden=max(budget.hidden, COMMANDS_HIDDEN), epochs=max(budget.epochs, 16),
                                  accented=0)
     model = train_keyword([p.text for p in phrases], [p.name for p in phrases], budget, seed=seed,
                           progress=progress, bank_folder=bank_folder, hold_out=hold_out,
                           also_refuse=list(NOT_COMMANDS) + list(pause_words), prompts=prompts,
-                          false_share=[p.false_share for p in phrases])
+                          false_share=[p.false_share for p in phrases], members=members)
     model.meta["kinds"] = [p.kind for p in phrases]
     return model
 
