@@ -3,7 +3,7 @@
 
     python scripts/build_keyword_models.py            # the default pause word and the commands
     python scripts/build_keyword_models.py --only pause --word pineapple --seed 0
-    python scripts/build_keyword_models.py --only commands   # about 15 minutes a network on 2 cores
+    python scripts/build_keyword_models.py --only commands   # about 9 minutes a network on 2 cores, 36 in all
 
 The model of the default pause word is trained exactly as `voice-attune train-word` trains a
 couple's word (every espeak-ng English accent and variant, Piper, rooms of every kind, the
