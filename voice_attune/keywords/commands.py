@@ -28,7 +28,8 @@ class Phrase:
     false_share: float = 0.005
     """Share of held-out sayings without it that may set it off (see choose_threshold): the
     dialog takes a command only when the utterance is that command, so a spot inside longer
-    talk does no harm; "stop" ends a session and may set off nothing."""
+    talk does no harm; "stop" ends a session and asks for none (a model of several networks
+    lets through what one network let through at its strictest: see train_keyword)."""
 
 
 PHRASES = (
