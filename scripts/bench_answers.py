@@ -5,7 +5,8 @@ Each answer is synthesized here (Piper and espeak-ng voices), said alone or insi
 sentence, once with pink noise at 20 dB, and heard by the real listener (VAD, PocketSphinx)
 exactly as in a session: once as free speech (the transcript alone) and once with the
 question's answers expected (the transcript, then the expected-answer recognizer). Non-answers
-("I don't know") must match nothing. Prints one JSON object; progress goes to stderr.
+("I don't know") must match nothing. Prints one JSON object, with the wall time the listener took to end each utterance; progress
+goes to stderr.
 
     python scripts/bench_answers.py                  # about 6 minutes on 2 idle cores
     python scripts/bench_answers.py --quick          # two voices, bare words only
@@ -30,6 +31,8 @@ from voice_attune.synthetic.compose import add_noise, in_a_row, synthesize, trim
 from voice_attune.synthetic.speech import piper_available
 
 PHRASINGS = ("{w}", "I feel {w}", "probably {w}", "{w} I think")
+LONG = ("I think today I'm mostly {w}, because work was long and the kids were loud all evening",)
+"""An answer inside a long sentence: the expected-answer search must not keep the dialog waiting."""
 NON_ANSWERS = ("I don't know", "let me think about it", "nothing really", "I can't say")
 ASIDES = (("what were they again", "\0again"), ("something else", "\0else"))
 """Not answers, but asking for the menu again or for their own words: understood as that."""
@@ -43,9 +46,12 @@ def menus() -> list[tuple[str, ...]]:
     return [tuple(DEFAULT_FEELINGS)] + [tuple(words) for words in DEFAULT_FEELINGS.values()]
 
 
-def hear(engine, clips: list[np.ndarray], expected: list[tuple[str, ...]]) -> list[tuple[str, str | None]]:
+def hear(engine, clips: list[np.ndarray], expected: list[tuple[str, ...]],
+         ending: list[float] | None = None) -> list[tuple[str, str | None]]:
     """Each clip heard by one listener in a row (as in a session: 1.5 s apart), its question's
-    answers expected from its start; returns (transcript, expected-answer hearing) per clip."""
+    answers expected from its start; returns (transcript, expected-answer hearing) per clip.
+    ``ending`` gets the wall seconds the listener took over each frame that ended an utterance
+    (flushing the recognizers: the dialog hears nothing meanwhile)."""
     audio, starts = in_a_row(clips, 1.5)
     listener = build_listener(Config(), engine)
     heard: list[list] = [[] for _ in clips]
@@ -54,7 +60,11 @@ def hear(engine, clips: list[np.ndarray], expected: list[tuple[str, ...]]) -> li
         while current + 1 < len(clips) and frame.t >= starts[current + 1] - 0.6:
             current += 1
             listener.expect(expected[current])
-        for event in listener.feed(frame):
+        began = time.perf_counter()
+        events = listener.feed(frame)
+        if ending is not None and any(e.type == "final" for e in events):
+            ending.append(time.perf_counter() - began)
+        for event in events:
             if event.type == "final":
                 heard[current].append(event)
     for event in listener.close():
@@ -75,11 +85,13 @@ def main() -> int:
     tally: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))
     wrong: dict[str, list[str]] = defaultdict(list)
     began = time.perf_counter()
+    ending: dict[str, list[float]] = {"transcript": [], "expected": []}
     cases = []
     for menu in menus():
         choices = {w: (w,) for w in menu} | {"\0again": AGAIN_WORDS, "\0else": ELSE_WORDS}
         expected = tuple(p for ps in choices.values() for p in ps)
         cases += [("menu", p.format(w=w), w, choices, expected) for w in menu for p in phrasings]
+        cases += [("menu", p.format(w=w), w, choices, expected) for w in menu[:1] for p in LONG[: 0 if args.quick else None]]
         cases += [("non_answer", t, None, choices, expected) for t in NON_ANSWERS[: 2 if args.quick else None]]
         cases += [("aside", t, truth, choices, expected) for t, truth in ASIDES]
     cases += [("yes_no", t, a, None, YES_WORDS + NO_WORDS) for t, a in YES_NO]
@@ -90,7 +102,7 @@ def main() -> int:
             clips = [add_noise(c, "pink", 20.0, seed=i) for i, c in enumerate(clean)] if noisy else clean
             for mode in ("transcript", "expected"):
                 expected = [exp if mode == "expected" else () for *_, exp in cases]
-                for (kind, text, truth, choices, _), (said, answer) in zip(cases, hear(engine, clips, expected)):
+                for (kind, text, truth, choices, _), (said, answer) in zip(cases, hear(engine, clips, expected, ending[mode])):
                     if kind == "yes_no":
                         got = yes_no(said) or (yes_no(answer) if answer else None)
                     else:
@@ -112,6 +124,10 @@ def main() -> int:
             "by_voice": {v: f"{r[0]}/{r[2]}" for v, r in by_voice.items()},
             "wrong_examples": wrong[key],
         }
+    out["utterance_end_wall_s"] = {
+        mode: {"p50": round(float(np.percentile(xs, 50)), 3), "p95": round(float(np.percentile(xs, 95)), 3),
+               "max": round(max(xs), 3), "utterances": len(xs)}
+        for mode, xs in ending.items() if xs}
     print(json.dumps(out, indent=2))
     return 0
 

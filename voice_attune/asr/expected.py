@@ -46,9 +46,8 @@ def answer_grammar(answers: Sequence[str], extra: Sequence[str]) -> str:
 class SphinxAnswers:
     """One PocketSphinx decoder with a grammar search per set of expected answers."""
 
-    def __init__(self, engine: Any, extra: Sequence[str], light: bool = False):
+    def __init__(self, engine: Any, extra: Sequence[str]):
         self._engine = engine
-        self._light = light
         self._extra = [p for p in (usable(x, engine.knows) for x in extra) if p]
         self._recognizer = None
         self._searches: dict[tuple[str, ...], str] = {}
@@ -62,7 +61,7 @@ class SphinxAnswers:
         if not answers:
             return False
         if self._recognizer is None:
-            self._recognizer = self._engine.grammar_decoder(self._light)
+            self._recognizer = self._engine.grammar_decoder()
         if answers not in self._searches:
             name = f"answers{len(self._searches)}"
             self._recognizer.decoder.add_jsgf_string(name, answer_grammar(answers, self._extra))

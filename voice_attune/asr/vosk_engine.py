@@ -60,7 +60,7 @@ class VoskEngine:
             return None
         return VoskRecognizer(self._model, [*words, "[unk]"], partial_every=1)
 
-    def answer_recognizer(self, extra: Sequence[str], light: bool = False) -> "VoskAnswers | None":
+    def answer_recognizer(self, extra: Sequence[str]) -> "VoskAnswers | None":
         """Hears the answers a question expects (see expected.py); None without "[unk]", which
         keeps a non-answer from being forced into an answer."""
         from voice_attune.asr.expected import VoskAnswers

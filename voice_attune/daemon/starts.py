@@ -124,10 +124,10 @@ class PhraseListener:
 def grammar_recognizer(engine: Any) -> Any:
     """The engine's expected-answer recognizer, or PocketSphinx's when the engine has none
     that can refuse other speech (a Vosk model without "[unk]")."""
-    found = engine.answer_recognizer((), light=True) if hasattr(engine, "answer_recognizer") else None
+    found = engine.answer_recognizer(()) if hasattr(engine, "answer_recognizer") else None
     if found is None:
         from voice_attune.asr.sphinx_engine import SphinxEngine
 
         log.info("the speech model cannot refuse other words; start phrases are heard by PocketSphinx")
-        found = SphinxEngine().answer_recognizer((), light=True)
+        found = SphinxEngine().answer_recognizer(())
     return found
