@@ -147,23 +147,29 @@ def test_a_command_is_taken_when_its_speaker_stops_though_talk_behind_never_does
     background = [Composition().say(t, v, 160).audio().astype(np.float32) for t, v in BACKGROUND[:talkers]]
     listener = build_listener(Config(), sphinx)
 
-    def hear(said: str, voice: str) -> tuple[list[Spotted], list[SpeechEnd], float]:
+    def hear(said: str, voice: str) -> tuple[list[Spotted], list[SpeechEnd], list[Final], float]:
         listener.restart()
+        listener.expect(["yes", "no"])
         speech = Composition().silence(2.0).say(said, voice, 150).silence(3.0).audio().astype(np.float32)
         behind = augment.babble(background, speech.size, rng)
         pcm = augment.to_int16(augment.clip(augment.mix(speech, behind, 10 if talkers > 1 else 15)))
         events = list(listener.run(frames_from_array(pcm)))
         return ([e for e in events if isinstance(e, Spotted)], [e for e in events if isinstance(e, SpeechEnd)],
-                pcm.size / 16000)
+                [e for e in events if isinstance(e, Final)], pcm.size / 16000)
 
-    spots, ends, seconds = hear("yes", "en-us")
+    spots, ends, finals, seconds = hear("yes", "en-us")
     assert [s.name for s in spots] == ["yes"], spots
-    # The talk behind held the gate open to the end; the command came right after the words.
-    assert [e.t for e in ends] == [pytest.approx(seconds, abs=0.1)]
+    # The command came right after the words, and so did the end of its utterance and its
+    # final (the phrase, not what the recognizer made of the talk behind): the dialog acts on
+    # it now, not when the room falls silent. The talk behind then starts another utterance.
     assert spots[0].t < 3.3
+    assert ends[0].t < 3.3 and ends[-1].t == pytest.approx(seconds, abs=0.1), ends
+    assert finals[0].t < 3.3 and (finals[0].text, finals[0].answer) == ("yes", "yes"), finals
+    assert finals[0].start is not None and finals[0].start < finals[0].end < 3.0
     for said in ("yesterday evening was lovely", "no one told me about it"):
-        spots, _, _ = hear(said, "en-us")
+        spots, ends, finals, _ = hear(said, "en-us")
         assert spots == [], (said, spots)
+        assert [f.answer for f in finals if f.t < 4.5] in ([], [None]), (said, finals)
 
 
 def test_guide_echo_of_a_command_is_not_a_command(front):

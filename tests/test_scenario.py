@@ -60,7 +60,7 @@ def test_replies_render_with_their_silences_and_clips(with_clip):
 @pytest.mark.parametrize("text, line, fragment", [
     ("replies:\n  - [{silence: 1, say: hi}]\n", 2, "exactly one of silence, say or wav"),
     ("echo: 5\n", 1, "echo is 5.0"),
-    ("noise: {kind: purple}\n", 1, "'noise.kind' is 'purple'; allowed: white, pink, brown"),
+    ("noise: {kind: purple}\n", 1, "'noise.kind' is 'purple'; allowed: white, pink, brown, babble, talker"),
     ("replies:\n  - [{wav: missing.wav}]\n", 2, "no such clip: missing.wav"),
     ("barge_in:\n  - {during_say: 0, at: 1, say: pineapple}\n", 2, "prompts count from 1"),
     ("speakers: {A: Sam}\n", 1, "unknown key 'speakers'"),
@@ -71,3 +71,17 @@ def test_mistakes_name_the_line(tmp_path, text, line, fragment):
         load_scenario(path)
     assert str(err.value).startswith(f"{path}:{line}: "), str(err.value)
     assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("kind", ["babble", "talker"])
+def test_talk_in_the_background_is_synthesized_the_same_every_time(kind):
+    from voice_attune.synthetic import background
+
+    talk = background.talk(kind, 6.0)
+    assert talk.size == 6 * SAMPLE_RATE
+    assert float(np.sqrt(np.mean(talk.astype(np.float64) ** 2))) == pytest.approx(1.0, rel=1e-3)
+    assert np.array_equal(talk, background.talk(kind, 6.0))
+    # Talk has pauses, steady noise none: one voice (a radio) falls quiet far more often than four.
+    frames = talk[: talk.size // 480 * 480].reshape(-1, 480)
+    quiet = float(np.mean(np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1)) < 0.1))
+    assert quiet > 0.1 if kind == "talker" else quiet < 0.1, quiet

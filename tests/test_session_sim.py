@@ -287,3 +287,25 @@ def test_a_simulation_gives_the_same_events_every_run(tmp_path: Path, voice: Voi
     first, second = ([e.to_dict() for e in r.events] for r in runs)
     assert first == second
     assert any(e["type"] == "turn_end" for e in first)
+
+
+@pytest.mark.slow
+def test_an_answer_over_talk_that_never_stops_is_taken_when_its_speaker_stops(tmp_path: Path, voice: Voice):
+    # Four people chatting behind the couple hold the voice-activity gate open; the guide must
+    # not wait for the room to fall silent before it takes "yes" or "I'm done" (the listener's
+    # quiet rule ends the utterance). Behind one radio voice at 15 dB the keyword model does not
+    # yet hear this "yes" at all (docs/benchmarks.md).
+    r = sim(tmp_path, QUIET, """
+        voice: piper
+        noise: {kind: babble, snr_db: 10}
+        replies:
+          - [{silence: 0.8}, {say: "Yes."}, {silence: 6.0}]
+          - [{silence: 0.8}, {say: "I'm done."}, {silence: 6.0}]
+        """, voice)
+    said_yes = next(s for s in r.room.truth if s.text == "Yes.")
+    answers = r.of_type("answer")
+    assert [a.value for a in answers] == ["yes"], answers
+    assert answers[0].t - said_yes.end < 1.0, (answers[0].t, said_yes)
+    turn_end = next(e for e in r.events if e.type == "turn_end")
+    said_done = next(s for s in r.room.truth if s.text == "I'm done.")
+    assert turn_end.reason == "done" and turn_end.t - said_done.end < 1.0, (turn_end, said_done)

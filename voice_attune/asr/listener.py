@@ -28,7 +28,7 @@ from voice_attune.asr.knock import KnockDetector
 from voice_attune.asr.later_words import Held, LaterWords
 from voice_attune.asr.recognizer import Hypothesis, Recognizer, SpeechModel
 from voice_attune.asr.spotter import Spotter, phrases_for
-from voice_attune.asr.vad import SpeechGate, frames_for_ms
+from voice_attune.asr.vad import SpeechGate, State, frames_for_ms
 from voice_attune.config import Config
 from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
 
@@ -52,7 +52,17 @@ QUIET_FOR_S starting within COMMAND_AT_END_S after it is, on average, QUIET_DROP
 command's own loudness and no more than QUIET_ABOVE_BACKGROUND_DB above the background (the
 30th percentile of the two seconds before the command): the partner stopped, whatever goes on
 behind them. The end of a sentence that trails off ("...yesterday evening") is quieter than
-its start but still louder than the room."""
+its start but still louder than the room.
+
+Where the talk behind is what holds the gate open (the voice-activity model still hears speech
+through most of that quiet stretch), the utterance also ends there: otherwise the dialog, which
+acts on a command or an answer at the end of its utterance, would wait for the room to fall
+silent, which with a radio on may be never."""
+ALONE_S = 1.6
+"""A command or answer heard after the room's level held within QUIET_ABOVE_BACKGROUND_DB of
+the background for QUIET_FOR_S, no more than this long before the phrase ended, was said on its
+own ("yes", "so, stop"): the utterance ended by the quiet rule is then that phrase, rather than
+whatever the recognizer made of the talk behind since the gate opened."""
 
 
 class Listener:
@@ -95,11 +105,14 @@ class Listener:
         self._keyword_answer: str | None = None
         """An answer phrase the keyword detector heard in the utterance going on."""
         self._held: list[KeywordHit] = []
-        """Commands the keyword detector heard in the utterance going on, until it ends."""
+        """Commands, and answers the open question expects, that the keyword detector heard in the
+        utterance going on, until it ends."""
         self._over_guide: list[KeywordHit] = []
         """Held commands heard while the guide spoke: they wait for the utterance to end."""
         self._levels: deque[tuple[float, float]] = deque(maxlen=frames_for_ms(3000))
         """(frame end, dBFS) of the last three seconds, to hear a command's speaker fall quiet."""
+        self._gate_heard: deque[tuple[float, bool]] = deque(maxlen=frames_for_ms(1000))
+        """(frame end, whether the voice-activity gate took the frame for speech), last second."""
         self.care = care
         """Finds what suggests danger (asr/caremeaning.py: phrases, then meaning): such an
         utterance's words are withheld from every event, and its final is marked ``care``; None:
@@ -138,6 +151,7 @@ class Listener:
         was_speaking = self.gate.in_speech
         change = self.gate.update(frame)
         self.now = frame.end
+        self._gate_heard.append((frame.end, self.gate.state is State.SPEAKING))
         if not was_speaking:
             self._buffer.append(frame)
         if change is not None and change.started:
@@ -232,6 +246,8 @@ class Listener:
         self.expect(())
         self._buffer.clear()
         self._later.clear()
+        self._levels.clear()  # the clock starts again: times from before would be in the future
+        self._gate_heard.clear()
         self.now = 0.0
         self.guide_speaking = False
         if self.keywords is not None:
@@ -248,13 +264,17 @@ class Listener:
             yield from self.feed(frame)
         yield from self.close()
 
-    def _end_utterance(self, onset: float, offset: float) -> list[Event]:
+    def _end_utterance(self, onset: float, offset: float, said: KeywordHit | None = None,
+                       began: float | None = None) -> list[Event]:
+        """The utterance from ``onset`` to ``offset`` ended: its commands, its final. ``said``:
+        it was that phrase alone, begun at ``began``, ended by the quiet rule in talk that goes
+        on behind it."""
         events: list[Event] = [SpeechEnd(offset, offset - onset)]
         held, self._held, self._over_guide = self._held, [], []
         for hit in held:
             # A command is a command when the utterance is it, or ends with it ("okay, I'm done");
             # "yes" heard at the start of "yesterday evening" is not.
-            if offset - hit.word_end <= COMMAND_AT_END_S:
+            if hit.kind == "command" and offset - hit.word_end <= COMMAND_AT_END_S:
                 events.extend(self._keyword_spot(hit, self.now))
         if self.phrase_recognizer is not None:
             hyp = self.phrase_recognizer.flush()
@@ -271,9 +291,14 @@ class Listener:
             # The keyword model, made for these few words, is believed over the grammar.
             if (heard or answer) is not None and not final.care:
                 final = replace(final, answer=heard if heard is not None else answer.text)
+        if said is not None and (final is None or not final.care):
+            # The recognizer heard the talk behind since the gate opened; the keyword model
+            # heard the phrase, said on its own.
+            final = Final(self.now, said.text, began, said.word_end,
+                          answer=final.answer if final is not None else None)
         send = getattr(self.transcriber, "send", None)
         later = None
-        if send is not None and not self._decided_here(final, offset):
+        if send is not None and said is None and not self._decided_here(final, offset):
             later = send()
         self._spotted.clear()
         if later is not None:
@@ -344,15 +369,17 @@ class Listener:
         for hit in self.keywords.feed(frame):
             if self._faint(hit):
                 continue
-            if hit.kind == "answer" or hit.text in self.keywords.expected:
+            expected = hit.text in self.keywords.expected
+            if hit.kind == "answer" or expected:
                 self._keyword_answer = hit.text
-            if hit.kind == "answer":
+            if hit.kind == "answer" and not expected:
                 continue
             barge = hit.name == "stop" and self.guide_speaking
-            if hit.kind == "command" and not barge:
+            if hit.kind != "pause" and not barge:
                 if not self.gate.in_speech:
                     continue  # no one is speaking: a command from the residue of the guide's voice
-                self._held.append(hit)  # said as the end of the utterance? (see _end_utterance)
+                # Said as the end of the utterance? (see _end_utterance and the quiet rule)
+                self._held.append(hit)
                 if self.guide_speaking:
                     self._over_guide.append(hit)
                 continue
@@ -386,8 +413,40 @@ class Listener:
             background = float(np.percentile(before, 30))
             if level <= max(loudness) - QUIET_DROP_DB and level <= background + QUIET_ABOVE_BACKGROUND_DB:
                 self._held.remove(hit)
-                events.extend(self._keyword_spot(hit, self.now))
+                if hit.kind == "command":
+                    events.extend(self._keyword_spot(hit, self.now))
+                if self._talk_behind_holds_gate(start):
+                    events.extend(self._end_at_quiet(hit, start, background))
+                    break
         return events
+
+    def _talk_behind_holds_gate(self, since: float) -> bool:
+        """Whether the voice-activity gate took most of the frames since ``since`` for speech:
+        the partner fell quiet, but the room did not (babble, a radio)."""
+        judged = [speech for t, speech in self._gate_heard if t > since]
+        return self.gate.in_speech and bool(judged) and sum(judged) >= 0.5 * len(judged)
+
+    def _end_at_quiet(self, hit: KeywordHit, quiet_from: float, background: float) -> list[Event]:
+        """End the utterance where ``hit``'s speaker fell quiet, the gate held open behind them."""
+        change = self.gate.close(self.now)
+        if change is None:
+            return []
+        began = self._alone_since(hit, background)
+        return self._end_utterance(change.onset, quiet_from, said=hit if began is not None else None, began=began)
+
+    def _alone_since(self, hit: KeywordHit, background: float) -> float | None:
+        """When the speaker of ``hit`` began, if the room was at its background level for
+        QUIET_FOR_S within ALONE_S before the phrase ended (None: they were talking before)."""
+        run = frames_for_ms(QUIET_FOR_S * 1000)
+        said = [(db, t) for t, db in self._levels if hit.word_end - 0.6 <= t <= hit.word_end + 0.03]
+        if not said:
+            return None
+        loudest = max(said)[1]  # the quiet must come before the phrase's own sound
+        levels = [(t, db) for t, db in self._levels if hit.word_end - ALONE_S - QUIET_FOR_S <= t < loudest]
+        for i in range(len(levels) - run, -1, -1):
+            if float(np.mean([db for _, db in levels[i : i + run]])) <= background + QUIET_ABOVE_BACKGROUND_DB:
+                return levels[i + run - 1][0]
+        return None
 
     def _keyword_spot(self, hit: KeywordHit, t: float) -> list[Event]:
         # The same saying heard later in the transcript is not reported twice.

@@ -4,7 +4,7 @@ It is an AudioSource. Each time the guide opens the microphone for someone (a ``
 action) the next reply of the scenario starts; a reply still sounding stops there, as a person
 stops when asked something new. Barge-ins are placed inside the prompts they name. The guide's
 own voice leaks back in as the scenario's echo (late, reverberating, a little clipped), and
-steady noise lies under everything.
+steady noise or talk in the background (babble, a radio) lies under everything.
 The room remembers what it placed where: that is the truth benchmarks and tests check against.
 """
 
@@ -19,12 +19,14 @@ from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
 from voice_attune.asr.frames import Frame
 from voice_attune.keywords.augment import room_response
 from voice_attune.session.scenario import Echo, Scenario, Segment, render_reply
+from voice_attune.synthetic import background
 from voice_attune.synthetic.compose import noise as make_noise
 from voice_attune.voice.player import RecordingPlayer
 
 REFERENCE_RMS = 3000.0
 """Speech level (int16 RMS over voiced parts) that a scenario's snr_db is measured against."""
 _NOISE_LOOP_S = 13.0
+_TALK_LOOP_S = 30.0
 SPEAKER_KNEE, SPEAKER_LIMIT = 18000.0, 24000.0
 """The simulated speaker flattens the guide's loudest peaks: linear up to the knee, then
 softly towards the limit (int16 units): -38 dB of distortion on a Piper prompt peaking at 26000."""
@@ -171,7 +173,10 @@ class SimulatedRoom:
         spec = self.scenario.noise
         if spec is None:
             return None
-        loop = make_noise(spec.kind, int(_NOISE_LOOP_S * SAMPLE_RATE), np.random.default_rng(7))
+        if spec.kind in background.KINDS:
+            loop = background.talk(spec.kind, _TALK_LOOP_S)
+        else:
+            loop = make_noise(spec.kind, int(_NOISE_LOOP_S * SAMPLE_RATE), np.random.default_rng(7))
         rms = float(np.sqrt(np.mean(loop.astype(np.float64) ** 2))) or 1.0
         return (loop / rms * REFERENCE_RMS / 10 ** (spec.snr_db / 20)).astype(np.float32)
 

@@ -4,7 +4,8 @@
     voice: en-us                     # default voice for `say`: an espeak-ng voice, or "piper"
     echo: 0.3                        # how loud the assistant's own voice leaks into the microphone; or
                                      # the full form {gain: 0.5, delay_ms: 30, reverb_ms: 250}
-    noise: {kind: pink, snr_db: 20}  # optional steady background noise (white, pink, brown)
+    noise: {kind: pink, snr_db: 20}  # optional background: steady noise (white, pink, brown), or
+                                     # talk (babble: four people; talker: one voice, a radio)
     replies:                         # one entry each time the assistant waits for someone, in order
       - [{silence: 0.8}, {say: "I feel tired but okay", voice: en-us+f3}, {silence: 2.5}]
       - [{wav: clips/mirror.wav}]    # paths relative to the scenario file
@@ -63,9 +64,11 @@ class Segment:
 
 @dataclass(frozen=True)
 class Noise:
-    """Steady background noise under everything."""
+    """Background noise or talk under everything."""
 
-    kind: Literal["white", "pink", "brown"] = "pink"
+    kind: Literal["white", "pink", "brown", "babble", "talker"] = "pink"
+    """Steady noise (white, pink, brown), or talk: ``babble`` (four people chatting) or
+    ``talker`` (one voice, as from a radio in the next room; synthetic/background.py)."""
     snr_db: float = 20.0
     """Signal-to-noise ratio in decibels, measured over the voiced parts."""
 
