@@ -17,7 +17,7 @@ from voice_attune.asr.listener import build_listener
 from voice_attune.config import Config, SpotterSettings
 from voice_attune.events import Final, SpeechEnd, Spotted
 from voice_attune.keywords import augment
-from voice_attune.keywords.commands import PHRASES, train_commands, train_menu
+from voice_attune.keywords.commands import NOT_COMMAND_SAYINGS, PHRASES, train_commands, train_menu
 from voice_attune.keywords.train import TEST
 from voice_attune.synthetic.compose import Composition
 
@@ -84,6 +84,24 @@ def test_the_shipped_model_hears_every_phrase_its_file_names():
     assert set(model.meta["members_validation"][0]) == set(model.phrases)
 
 
+def test_the_shipped_model_does_not_hear_yes_in_not_yet(front):
+    """"Not yet" is an answer the invitation offers; the model before, which had never learnt
+    it as a negative, heard its "yet" as "yes" in three of these four voices."""
+    model = KeywordModel.load(kws_store.commands_model_path())
+    voices = [("en-us", 160), ("en-us+f3", 150), ("en-gb-scotland", 140), ("en-gb-x-rp+f2", 155)]
+    comp = Composition().silence(1.0)
+    said = []
+    for voice, speed in voices:
+        for text in ("Not yet.", "yes", "Not now."):
+            comp.say(text, voice, speed)
+            said.append((text, comp.duration))
+            comp.silence(1.5)
+    hits = [h for h in heard(model, front, comp) if h.name == "yes"]
+    yes_in = {text: sum(any(end - 0.3 <= h.t <= end + 0.6 for h in hits) for t, end in said if t == text)
+              for text in ("Not yet.", "yes", "Not now.")}
+    assert yes_in["Not yet."] <= 1 and yes_in["Not now."] == 0 and yes_in["yes"] == len(voices), yes_in
+
+
 def test_the_commands_are_trained_as_several_networks_when_asked(monkeypatch):
     """train_commands hands ``members`` to the training it shares with the pause word (which
     tests/test_keywords.py trains for real with two networks) and keeps each output's kind."""
@@ -100,6 +118,7 @@ def test_the_commands_are_trained_as_several_networks_when_asked(monkeypatch):
     assert asked["members"] == 3 and asked["seed"] == 3 and asked["hidden"] >= 128
     assert asked["false_share"] == [p.false_share for p in PHRASES[:3]]
     assert "pineapple" in asked["also_refuse"]
+    assert asked["also_refuse"].count("not yet") == NOT_COMMAND_SAYINGS > 1  # said by many voices
     assert model.meta["kinds"] == ["command"] * 3
 
 
@@ -170,6 +189,23 @@ def test_a_command_is_taken_when_its_speaker_stops_though_talk_behind_never_does
         spots, ends, finals, _ = hear(said, "en-us")
         assert spots == [], (said, spots)
         assert [f.answer for f in finals if f.t < 4.5] in ([], [None]), (said, finals)
+
+
+@pytest.mark.slow
+def test_a_short_sentence_ending_in_a_command_word_keeps_its_words_in_a_quiet_room(sphinx):
+    """In a quiet room nothing holds the gate open but webrtcvad's own hangover: the utterance
+    ends as usual and its final is what the recognizer heard, a sentence the dialog does not take
+    for the command ("history tends to repeat" is no request to repeat)."""
+    rng = np.random.default_rng(1)
+    listener = build_listener(Config(), sphinx)
+    for text, phrase in (("History tends to repeat.", "repeat"), ("It was a big help.", "help")):
+        for voice in ("en-us", "en-us+f3"):
+            listener.restart()
+            speech = Composition().silence(2.0).say(text, voice, 160 if voice == "en-us" else 150).silence(3.0)
+            clean = speech.audio().astype(np.float32)
+            pcm = augment.to_int16(augment.clip(augment.mix(clean, augment.noise("pink", clean.size, rng), 30)))
+            finals = [e for e in listener.run(frames_from_array(pcm)) if isinstance(e, Final)]
+            assert finals and all(f.text != phrase for f in finals), (text, voice, finals)
 
 
 def test_guide_echo_of_a_command_is_not_a_command(front):

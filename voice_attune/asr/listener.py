@@ -58,6 +58,14 @@ Where the talk behind is what holds the gate open (the voice-activity model stil
 through most of that quiet stretch), the utterance also ends there: otherwise the dialog, which
 acts on a command or an answer at the end of its utterance, would wait for the room to fall
 silent, which with a radio on may be never."""
+TALK_BEHIND_SHARE = 0.75
+"""The share of the frames of that quiet stretch the voice-activity model must take for speech
+for the talk behind to count as holding the gate open. webrtcvad keeps saying "speech" for a few
+frames after any voice (its own hangover): in a quiet room, with a little noise, that is 3 to 5
+of the 9 frames after a partner stops, and under babble or one talker behind, 8 or 9
+(2026-12-02, espeak-ng, Flite and Piper voices). At half, a quiet room passed for a loud one
+every other time, and a short sentence ending in a command's sound ("I want us to plan
+together", heard as "skip") became that command said alone."""
 ALONE_S = 1.6
 """A command or answer heard after the room's level held within QUIET_ABOVE_BACKGROUND_DB of
 the background for QUIET_FOR_S, no more than this long before the phrase ended, was said on its
@@ -424,7 +432,7 @@ class Listener:
         """Whether the voice-activity gate took most of the frames since ``since`` for speech:
         the partner fell quiet, but the room did not (babble, a radio)."""
         judged = [speech for t, speech in self._gate_heard if t > since]
-        return self.gate.in_speech and bool(judged) and sum(judged) >= 0.5 * len(judged)
+        return self.gate.in_speech and bool(judged) and sum(judged) >= TALK_BEHIND_SHARE * len(judged)
 
     def _end_at_quiet(self, hit: KeywordHit, quiet_from: float, background: float) -> list[Event]:
         """End the utterance where ``hit``'s speaker fell quiet, the gate held open behind them."""

@@ -50,8 +50,14 @@ PHRASES = (
 COMMANDS_HIDDEN = 128
 """Eleven outputs share the network: it is twice the pause word's width."""
 
-NOT_COMMANDS = ("resume", "continue", "let's continue")
-"""Other commands' phrasings, learned as negatives (the pause word is added too)."""
+NOT_COMMANDS = ("resume", "continue", "let's continue", "not yet", "not now", "later")
+"""Other commands' phrasings, learned as negatives (the pause word is added too). Among them the
+ways of saying "no" that have no output of their own: a model that never met "not yet" heard
+its "yet" as "yes" (4 of 12 voices in a quiet room), and "not yet" is an answer the invitation
+offers."""
+NOT_COMMAND_SAYINGS = 4
+"""Each of NOT_COMMANDS is said by this many times as many voices as a sound-alike of a phrase:
+said by as many (six a network), "not yet" still set "yes" off in 3 of 12 voices."""
 
 
 def train_commands(budget: Budget, seed: int, pause_words: Sequence[str], prompts: Sequence[str],
@@ -64,7 +70,7 @@ def train_commands(budget: Budget, seed: int, pause_words: Sequence[str], prompt
                                  accented=0)
     model = train_keyword([p.text for p in phrases], [p.name for p in phrases], budget, seed=seed,
                           progress=progress, bank_folder=bank_folder, hold_out=hold_out,
-                          also_refuse=list(NOT_COMMANDS) + list(pause_words), prompts=prompts,
+                          also_refuse=list(NOT_COMMANDS) * NOT_COMMAND_SAYINGS + list(pause_words), prompts=prompts,
                           false_share=[p.false_share for p in phrases], members=members)
     model.meta["kinds"] = [p.kind for p in phrases]
     return model
