@@ -429,7 +429,7 @@ class Listener:
         return events
 
     def _talk_behind_holds_gate(self, since: float) -> bool:
-        """Whether the voice-activity gate took most of the frames since ``since`` for speech:
+        """Whether the voice-activity gate took TALK_BEHIND_SHARE of the frames since ``since`` for speech:
         the partner fell quiet, but the room did not (babble, a radio)."""
         judged = [speech for t, speech in self._gate_heard if t > since]
         return self.gate.in_speech and bool(judged) and sum(judged) >= TALK_BEHIND_SHARE * len(judged)
