@@ -19,6 +19,8 @@ One JSON object goes to stdout, progress to stderr. Figures are per voice, voice
     python scripts/bench_keywords.py --quick           # a smoke run
     python scripts/bench_keywords.py --model FILE.npz  # measure a saved model
     python scripts/bench_keywords.py --enroll          # also: couples of held-out voices enrol
+    python scripts/bench_keywords.py --members 4       # four networks, as the shipped model is made
+    python scripts/bench_keywords.py --members 6 --flite-members 2   # the last two also with Flite's voices
 
 With --enroll, held-out voices are paired into couples; each partner says the word four times
 (at other speeds and pitches than the benchmark's own sayings), the sayings go through
@@ -79,10 +81,20 @@ def main() -> int:
                         help="seed of the training alone: the same streams heard by models of other seeds")
     parser.add_argument("--quick", action="store_true", help="fewer voices, rooms and sentences")
     parser.add_argument("--save-model", type=Path, help="keep the trained model here")
+    parser.add_argument("--members", type=int, default=1,
+                        help="networks trained on the speech of seeds train-seed, train-seed+1, ..., the median "
+                             "of their scores counting, as the shipped models are made (default 1)")
+    parser.add_argument("--flite-members", type=int, default=0,
+                        help="how many of those networks also learn from Flite's voices rms, slt and kal16 "
+                             "(never awb, the voice of another synthesizer the benchmark hears)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--enroll", action="store_true",
                         help="also measure held-out couples after each partner enrols four sayings")
     args = parser.parse_args()
+    if not 0 <= args.flite_members <= args.members:
+        parser.error("--flite-members: from 0 to --members")
+    if args.flite_members and not flite_available():
+        parser.error("--flite-members needs Flite (Debian: apt-get install flite)")
     t0 = time.time()
     if args.train_seed is None:
         args.train_seed = args.seed
@@ -100,7 +112,8 @@ def main() -> int:
         # Trained as train-word trains (the session library's prompts as negatives and as echo),
         # only without the held-out voices.
         model = train_keyword([args.word], ["pause"], BUDGETS[args.budget], seed=args.train_seed, hold_out=True,
-                              also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word))
+                              also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word),
+                              members=args.members, flite_members=args.flite_members)
         train_s = round(time.time() - start, 1)
         if args.save_model:
             model.save(args.save_model)

@@ -25,6 +25,7 @@ from voice_attune.events import Spotted, from_dict
 from voice_attune.keywords import augment
 from voice_attune.keywords.prompts import library_prompts
 from voice_attune.keywords.train import TEST, Clip, Dataset, clip_windows, heard_part, train_keyword, windows_of
+from voice_attune.keywords.voices import FLITE_TRAINING, HELD_OUT_FLITE, Voice, speaks_phonemes, training_voices
 from voice_attune.synthetic.compose import Composition
 from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize
 
@@ -292,6 +293,17 @@ def test_train_word_refuses_words_that_cannot_be_pause_words(word, why, capsys, 
     assert why in err and len(err.splitlines()) == 1
 
 
+def test_flite_training_voices_come_after_the_others_and_never_include_the_held_out_one():
+    plain = training_voices(np.random.default_rng(3), 2, (150,), hold_out=True)
+    mixed = training_voices(np.random.default_rng(3), 2, (150,), hold_out=True, flite=2)
+    assert mixed[:len(plain)] == plain  # a network without Flite draws the same voices as before
+    added = mixed[len(plain):]
+    assert sorted(v.name for v in added) == sorted(2 * list(FLITE_TRAINING))
+    assert not set(HELD_OUT_FLITE) & {v.name for v in mixed}
+    spoken = (Voice("en-gb", 150), Voice(PIPER_VOICE, 150), added[0])
+    assert [speaks_phonemes(v) for v in spoken] == [True, False, False]  # phoneme input is espeak-ng's
+
+
 @pytest.mark.slow
 def test_training_is_seeded_and_any_word_espeak_can_say_can_be_trained(tmp_path):
     small = dataclasses.replace(TEST, per_accent=1, rooms=1, carriers=1, neighbours=6, bank_sentence_pairs=6,
@@ -325,6 +337,13 @@ def test_training_is_seeded_and_any_word_espeak_can_say_can_be_trained(tmp_path)
     first.save(tmp_path / "one.npz")
     with np.load(tmp_path / "one.npz") as data:
         assert not [k for k in data.files if k.startswith("m1_")]  # one network: the format as before
+
+    # The second network also learns from Flite's voices: the first stays exactly as it was.
+    mixed = train_keyword(["zorblat"], ["pause"], small, seed=5, bank_folder=tmp_path, members=2, flite_members=1)
+    assert mixed.meta["flite_members"] == 1
+    for key in first.weights:
+        assert np.array_equal(mixed.weights[key], first.weights[key]), key
+    assert not np.array_equal(mixed.members[0]["w1"], other.weights["w1"])
 
 
 @pytest.mark.slow

@@ -29,7 +29,8 @@ from voice_attune.keywords.accents import accent_variants
 from voice_attune.keywords.neighbours import neighbours, random_sentences
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.texts import CARRIERS, COMMAND_CARRIERS, EVERYDAY
-from voice_attune.keywords.voices import Voice, training_voices
+from voice_attune.keywords.voices import Voice, speaks_phonemes, training_voices
+from voice_attune.synthetic.flite import is_flite
 from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize
 from voice_attune.text import normalize
 
@@ -51,12 +52,15 @@ HARD_NEGATIVE_WEIGHT = 4.0
 ECHO_PROMPTS = 16
 """Prompts in the guide's voice that rooms mix in as its echo."""
 CONTEXT_S = 1.9
+"""Audio kept before the end of each phrase in a clip: more than a whole window sees."""
 PARTIAL_GROUPS = -10**7
 """Group ids below this are windows that heard most of the phrase before its end: taught as
 not-yet, but never counted as false alarms when thresholds are chosen (firing there is early,
 not wrong)."""
 PHONEME_WEIGHT = 0.0
-"""Audio kept before the end of each phrase in a clip: more than a whole window sees."""
+"""How much a confusable saying made of changed phonemes counts as a negative (0: not made)."""
+FLITE_SAYINGS = 4
+"""Speeds and pitches of each of Flite's training voices, in a network that learns from them."""
 
 
 @dataclass(frozen=True)
@@ -177,7 +181,7 @@ def make_positives(phrases: Sequence[str], voices: list[Voice], budget: Budget, 
                 for _ in range(budget.rooms):
                     out.append(Clip(apply_room(clip.audio, own, sources), label, voice, clip.phrase_start,
                                     clip.phrase_end, _validation_voice(voice, index)))
-            if budget.accented and voice.name != PIPER_VOICE and sayings:  # phoneme input is espeak-ng's
+            if budget.accented and speaks_phonemes(voice) and sayings:
                 for k in own.choice(len(sayings), size=min(budget.accented, len(sayings)), replace=False):
                     context = None if own.random() < 0.5 else carriers[int(own.integers(len(carriers)))]
                     clip = _positive(sayings[int(k)], voice, context, own, label)
@@ -200,8 +204,8 @@ def make_negatives(texts: Iterable[tuple[str, float]], voices: list[Voice], per_
     for n, (text, weight) in enumerate(texts):
         for k in range(per_text):
             voice = voices[int(rng.integers(len(voices)))]
-            if text.startswith("[[") and voice.name == PIPER_VOICE:
-                voice = Voice("en-us", voice.speed)  # phoneme input is espeak-ng's own
+            if text.startswith("[[") and not speaks_phonemes(voice):
+                voice = Voice("en-us", voice.speed)
             plans.append((text, weight, voice, (n + k) % 5 == 4, int(rng.integers(1 << 31))))
 
     def one(index: int) -> list[Clip]:
@@ -363,7 +367,7 @@ def stable_sample(texts: Sequence[str], count: int, seed: int) -> list[str]:
 
 def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget = FULL, seed: int = 0,
                   progress: Progress | None = None, false_share: float | Sequence[float] = 0.0,
-                  members: int = 1, **options) -> KeywordModel:
+                  members: int = 1, flite_members: int = 0, **options) -> KeywordModel:
     """Train one model whose outputs hear ``phrases`` (event names ``names``); ``options`` are
     those of build_data; ``false_share`` (one, or one per phrase): see choose_threshold.
 
@@ -371,11 +375,14 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
     median score counting, and the thresholds chosen for that median on every seed's windows
     kept back, at the share of them that one network let through at its own threshold: together
     they are steadier, and hear more at the same false alarms (the shipped models, whose training
-    time is not the couple's)."""
+    time is not the couple's). The last ``flite_members`` of them also learn from Flite's voices
+    (FLITE_SAYINGS of each of FLITE_TRAINING): networks that met different voices disagree where
+    one of them would be wrong about a voice like none it met."""
     networks, kept_back = [], []
     for i in range(members):
         say = progress if members == 1 or progress is None else _numbered(progress, i + 1, members)
-        data = build_data(phrases, budget, seed + i, progress=say, **options)
+        flite = FLITE_SAYINGS if i >= members - flite_members else 0
+        data = build_data(phrases, budget, seed + i, progress=say, flite=flite, **options)
         networks.append(fit_model(data, phrases, names, budget, seed + i, say, false_share))
         kept_back.append(data.val)
         del data  # the windows learnt from are the bulk of the memory
@@ -386,6 +393,7 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
         shares = [max(share, _fired_share(alone, p)) for p, share in zip(phrases, _shares(false_share, len(phrases)))]
         model.meta["validation"] = choose_thresholds(model, kept_back, shares)
         model.meta["seeds"] = [seed + i for i in range(members)]
+        model.meta["flite_members"] = flite_members
         model.meta["members_validation"] = alone
     return model
 
@@ -414,22 +422,25 @@ def build_data(
     progress: Progress | None = None,
     workers: int = 2,
     any_bank: bool = False,
+    flite: int = 0,
 ) -> TrainingData:
     """Synthesize, augment and embed everything a model of ``phrases`` learns from.
 
     ``also_refuse``: more phrases to learn as negatives (the commands, for a pause word);
     ``prompts``: what the guide says (negatives in its voice); ``hold_out``: train without
     the benchmark's held-out accents and variants; ``bank_folder``: where the shared
-    everyday-sound bank is kept (None: made afresh and not kept)."""
+    everyday-sound bank is kept (None: made afresh and not kept); ``flite``: speeds and pitches
+    of each of Flite's training voices (none by default)."""
     say = progress or (lambda stage, fraction: None)
     rng = np.random.default_rng(seed)
-    voices = training_voices(rng, budget.per_accent, budget.piper_speeds, hold_out, piper=piper_available())
-    espeak_voices = [v for v in voices if v.name != PIPER_VOICE]
+    voices = training_voices(rng, budget.per_accent, budget.piper_speeds, hold_out, piper=piper_available(),
+                             flite=flite)
+    talker_voices = [v for v in voices if v.name != PIPER_VOICE]
     guide = [Voice(PIPER_VOICE, 160)] if piper_available() else [Voice("en-us", 165)]
 
     talkers = []
     for i in range(10):
-        v = espeak_voices[int(rng.integers(len(espeak_voices)))]
+        v = talker_voices[int(rng.integers(len(talker_voices)))]
         picks = rng.choice(len(EVERYDAY), size=3, replace=False)
         talkers.append(np.concatenate([_speak(EVERYDAY[p], v) for p in picks]))
     # The guide's echo under a partner's words: many of its prompts, so that no one sentence of
@@ -467,8 +478,8 @@ def build_data(
         target = val if k % 5 == 4 else train
         target.add(windows_of(stretch.embeddings, budget.window, range(0, stretch.embeddings.shape[0])),
                    None, outputs, 1.0, offset + k)
-    info = {"hold_out": hold_out, "voices": len(voices), "positive_clips": len(positives),
-            "negative_clips": len(negatives), "bank_stretches": len(stretches)}
+    info = {"hold_out": hold_out, "voices": len(voices), "flite_voices": sum(is_flite(v.name) for v in voices),
+            "positive_clips": len(positives), "negative_clips": len(negatives), "bank_stretches": len(stretches)}
     return TrainingData(train, val, info)
 
 

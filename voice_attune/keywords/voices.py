@@ -2,8 +2,9 @@
 
 espeak-ng has eight English accents and dozens of voice variants; Piper adds one natural
 American voice. Training draws from all of them unless told to hold some back, so that a
-benchmark can measure voices and accents the model never met. No model trains on Flite's
-voices: a benchmark hears its Scottish one as a voice of another synthesizer altogether.
+benchmark can measure voices and accents the model never met. Some networks of a model may also
+learn from three of Flite's voices (another synthesizer, built from recordings); none ever
+trains on Flite's Scottish voice: a benchmark hears it as a voice from outside all training.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from voice_attune.synthetic.flite import is_flite
 from voice_attune.synthetic.speech import PIPER_VOICE
 
 ACCENTS = (
@@ -33,6 +35,8 @@ HELD_OUT_VARIANTS = ("f4", "m6", "Steph", "Denis")
 HELD_OUT_FLITE = ("flite:awb",)
 """A voice of another synthesizer (Flite, built from recordings of a Scottish man) that no
 model trains on."""
+FLITE_TRAINING = ("flite:rms", "flite:slt", "flite:kal16")
+"""Flite's voices a network may train on: two American men (one of diphones) and a woman."""
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,10 @@ def _name(accent: str, variant: str) -> str:
 
 
 def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tuple[int, ...],
-                    hold_out: bool = False, piper: bool = True) -> list[Voice]:
+                    hold_out: bool = False, piper: bool = True, flite: int = 0) -> list[Voice]:
     """``per_accent`` voices of each accent, variants, speeds and pitches drawn with ``rng``,
-    then Piper at each speed. ``hold_out``: leave out the held-out accents and variants."""
+    then Piper at each speed, then ``flite`` speeds and pitches of each of FLITE_TRAINING.
+    ``hold_out``: leave out the held-out accents and variants."""
     accents = [a for a in ACCENTS if not (hold_out and a in HELD_OUT_ACCENTS)]
     variants = [v for v in VARIANTS if not (hold_out and v in HELD_OUT_VARIANTS)]
     voices = []
@@ -74,7 +79,14 @@ def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tup
             voices.append(Voice(_name(accent, variants[i]), speed, pitch))
     if piper:
         voices.extend(Voice(PIPER_VOICE, s) for s in piper_speeds)
+    for name in FLITE_TRAINING if flite else ():
+        voices.extend(Voice(name, int(rng.integers(120, 215)), int(rng.integers(20, 80))) for _ in range(flite))
     return voices
+
+
+def speaks_phonemes(voice: Voice) -> bool:
+    """Whether the voice reads espeak-ng's phoneme input ``[[...]]`` (Piper and Flite do not)."""
+    return voice.name != PIPER_VOICE and not is_flite(voice.name)
 
 
 def held_out_voices() -> list[Voice]:
