@@ -217,9 +217,9 @@ def fit(
     b1, b2, step = 0.9, 0.999, 0
     sw = (sample_weight / sample_weight.mean()).astype(np.float32)
     draws = _Draws(rng, n, d, epochs, batch) if ahead else _draws(rng, n, d, epochs, batch)
-    # One core multiplies (these products are small), the other draws.
-    blas = threadpool_limits(limits=1, user_api="blas") if ahead else contextlib.nullcontext()
-    with blas, contextlib.closing(draws):
+    # One core multiplies (these products are small), the other draws. One thread also sums the
+    # products in the same order on any machine: OpenBLAS 0.3.31 on two threads gave other bits.
+    with threadpool_limits(limits=1, user_api="blas"), contextlib.closing(draws):
         for epoch in range(epochs):
             order = next(draws)
             lr = learning_rate * (0.5 * (1 + np.cos(np.pi * epoch / epochs)))  # cosine decay
