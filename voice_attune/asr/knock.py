@@ -28,7 +28,7 @@ import numpy as np
 
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr.knock_model import (
-    AFTER_HOPS, BEFORE_HOPS, HOP, KnockModel, band_levels, describe, low_share, packaged_model, power_spectrum,
+    AFTER_HOPS, BEFORE_HOPS, CONTEXT_S, HOP, KnockModel, band_levels, describe, low_share, packaged_model, power_spectrum,
 )
 
 HOP_S = HOP / SAMPLE_RATE
@@ -108,7 +108,7 @@ class KnockDetector:
         """(hops left until judged, start time, dBFS) of sharp starts not judged yet."""
         self._sharps: deque[Sharp] = deque(maxlen=16)
         """The last knocks heard."""
-        self._raw: deque[tuple[float, np.ndarray]] = deque(maxlen=12)
+        self._raw: deque[tuple[float, np.ndarray]] = deque(maxlen=20)
         """(start time, samples) of recent frames, to look at a knock's spectrum and clipping."""
         self._last_fired = -1e9
 
@@ -189,7 +189,7 @@ class KnockDetector:
         clear = rose and fell and prominent and peak - before >= ABOVE_DB and share >= LOW_SHARE
         over = False
         if peak >= FLOOR_DB and (self._observe is not None or (not clear and self._model is not None)):
-            numbers = describe(levels, i, clip, self._around(start - 0.06, 0.05))
+            numbers = describe(levels, i, self._around(start - CONTEXT_S[0], sum(CONTEXT_S)))
             if self._observe is not None:
                 self._observe(start, numbers)
             over = not clear and self._model is not None and self._model.score(numbers) >= self._model.threshold
@@ -200,7 +200,9 @@ class KnockDetector:
             return np.zeros(0, np.float32)
         t0 = self._raw[0][0]
         audio = np.concatenate([x for _, x in self._raw])
-        a = max(int(round((start - t0) * SAMPLE_RATE)), 0)
+        a = int(round((start - t0) * SAMPLE_RATE))
+        if a < 0:  # earlier than the stream or the frames kept: silence there
+            audio, a = np.concatenate([np.zeros(-a, np.float32), audio]), 0
         return audio[a:a + int(seconds * SAMPLE_RATE)]
 
     def _double(self, second: Sharp) -> list[float]:

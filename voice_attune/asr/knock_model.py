@@ -6,7 +6,9 @@ rules). Over a partner talking at the same loudness it does not; what still give
 its shape in time and across the spectrum: it starts everywhere at once within 2 ms, fills the
 gaps between the voice's harmonics, and dies within tens of milliseconds, where a plosive
 ("p", "t", "k") comes out of silence and leads into a louder vowel. The network weighs those
-numbers; it was trained by ``scripts/train_knock.py`` on knocks, speech and kitchen sounds made
+numbers, and what the start added above each frequency's lasting level (the median over
+the 350 ms around it, heard in 16 ms windows: a voice's harmonics last a syllable, a knock a
+few windows); it was trained by ``scripts/train_knock.py`` on knocks, speech and kitchen sounds made
 in code (seeded, reproducible) and ships as package data (``data/knock.npz``).
 """
 
@@ -37,7 +39,8 @@ _SCALE = 2.0 / (WINDOW * float(np.sum(_HANN * _HANN)) * 32768.0**2)
 FLOOR_LEVEL = -100.0
 """dBFS below which a band counts as silent (digital silence reads this, not minus infinity)."""
 MODEL_FILE = "knock.npz"
-FORMAT = 1
+FORMAT = 2
+"""2: the numbers of what stands above each frequency's lasting level were added."""
 
 
 def band_levels(samples: np.ndarray) -> np.ndarray:
@@ -57,10 +60,16 @@ AFTER_HOPS = 75
 """...and after it (150 ms)."""
 
 
-def describe(levels: np.ndarray, i: int, clip: np.ndarray, pre: np.ndarray) -> np.ndarray:
+CONTEXT_S = (0.2, 0.15)
+"""Seconds of sound before and after a sharp start that its description reads."""
+
+
+def describe(levels: np.ndarray, i: int, context: np.ndarray) -> np.ndarray:
     """The numbers describing the sharp start at level step ``i`` of ``levels`` (hops, bands),
-    which holds at least BEFORE_HOPS steps before it and AFTER_HOPS after; ``clip`` is the
-    50 ms of samples from 10 ms before it, ``pre`` the 50 ms before that."""
+    which holds at least BEFORE_HOPS steps before it and AFTER_HOPS after; ``context`` is the
+    sound from CONTEXT_S[0] before the start to CONTEXT_S[1] after it."""
+    at, ms = int(CONTEXT_S[0] * SAMPLE_RATE), SAMPLE_RATE // 1000
+    clip, pre = context[at - 10 * ms:at + 40 * ms], context[at - 60 * ms:at - 10 * ms]
     out: list[float] = []
     for b in range(levels.shape[1]):
         h = levels[:, b]
@@ -75,7 +84,8 @@ def describe(levels: np.ndarray, i: int, clip: np.ndarray, pre: np.ndarray) -> n
                 peak - float(np.median(around)), peak - after, after - before,
                 *(float(h[peak_at + k]) - peak for k in (1, 2, 4, 8, 16)),
                 float(np.mean(h[i - 50:i - 30])) - peak, float(np.mean(h[i - 30:i - 12])) - peak]
-    out += [max(float(levels[i:i + 5, 0].max()), -70.0), *_spectrum_numbers(clip, pre)]
+    out += [max(float(levels[i:i + 5, 0].max()), -70.0), *_spectrum_numbers(clip, pre),
+            *_percussive_numbers(context, at)]
     return np.clip(np.asarray(out, np.float32), -60.0, 60.0)
 
 
@@ -106,6 +116,50 @@ def _spectrum_numbers(clip: np.ndarray, pre: np.ndarray) -> list[float]:
     return [low_share(spectrum), low_share(added), centre, flat, gain]
 
 
+_P_WINDOW, _P_HOP = 256, 64
+"""16 ms windows every 4 ms: fine enough in frequency to see a voice's harmonics."""
+_P_HANN = np.hanning(_P_WINDOW).astype(np.float32)
+_P_FREQS = np.fft.rfftfreq(_P_WINDOW, 1 / SAMPLE_RATE)
+_P_BINS = np.flatnonzero((_P_FREQS >= 60) & (_P_FREQS < 4000))
+_P_LOW = _P_FREQS[_P_BINS] < 1500
+_P_STEPS = (-2, -1, 0, 1, 2, 3, 5, 8)
+"""Windows (4 ms steps from the one centred on the start) whose excess is described."""
+_P_GROUPS = ((0, 3), (3, 6), (6, 10), (10, 15), (15, 22), (22, 32), (32, 45), (45, 63))
+"""The bins of 60 Hz-4 kHz in eight groups, narrower low down..."""
+_P_GROUP_STEPS = (-1, 0, 1, 2, 4, 8)
+"""...whose median excess is given for these windows."""
+_P_COUNT = 6 * len(_P_STEPS) + len(_P_GROUPS) * len(_P_GROUP_STEPS)
+
+
+def _percussive_numbers(context: np.ndarray, at: int) -> list[float]:
+    """What the sharp start added above the lasting sound in each frequency: every bin's level
+    in the windows around it against that bin's median over the whole context (a voice's
+    harmonics last for a syllable, a knock for a few windows; what rises everywhere at once,
+    between the harmonics too, is a knock). Per window: the mean excess, in the low and the
+    high half, its 25th and 50th percentile over the bins, and the share of bins 6 dB up;
+    then, for fewer windows, the median excess in each of eight groups of bins."""
+    if context.size < _P_WINDOW * 4:
+        return [0.0] * _P_COUNT
+    frames = np.lib.stride_tricks.sliding_window_view(context, _P_WINDOW)[::_P_HOP]
+    power = np.abs(np.fft.rfft(frames * _P_HANN, axis=1))[:, _P_BINS] ** 2
+    db = 10 * np.log10(power + 1.0)
+    excess = db - np.median(db, axis=0)
+    centre = int(round((at - _P_WINDOW / 2) / _P_HOP))
+    out: list[float] = []
+    for step in _P_STEPS:
+        e = excess[min(max(centre + step, 0), len(excess) - 1)]
+        out += [float(e.mean()), float(e[_P_LOW].mean()), float(e[~_P_LOW].mean()),
+                float(np.percentile(e, 25)), float(np.median(e)), 10.0 * float(np.mean(e >= 6.0))]
+    for step in _P_GROUP_STEPS:
+        e = excess[min(max(centre + step, 0), len(excess) - 1)]
+        out += [float(np.median(e[lo:hi])) for lo, hi in _P_GROUPS]
+    return out
+
+
+NUMBERS = len(BANDS_HZ) * 15 + 1 + 5 + _P_COUNT
+"""How many numbers describe one sharp start."""
+
+
 class BadKnockModel(Exception):
     """The knock model file cannot be read."""
 
@@ -134,9 +188,10 @@ class KnockModel:
                 header = json.loads(bytes(data["header"]).decode())
                 weights = {k: np.asarray(data[k], np.float32) for k in ("mean", "scale", "w1", "b1", "w2", "b2", "w3", "b3")}
             model = cls(weights, float(header["threshold"]), dict(header.get("meta", {})))
-            if header.get("format") != FORMAT or not all(np.isfinite(w).all() for w in weights.values()):
+            if (header.get("format") != FORMAT or weights["mean"].shape != (NUMBERS,)
+                    or not all(np.isfinite(w).all() for w in weights.values())):
                 raise ValueError("format or weights")
-            model.score(np.zeros(weights["mean"].shape[0], np.float32))
+            model.score(np.zeros(NUMBERS, np.float32))
             return model
         except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile, UnicodeDecodeError, EOFError) as exc:
             raise BadKnockModel(f"{path}: damaged knock model ({type(exc).__name__})") from None
