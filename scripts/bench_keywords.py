@@ -31,6 +31,7 @@ the partners' streams, their confusables and their everyday talk again.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -87,12 +88,20 @@ def main() -> int:
     parser.add_argument("--flite-members", type=int, default=0,
                         help="how many of those networks also learn from Flite's voices rms, slt and kal16 "
                              "(never awb, the voice of another synthesizer the benchmark hears)")
+    parser.add_argument("--masked", type=float,
+                        help="share of the training sayings heard with mel bands flattened (default: the "
+                             "budget's; 0 trains as before masking)")
+    parser.add_argument("--threshold", type=float,
+                        help="hear with this threshold instead of the one training chose (to compare two models "
+                             "at the same one)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--enroll", action="store_true",
                         help="also measure held-out couples after each partner enrols four sayings")
     args = parser.parse_args()
     if not 0 <= args.flite_members <= args.members:
         parser.error("--flite-members: from 0 to --members")
+    if args.masked is not None and not 0 <= args.masked <= 1:
+        parser.error("--masked: a share from 0 to 1")
     if args.flite_members and not flite_available():
         parser.error("--flite-members needs Flite (Debian: apt-get install flite)")
     t0 = time.time()
@@ -111,12 +120,17 @@ def main() -> int:
         start = time.time()
         # Trained as train-word trains (the session library's prompts as negatives and as echo),
         # only without the held-out voices.
-        model = train_keyword([args.word], ["pause"], BUDGETS[args.budget], seed=args.train_seed, hold_out=True,
+        budget = BUDGETS[args.budget]
+        if args.masked is not None:
+            budget = dataclasses.replace(budget, masked=args.masked)
+        model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,
                               also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word),
                               members=args.members, flite_members=args.flite_members)
         train_s = round(time.time() - start, 1)
         if args.save_model:
             model.save(args.save_model)
+    if args.threshold is not None:
+        model.thresholds = [args.threshold] * len(model.thresholds)
     jobs, room = plan_jobs(args)
     progress(f"{len(jobs)} streams to hear")
     done = [0]
@@ -287,6 +301,7 @@ def summarize(results: list[dict], model: KeywordModel, args, train_s) -> dict:
     }
     return {
         "benchmark": "keywords", "word": args.word, "seed": args.seed, "train_seed": args.train_seed, "quick": args.quick,
+        "masked": args.masked,
         "model": {"file": str(args.model) if args.model else None, "train_s": train_s,
                   "threshold": model.thresholds, "meta": model.meta},
         "held_out_voices": sorted({r["voice"] for r in pause if r["group"] == "held_out"}),

@@ -22,7 +22,7 @@ from voice_attune.asr.listener import build_listener
 from voice_attune.cli import main
 from voice_attune.config import DEFAULT_COMMANDS, Config
 from voice_attune.events import Spotted, from_dict
-from voice_attune.keywords import augment
+from voice_attune.keywords import augment, masking
 from voice_attune.keywords.prompts import library_prompts
 from voice_attune.keywords.train import TEST, Clip, Dataset, clip_windows, heard_part, train_keyword, windows_of
 from voice_attune.keywords.voices import FLITE_TRAINING, HELD_OUT_FLITE, Voice, speaks_phonemes, training_voices
@@ -98,6 +98,34 @@ def test_a_positive_clip_cut_after_its_last_window_gives_the_same_windows(front:
         assert np.array_equal(whole, cut)
 
 
+def test_masked_bands_are_flat_and_an_unmasked_clip_embeds_as_the_stream_does(front: FrontEnd):
+    # Training embeds a masked clip from its mel frames; with nothing masked that path must give
+    # exactly what listening gives, or the masked and unmasked halves would learn different things.
+    speech = synthesize("pineapple, I need a moment", "en-gb-scotland+m6", 150).astype(np.float32)
+    pcm = np.concatenate([np.zeros(7000, np.float32), speech, np.zeros(3001, np.float32)])
+    mels = front.clip_mels(pcm)
+    assert np.array_equal(front.embed_frames(mels), front.embed_clip(pcm))
+    assert front.embed_frames(mels[:MELS_PER_EMBEDDING - 1]).shape == (0, 96)
+    ten_blocks = pcm[: BLOCK_SAMPLES + 9 * STEP_SAMPLES]  # mel frames come eight at a time: 80 give one window
+    assert np.array_equal(front.embed_frames(front.clip_mels(ten_blocks)), front.embed_clip(ten_blocks))
+    assert front.embed_clip(ten_blocks).shape == (1, 96)
+
+    draws = [masking.draw(np.random.default_rng([3, g]), 0.5) for g in range(400)]
+    assert draws == [masking.draw(np.random.default_rng([3, g]), 0.5) for g in range(400)]  # seeded
+    assert 150 < sum(1 for d in draws if d) < 250
+    assert not any(masking.draw(np.random.default_rng(g), 0.0) for g in range(50))
+    mask = next(d for d in draws if len(d) == 2)
+    flat = masking.apply(mels, mask)
+    masked = np.zeros(32, bool)
+    for first, width in mask:
+        assert 2 <= width <= 5 and first + width <= 32
+        masked[first : first + width] = True
+    assert np.allclose(flat[:, masked], flat[0, masked])  # no change over time left in those bands
+    assert np.allclose(flat[:, masked].mean(axis=0), mels[:, masked].mean(axis=0), atol=1e-5)
+    assert np.array_equal(flat[:, ~masked], mels[:, ~masked])
+    assert not np.allclose(front.embed_frames(flat), front.embed_frames(mels), atol=1e-3)
+
+
 def test_drawing_the_random_numbers_ahead_on_another_thread_gives_the_same_weights():
     rng = np.random.default_rng(5)
     x = rng.standard_normal((1500, 12, 96)).astype(np.float32)
@@ -136,6 +164,12 @@ def sentences_with_the_word(voices) -> tuple[np.ndarray, list[float]]:
 
 def heard_within(found, ends, late: float = 0.35) -> list[bool]:
     return [any(end - 0.3 <= h.t <= end + late for h in found) for end in ends]
+
+
+@pytest.mark.slow
+def test_about_half_the_sayings_learnt_from_are_heard_with_bands_masked(model):
+    learnt_from = model.meta["positive_clips"] + model.meta["negative_clips"]
+    assert 0.3 * learnt_from < model.meta["masked_clips"] < 0.5 * learnt_from  # a fifth is kept back, never masked
 
 
 @pytest.mark.slow

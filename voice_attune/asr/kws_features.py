@@ -142,6 +142,25 @@ class FrontEnd:
         overlapping frames again for every window (about ten times less work on long clips)."""
         return self._emb(mels[None, :, :, None]).reshape(-1, EMBEDDING_SIZE)
 
+    def clip_mels(self, pcm: np.ndarray) -> np.ndarray:
+        """Mel frames (n, 32) of a whole clip, eight at a time as a stream computes them."""
+        pcm = np.asarray(pcm, np.float32)
+        blocks = (pcm.size - BLOCK_SAMPLES) // STEP_SAMPLES + 1 if pcm.size >= BLOCK_SAMPLES else 0
+        if blocks == 0:
+            return np.zeros((0, 32), np.float32)
+        return np.concatenate([self.mels(pcm[k * STEP_SAMPLES : k * STEP_SAMPLES + BLOCK_SAMPLES])
+                               for k in range(blocks)])
+
+    def embed_frames(self, mels: np.ndarray) -> np.ndarray:
+        """Embeddings (n, 96) of every whole window of ``mels`` (from clip_mels): with the
+        frames unchanged, exactly embed_clip's."""
+        count = (mels.shape[0] - MELS_PER_EMBEDDING) // EMBEDDING_STEP + 1 if mels.shape[0] >= MELS_PER_EMBEDDING else 0
+        if count == 0:
+            return np.zeros((0, EMBEDDING_SIZE), np.float32)
+        if count == 1:
+            return self.embed_mels(mels[:MELS_PER_EMBEDDING])[None, :].astype(np.float32)
+        return self.embed_span(mels[: MELS_PER_EMBEDDING + (count - 1) * EMBEDDING_STEP]).astype(np.float32)
+
     def embed_clip(self, pcm: np.ndarray) -> np.ndarray:
         """Embeddings (n, 96) of a whole clip, exactly as a stream of it gives them.
 
