@@ -91,6 +91,9 @@ def main() -> int:
     parser.add_argument("--masked", type=float,
                         help="share of the training sayings heard with mel bands flattened (default: the "
                              "budget's; 0 trains as before masking)")
+    parser.add_argument("--bank-random", type=int,
+                        help="sentences of random dictionary words in the everyday-sound bank (default: the "
+                             "budget's)")
     parser.add_argument("--threshold", type=float,
                         help="hear with this threshold instead of the one training chose (to compare two models "
                              "at the same one)")
@@ -123,6 +126,8 @@ def main() -> int:
         budget = BUDGETS[args.budget]
         if args.masked is not None:
             budget = dataclasses.replace(budget, masked=args.masked)
+        if args.bank_random is not None:
+            budget = dataclasses.replace(budget, bank_random=args.bank_random)
         model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,
                               also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word),
                               members=args.members, flite_members=args.flite_members)
@@ -301,7 +306,7 @@ def summarize(results: list[dict], model: KeywordModel, args, train_s) -> dict:
     }
     return {
         "benchmark": "keywords", "word": args.word, "seed": args.seed, "train_seed": args.train_seed, "quick": args.quick,
-        "masked": args.masked,
+        "masked": args.masked, "bank_random": args.bank_random,
         "model": {"file": str(args.model) if args.model else None, "train_s": train_s,
                   "threshold": model.thresholds, "meta": model.meta},
         "held_out_voices": sorted({r["voice"] for r in pause if r["group"] == "held_out"}),
