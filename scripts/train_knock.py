@@ -34,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE  # noqa: E402
-from voice_attune.asr.knock import KnockDetector  # noqa: E402
+from voice_attune.asr.knock import TRAINED_NEAR_START_S, KnockDetector  # noqa: E402
 from voice_attune.asr.knock_model import KnockModel, packaged_path  # noqa: E402
 from voice_attune.asr.kws_model import fit, network  # noqa: E402
 from voice_attune.config import Config  # noqa: E402
@@ -115,7 +115,8 @@ def examples(args: tuple[int, int, list[np.ndarray]]) -> tuple[list[np.ndarray],
     for number in range(count):
         audio, starts, level = scene(rng, speech)
         seen: list[tuple[float, np.ndarray]] = []
-        detector = KnockDetector(rules_only=True, observe=lambda t, numbers: seen.append((t, numbers)))
+        detector = KnockDetector(rules_only=True, observe=lambda t, numbers: seen.append((t, numbers)),
+                                 near_start_s=TRAINED_NEAR_START_S)
         pcm = np.clip(np.round(audio), -32768, 32767).astype(np.int16)
         for i in range(0, pcm.size - FRAME_SAMPLES + 1, FRAME_SAMPLES):
             detector.feed(pcm[i:i + FRAME_SAMPLES].tobytes(), i / SAMPLE_RATE)

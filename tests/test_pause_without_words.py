@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
-from voice_attune.asr.knock import KnockDetector
+from voice_attune.asr.knock import NEAR_START_S, TRAINED_NEAR_START_S, KnockDetector
 from voice_attune.config import Config, Partners
 from voice_attune.dialog.engine import Engine
 from voice_attune.dialog.host import DialogSettings
@@ -229,8 +229,8 @@ def test_a_double_knock_is_heard_while_the_guide_speaks_at_echo_1(sphinx):
 # -- knocks over someone talking: the knock model ----------------------------------------------
 
 
-def _knocks_over_talk(rms: float, shape, rules_only: bool, trials: int = 8) -> int:
-    rng = np.random.default_rng(33)
+def _knocks_over_talk(rms: float, shape, rules_only: bool, trials: int = 8, seed: int = 33, **detector) -> int:
+    rng = np.random.default_rng(seed)
     # A voice and an accent the knock model never trained on (scripts/train_knock.py keeps
     # the Scottish accent and the m6 variant back).
     speech = _speech("I know, but I was thinking we could ask your mother to come over on Sunday "
@@ -242,10 +242,10 @@ def _knocks_over_talk(rms: float, shape, rules_only: bool, trials: int = 8) -> i
         knocks, second = roomsounds.double_knock(rng, peak=float(rng.uniform(14000, 20000)), shape=shape)
         at = float(rng.uniform(1.0, 3.5))
         roomsounds.place(audio, knocks, at)
-        detector = KnockDetector(rules_only=rules_only)
+        knock_detector = KnockDetector(rules_only=rules_only, **detector)
         pcm = np.clip(np.round(audio), -32768, 32767).astype(np.int16)
         times = [t for i in range(0, pcm.size - FRAME_SAMPLES + 1, FRAME_SAMPLES)
-                 for t in detector.feed(pcm[i:i + FRAME_SAMPLES].tobytes(), i / SAMPLE_RATE)]
+                 for t in knock_detector.feed(pcm[i:i + FRAME_SAMPLES].tobytes(), i / SAMPLE_RATE)]
         assert all(t >= at + second for t in times), "a knock pause before the second knock"
         heard += any(at + second <= t <= at + second + 0.3 for t in times)
     return heard
@@ -348,3 +348,39 @@ def test_the_knock_model_trains_reproducibly_from_a_small_budget(tmp_path):
     assert a.meta["knocks"] > 10 and 0.5 <= a.threshold <= 0.999
     assert all(np.array_equal(a.weights[k], b.weights[k]) for k in a.weights)
     assert oct((tmp_path / "a.npz").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_knock_just_before_a_louder_syllable_is_still_judged():
+    # Over a partner talking at full voice, a syllable often starts a few tens of milliseconds
+    # after a knock and louder than it. Judging only the loudest sharp start in 60 ms (as the
+    # knock model was trained) lost such knocks; the detector now judges both.
+    rng = np.random.default_rng(41)
+    speech = _speech("I know, but I was thinking we could ask your mother to come over on Sunday "
+                     "and have lunch with us in the garden", "en-gb-scotland+m6", 3000.0)
+    room = _room(8.0, rng)
+    roomsounds.place(room, speech, 0.3)
+    starts: list[float] = []
+    _feed(KnockDetector(observe=lambda t, numbers: starts.append(t)), room)
+    pairs, last = [], -1.0
+    for a in starts:  # two syllable starts 0.2-0.55 s apart, the pairs well apart
+        b = next((b for b in starts if 0.2 <= b - a <= 0.55), None)
+        if b is not None and a > last + 0.8:
+            pairs.append((a, b))
+            last = b
+    assert len(pairs) >= 5
+    heard = {}
+    for near in (TRAINED_NEAR_START_S, NEAR_START_S):
+        pair_rng, heard[near] = np.random.default_rng(42), 0
+        for a, b in pairs:
+            knocks, second = roomsounds.double_knock(pair_rng, gap_s=b - a, peak=float(pair_rng.uniform(14000, 20000)))
+            audio, at = room.copy(), a - 0.045  # each knock 45 ms before a syllable starts
+            roomsounds.place(audio, knocks, at)
+            got = _feed(KnockDetector(near_start_s=near), audio)
+            heard[near] += any(at + second <= t <= at + second + 0.3 for t in got)
+    assert heard[NEAR_START_S] >= len(pairs) - 1 and heard[NEAR_START_S] >= heard[TRAINED_NEAR_START_S] + 2, heard
+
+
+def _feed(detector: KnockDetector, audio: np.ndarray) -> list[float]:
+    pcm = np.clip(np.round(audio), -32768, 32767).astype(np.int16)
+    return [t for i in range(0, pcm.size - FRAME_SAMPLES + 1, FRAME_SAMPLES)
+            for t in detector.feed(pcm[i:i + FRAME_SAMPLES].tobytes(), i / SAMPLE_RATE)]
