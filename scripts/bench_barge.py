@@ -15,7 +15,9 @@ The real listener (echo canceller, voice-activity gate, PocketSphinx, keyword mo
   edge of the family the knock model trains on; ``roomsounds.hollow``: a hollow box, outside
   it), alone and over talk; and an hour of everyday kitchen sound (cups, cutlery, chairs, doors,
   single taps, claps inside speech) with everyday speech, for false knocks, and what the knock
-  detector costs while it hears that hour (CPU time over audio time).
+  detector costs while it hears that hour (CPU time over audio time); and half an hour of a
+  partner talking almost without a break at full voice and louder (RMS 3000-6000), in eight
+  other voices saying sentences of random dictionary words, for false knocks over loud talk.
 One JSON object goes to stdout, progress to stderr.
 
     python scripts/bench_barge.py              # about 15 min on 2 cores
@@ -314,6 +316,16 @@ def knocks(args: argparse.Namespace) -> dict:
         false += len(detect(audio))
         cpu_s += time.process_time() - began
     log("knocks: everyday kitchen done")
+    loud_minutes, loud_false = (3 if args.quick else 30), 0
+    loud_talk = _other_talk(args.seed)
+    for _ in range(loud_minutes):
+        audio, at = hiss(60.0), 0.5
+        while at < 57.0:
+            said = loud_talk[int(rng.integers(len(loud_talk)))] * float(rng.uniform(3000, 6000))
+            roomsounds.place(audio, said, at)
+            at += said.size / SAMPLE_RATE + float(rng.uniform(0.1, 1.0))
+        loud_false += len(detect(audio))
+    log("knocks: loud talk done")
 
     def figures(rows):
         lat = [r[1] for r in rows if r[1] is not None]
@@ -325,7 +337,26 @@ def knocks(args: argparse.Namespace) -> dict:
     return {"conditions": {k: figures(v) for k, v in conditions.items()},
             "kitchen_and_talk_minutes": minutes, "false_knock_pauses": false,
             "false_knock_pauses_per_hour": round(false * 60 / minutes, 2),
+            "loud_talk_minutes": loud_minutes, "false_knock_pauses_over_loud_talk": loud_false,
+            "false_knock_pauses_per_hour_over_loud_talk": round(loud_false * 60 / loud_minutes, 2),
             "detector_cpu_of_one_core": round(cpu_s / (minutes * 60), 4)}
+
+
+LOUD_TALK_VOICES = ("en-gb-x-rp+f2", "en-gb-scotland", "en-029+m3", "en-gb-x-gbclan", "en-us+m4", "en-us+f4",
+                    "en+m2", "en-gb-x-gbcwmd+m6")
+"""Voices of the loud talk: none of them one of VOICES (the recall talk); the British, Scottish,
+Caribbean and West Midlands ones of accents the knock model never trained on."""
+
+
+def _other_talk(seed: int) -> list[np.ndarray]:
+    """Sixty sentences of random dictionary words (not the everyday sentences of the rest) in
+    LOUD_TALK_VOICES at 130-190 words a minute, each scaled to RMS 1 over its voiced parts."""
+    from voice_attune.keywords.neighbours import random_sentences
+
+    rng = np.random.default_rng(seed + 101)
+    talk = [trim(synthesize(t, LOUD_TALK_VOICES[i % len(LOUD_TALK_VOICES)], int(rng.integers(130, 190)))).astype(np.float32)
+            for i, t in enumerate(random_sentences(rng, 60))]
+    return [x / (speech_rms(x) or 1.0) for x in talk]
 
 
 def main() -> int:
