@@ -17,7 +17,9 @@ The real listener (echo canceller, voice-activity gate, PocketSphinx, keyword mo
   single taps, claps inside speech) with everyday speech, for false knocks, and what the knock
   detector costs while it hears that hour (CPU time over audio time); and half an hour of a
   partner talking almost without a break at full voice and louder (RMS 3000-6000), in eight
-  other voices saying sentences of random dictionary words, for false knocks over loud talk.
+  other voices saying sentences of random dictionary words, for false knocks over loud talk;
+  and twenty minutes of the same in voices of other synthesizers (Flite's awb, Festival's slt
+  and ked), none of which the knock model trained on, at RMS 2000-6000.
 One JSON object goes to stdout, progress to stderr.
 
     python scripts/bench_barge.py              # about 15 min on 2 cores
@@ -316,16 +318,26 @@ def knocks(args: argparse.Namespace) -> dict:
         false += len(detect(audio))
         cpu_s += time.process_time() - began
     log("knocks: everyday kitchen done")
-    loud_minutes, loud_false = (3 if args.quick else 30), 0
-    loud_talk = _other_talk(args.seed)
-    for _ in range(loud_minutes):
-        audio, at = hiss(60.0), 0.5
-        while at < 57.0:
-            said = loud_talk[int(rng.integers(len(loud_talk)))] * float(rng.uniform(3000, 6000))
-            roomsounds.place(audio, said, at)
-            at += said.size / SAMPLE_RATE + float(rng.uniform(0.1, 1.0))
-        loud_false += len(detect(audio))
+
+    def talk_without_a_break(talk: list[np.ndarray], minutes: int, quietest: float) -> int:
+        """False double knocks in ``minutes`` of ``talk`` almost without a break, RMS quietest-6000."""
+        false = 0
+        for _ in range(minutes):
+            audio, at = hiss(60.0), 0.5
+            while at < 57.0:
+                said = talk[int(rng.integers(len(talk)))] * float(rng.uniform(quietest, 6000))
+                roomsounds.place(audio, said, at)
+                at += said.size / SAMPLE_RATE + float(rng.uniform(0.1, 1.0))
+            false += len(detect(audio))
+        return false
+
+    loud_minutes = 3 if args.quick else 30
+    loud_false = talk_without_a_break(_other_talk(args.seed), loud_minutes, 3000)
     log("knocks: loud talk done")
+    other_minutes, other_false, other_voices = (2 if args.quick else 20), 0, _other_synthesizers()
+    if other_voices:
+        other_false = talk_without_a_break(_other_talk(args.seed + 1, other_voices), other_minutes, 2000)
+        log("knocks: loud talk in other synthesizers' voices done")
 
     def figures(rows):
         lat = [r[1] for r in rows if r[1] is not None]
@@ -339,6 +351,11 @@ def knocks(args: argparse.Namespace) -> dict:
             "false_knock_pauses_per_hour": round(false * 60 / minutes, 2),
             "loud_talk_minutes": loud_minutes, "false_knock_pauses_over_loud_talk": loud_false,
             "false_knock_pauses_per_hour_over_loud_talk": round(loud_false * 60 / loud_minutes, 2),
+            "other_synthesizers": list(other_voices),
+            "other_synthesizers_minutes": other_minutes if other_voices else 0,
+            "false_knock_pauses_over_other_synthesizers": other_false,
+            "false_knock_pauses_per_hour_over_other_synthesizers":
+                round(other_false * 60 / other_minutes, 2) if other_voices else None,
             "detector_cpu_of_one_core": round(cpu_s / (minutes * 60), 4)}
 
 
@@ -348,13 +365,30 @@ LOUD_TALK_VOICES = ("en-gb-x-rp+f2", "en-gb-scotland", "en-029+m3", "en-gb-x-gbc
 Caribbean and West Midlands ones of accents the knock model never trained on."""
 
 
-def _other_talk(seed: int) -> list[np.ndarray]:
+OTHER_SYNTHESIZERS = ("flite:awb", "festival:slt", "festival:ked")
+"""Voices of synthesizers the knock model never trained on: Flite's Scottish man, Festival's
+American woman (HTS) and man (diphones). Their voiced sounds start far more abruptly than
+espeak-ng's."""
+
+
+def _other_synthesizers() -> tuple[str, ...]:
+    from voice_attune.synthetic.speech import festival_available, flite_available
+
+    found = tuple(v for v in OTHER_SYNTHESIZERS
+                  if (flite_available() if v.startswith("flite:") else festival_available()))
+    if len(found) < len(OTHER_SYNTHESIZERS):
+        log(f"knocks: only {', '.join(found) or 'none'} of {', '.join(OTHER_SYNTHESIZERS)} can speak here "
+            "(Debian: flite festival festvox-us-slt-hts festvox-kdlpc16k)")
+    return found
+
+
+def _other_talk(seed: int, voices: tuple[str, ...] = LOUD_TALK_VOICES) -> list[np.ndarray]:
     """Sixty sentences of random dictionary words (not the everyday sentences of the rest) in
-    LOUD_TALK_VOICES at 130-190 words a minute, each scaled to RMS 1 over its voiced parts."""
+    ``voices`` at 130-190 words a minute, each scaled to RMS 1 over its voiced parts."""
     from voice_attune.keywords.neighbours import random_sentences
 
     rng = np.random.default_rng(seed + 101)
-    talk = [trim(synthesize(t, LOUD_TALK_VOICES[i % len(LOUD_TALK_VOICES)], int(rng.integers(130, 190)))).astype(np.float32)
+    talk = [trim(synthesize(t, voices[i % len(voices)], int(rng.integers(130, 190)))).astype(np.float32)
             for i, t in enumerate(random_sentences(rng, 60))]
     return [x / (speech_rms(x) or 1.0) for x in talk]
 
