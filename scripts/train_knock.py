@@ -2,9 +2,11 @@
 the table over someone talking from the sounds of their speech (asr/knock_model.py).
 
 Everything is made in code and seeded, so the same command gives the same file:
-- six-second scenes: quiet hiss; speech of one or two talkers (espeak-ng voices of the trained
-  accents only: the British, Scottish, Caribbean and West Midlands accents and four variants
-  are kept back for benchmarks) at 300-6000 RMS; knocks of the wide family
+- six-second scenes: quiet hiss; speech of one or two talkers at 300-6000 RMS: espeak-ng voices
+  of the trained accents only (the British, Scottish, Caribbean and West Midlands accents and
+  four variants are kept back for benchmarks), Piper at three speeds and three of Flite's
+  voices (never awb, nor Festival's: the benchmarks' voices of other synthesizers), whose
+  voiced sounds start far more abruptly than espeak-ng's; knocks of the wide family
   (``roomsounds.varied_knock``), single and double, at 5000-28000 peak; kitchen sounds, claps
   inside speech, noise, reverberation;
 - every sharp start the detector judges becomes an example: a knock if it lies from 8 ms before
@@ -34,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE  # noqa: E402
-from voice_attune.asr.knock import TRAINED_NEAR_START_S, KnockDetector  # noqa: E402
+from voice_attune.asr.knock import KnockDetector  # noqa: E402
 from voice_attune.asr.knock_model import KnockModel, packaged_path  # noqa: E402
 from voice_attune.asr.kws_model import fit, network  # noqa: E402
 from voice_attune.config import Config  # noqa: E402
@@ -58,9 +60,10 @@ def log(message: str) -> None:
 
 
 def speech_pool(seed: int, count: int) -> list[np.ndarray]:
-    """``count`` clips of speech at unit speech RMS, in voices of the trained accents."""
+    """``count`` clips of speech at unit speech RMS, in voices of the trained accents, Piper's
+    and Flite's."""
     rng = np.random.default_rng(seed)
-    voices = training_voices(rng, 3, (), hold_out=True, piper=False)
+    voices = training_voices(rng, 3, (130, 165, 200), hold_out=True, flite=2)
     texts = random_sentences(rng, count // 2) + [
         t for t in library_prompts(Config(), "pineapple") if len(t) > 20][: count - count // 2]
     clips = []
@@ -115,8 +118,7 @@ def examples(args: tuple[int, int, list[np.ndarray]]) -> tuple[list[np.ndarray],
     for number in range(count):
         audio, starts, level = scene(rng, speech)
         seen: list[tuple[float, np.ndarray]] = []
-        detector = KnockDetector(rules_only=True, observe=lambda t, numbers: seen.append((t, numbers)),
-                                 near_start_s=TRAINED_NEAR_START_S)
+        detector = KnockDetector(rules_only=True, observe=lambda t, numbers: seen.append((t, numbers)))
         pcm = np.clip(np.round(audio), -32768, 32767).astype(np.int16)
         for i in range(0, pcm.size - FRAME_SAMPLES + 1, FRAME_SAMPLES):
             detector.feed(pcm[i:i + FRAME_SAMPLES].tobytes(), i / SAMPLE_RATE)
@@ -157,12 +159,14 @@ def main() -> int:
                         help="knock-like sharp starts an hour in the validation scenes that are not knocks (default 30)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--hidden", type=int, default=64, help="units in each hidden layer (default 64)")
+    parser.add_argument("--talk", type=int, default=160,
+                        help="sentences of the training talkers (default 160; validation: 3/8 of it)")
     parser.add_argument("--out", type=Path, default=packaged_path())
     args = parser.parse_args()
     started = time.time()
     log("speech: synthesizing the training and validation talkers")
-    train_speech = speech_pool(args.seed, 160)
-    val_speech = speech_pool(args.seed + 7, 60)
+    train_speech = speech_pool(args.seed, args.talk)
+    val_speech = speech_pool(args.seed + 7, max(args.talk * 3 // 8, 4))
     x, knocks, _ = gather(args.seed + 1, args.scenes, train_speech, args.workers, "training scenes")
     vx, vknocks, vlevel = gather(args.seed + 2, max(args.scenes // 4, 10), val_speech, args.workers, "validation scenes")
     y, vy = (knocks >= 0).astype(np.float32), (vknocks >= 0).astype(np.float32)

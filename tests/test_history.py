@@ -234,18 +234,15 @@ def test_what_was_set_aside_is_raised_at_the_next_session_and_closed_when_talked
     first, second = tmp_path / "aside.yaml", tmp_path / "back.yaml"
     first.write_text(SET_ASIDE)
     second.write_text(COME_BACK)
-    # Knocks off: the simulated partners' full-voice Piper speech ("My meeting.") is now and
-    # then heard as two knocks on the table (docs/benchmarks.md, "Double knocks": false knocks
-    # over loud talk), and a pause nobody answers would end the session; this test is about
-    # what was set aside.
-    config = tmp_path / "config.yaml"
-    config.write_text("pause_by: {knock: false}\n")
-    assert main(["simulate", "morning", "--scenario", str(first), "--history", "--config", str(config)]) == 0
+    # With knocks heard, as by default: the simulated partners' full-voice Piper speech ("My
+    # meeting.") was heard as two knocks until the knock model trained on Piper's and Flite's
+    # speech too (docs/benchmarks.md, "Double knocks").
+    assert main(["simulate", "morning", "--scenario", str(first), "--history"]) == 0
     assert "Session ended (not_now)" in capsys.readouterr().out
     history = History.open(simulated_folder())
     [open_one] = history.open_follow_ups()
     assert history.sessions()[0].ended == "not_now"
-    assert main(["simulate", "morning", "--scenario", str(second), "--history", "--config", str(config)]) == 0
+    assert main(["simulate", "morning", "--scenario", str(second), "--history"]) == 0
     out = capsys.readouterr().out
     assert "Last time, in your morning" in out and "set something aside" in out
     assert history.open_follow_ups() == []  # talked about: closed

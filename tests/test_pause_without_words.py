@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from voice_attune import FRAME_SAMPLES, SAMPLE_RATE
-from voice_attune.asr.knock import NEAR_START_S, TRAINED_NEAR_START_S, KnockDetector
+from voice_attune.asr.knock import NEAR_START_S, KnockDetector
 from voice_attune.config import Config, Partners
 from voice_attune.dialog.engine import Engine
 from voice_attune.dialog.host import DialogSettings
@@ -339,7 +339,7 @@ def test_the_knock_model_trains_reproducibly_from_a_small_budget(tmp_path):
     script = Path(__file__).resolve().parents[1] / "scripts" / "train_knock.py"
     outs = []
     for name in ("a.npz", "b.npz"):
-        run = subprocess.run([sys.executable, str(script), "--scenes", "24", "--workers", "1", "--hidden", "8",
+        run = subprocess.run([sys.executable, str(script), "--scenes", "24", "--talk", "16", "--workers", "1", "--hidden", "8",
                               "--out", str(tmp_path / name)], capture_output=True, text=True, timeout=300)
         assert run.returncode == 0, run.stderr[-2000:]
         assert "training scenes" in run.stderr
@@ -350,10 +350,13 @@ def test_the_knock_model_trains_reproducibly_from_a_small_budget(tmp_path):
     assert oct((tmp_path / "a.npz").stat().st_mode & 0o777) == "0o600"
 
 
+OLD_NEAR_START_S = 0.06
+
+
 def test_a_knock_just_before_a_louder_syllable_is_still_judged():
     # Over a partner talking at full voice, a syllable often starts a few tens of milliseconds
-    # after a knock and louder than it. Judging only the loudest sharp start in 60 ms (as the
-    # knock model was trained) lost such knocks; the detector now judges both.
+    # after a knock and louder than it. Judging only the loudest sharp start in 60 ms (the rule
+    # until 2026-12-04) lost such knocks; the detector now judges both.
     rng = np.random.default_rng(41)
     speech = _speech("I know, but I was thinking we could ask your mother to come over on Sunday "
                      "and have lunch with us in the garden", "en-gb-scotland+m6", 3000.0)
@@ -369,7 +372,7 @@ def test_a_knock_just_before_a_louder_syllable_is_still_judged():
             last = b
     assert len(pairs) >= 5
     heard = {}
-    for near in (TRAINED_NEAR_START_S, NEAR_START_S):
+    for near in (OLD_NEAR_START_S, NEAR_START_S):
         pair_rng, heard[near] = np.random.default_rng(42), 0
         for a, b in pairs:
             knocks, second = roomsounds.double_knock(pair_rng, gap_s=b - a, peak=float(pair_rng.uniform(14000, 20000)))
@@ -377,4 +380,44 @@ def test_a_knock_just_before_a_louder_syllable_is_still_judged():
             roomsounds.place(audio, knocks, at)
             got = _feed(KnockDetector(near_start_s=near), audio)
             heard[near] += any(at + second <= t <= at + second + 0.3 for t in got)
-    assert heard[NEAR_START_S] >= len(pairs) - 1 and heard[NEAR_START_S] >= heard[TRAINED_NEAR_START_S] + 2, heard
+    assert heard[NEAR_START_S] >= len(pairs) - 1 and heard[NEAR_START_S] >= heard[OLD_NEAR_START_S] + 2, heard
+
+
+def test_the_knock_model_has_the_last_word_on_a_sound_standing_clear():
+    # A festival diphone voice's stop consonants can stand as clear of the speech around them as
+    # a knock does (docs/benchmarks.md, "Double knocks"); the knock model then has the last word.
+    # Isolated here with the packaged network's output pushed to "surely no" and "surely yes".
+    from voice_attune.asr.knock import DOUBT
+    from voice_attune.asr.knock_model import KnockModel, packaged_model
+
+    shipped = packaged_model()
+    rng = np.random.default_rng(6)
+    audio = _room(4.0, rng)
+    knocks, second = roomsounds.double_knock(rng, gap_s=0.3, peak=20000)
+    roomsounds.place(audio, knocks, 1.0)
+    heard = {}
+    for name, bias in (("no", -60.0), ("yes", 60.0)):
+        weights = {**shipped.weights, "b3": np.full_like(shipped.weights["b3"], bias)}
+        heard[name] = _feed(KnockDetector(model=KnockModel(weights, shipped.threshold, {})), audio)
+    assert heard["no"] == [] and len(heard["yes"]) == 1, heard
+    assert len(_feed(KnockDetector(rules_only=True), audio)) == 1  # the rules alone hear it
+    assert len(_heard(audio)) == 1 and 0 < DOUBT < shipped.threshold
+
+
+@pytest.mark.parametrize("voice", ["festival:slt", "flite:awb"])
+def test_a_minute_of_loud_talk_in_a_voice_of_another_synthesizer_does_not_pause(voice):
+    # Voices the knock model never trained on, whose voiced sounds start far more abruptly than
+    # espeak-ng's. The knock model trained on espeak-ng's speech alone paused 11 and 3 times in
+    # this minute; trained on Piper's and three Flite voices' too, none.
+    sentences = ["Put a pot of tea on the table, and tell me about the cat.",
+                 "I kept thinking about the bills, but then Bob picked up the kids.",
+                 "Could we get a quiet day, just the two of us, back at the park?",
+                 "The doctor said to take it easy, but work keeps piling up."]
+    rng = np.random.default_rng(7)
+    clips = [_speech(s, voice, 4000.0) for s in sentences]
+    audio, at = _room(60.0, rng), 0.3
+    while at < 55.0:
+        said = clips[int(rng.integers(len(clips)))] * float(rng.uniform(0.8, 1.4))
+        roomsounds.place(audio, said, at)
+        at += said.size / SAMPLE_RATE + float(rng.uniform(0.1, 0.6))
+    assert _heard(audio) == []
