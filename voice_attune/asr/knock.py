@@ -73,7 +73,7 @@ ALONE_S = 0.4
 DOUBT = 0.5
 """A sound that stands clear of everything around it is still no knock if the knock model
 scores it below this (a stop consonant of a synthesizer that clicks stands just as clear; the
-knocks of every shape the benchmarks make score 0.97 or more, docs/benchmarks.md)."""
+knocks of every shape the benchmarks make scored 0.96 or more, docs/benchmarks.md)."""
 CLIPPED, CLIPPED_RUN = 32000, 4
 """Samples this close to full scale, this many around a sharp sound: the microphone clipped."""
 REFRACTORY_S = 1.5
