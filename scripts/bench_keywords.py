@@ -12,7 +12,11 @@ loaded with --model. It then hears, through the real streaming detector (Keyword
 - everyday conversation without the word, at least an hour of it with the default sizes;
 - where the Debian package flite is installed, all of the above from a voice of another
   synthesizer that no model trains on (Flite's awb, built from recordings of a Scottish man),
-  reported apart as "another_synthesizer".
+  reported apart as "another_synthesizer";
+- where the PyPI package ttspico is installed, the same from SVOX Pico's British and American
+  women (a fourth synthesizer, built from recordings), reported apart as "pico": no model trains
+  on the British one; networks that learn Flite's voices (--flite-members) also learn the
+  American one ("trained_on").
 One JSON object goes to stdout, progress to stderr. Figures are per voice, voice family and room.
 
     python scripts/bench_keywords.py                   # train (about 5 min here) and measure (about 6 min)
@@ -20,7 +24,9 @@ One JSON object goes to stdout, progress to stderr. Figures are per voice, voice
     python scripts/bench_keywords.py --model FILE.npz  # measure a saved model
     python scripts/bench_keywords.py --enroll          # also: couples of held-out voices enrol
     python scripts/bench_keywords.py --members 4       # four networks, as the shipped model is made
-    python scripts/bench_keywords.py --members 6 --flite-members 2   # the last two also with Flite's voices
+    python scripts/bench_keywords.py --members 4 --flite-members 4   # as the shipped model is made: every
+                                                                     # network also learns Flite's and Pico's
+                                                                     # American voices
 
 With --enroll, held-out voices are paired into couples; each partner says the word four times
 (at other speeds and pitches than the benchmark's own sayings), the sayings go through
@@ -63,9 +69,16 @@ from voice_attune.keywords.measure import (  # noqa: E402
 )
 from voice_attune.keywords.prompts import library_prompts  # noqa: E402
 from voice_attune.keywords.train import BUDGETS, train_keyword  # noqa: E402
-from voice_attune.keywords.voices import HELD_OUT_FLITE, Voice, held_out_voices  # noqa: E402
+from voice_attune.keywords.voices import HELD_OUT_FLITE, PICO_TRAINING, Voice, held_out_voices  # noqa: E402
 from voice_attune.synthetic.flite import flite_available  # noqa: E402
+from voice_attune.synthetic.pico import pico_available  # noqa: E402
 from voice_attune.synthetic.speech import PIPER_VOICE, piper_available  # noqa: E402
+
+
+PICO_VOICES = ("pico:en-GB", "pico:en-US")
+"""SVOX Pico's British and American women: a fourth synthesizer, never trained on."""
+OTHER_GROUPS = ("flite_held_out", "pico_held_out")
+"""Voices of other synthesizers, reported apart from the espeak-ng and Piper totals."""
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -87,7 +100,8 @@ def main() -> int:
                              "of their scores counting, as the shipped models are made (default 1)")
     parser.add_argument("--flite-members", type=int, default=0,
                         help="how many of those networks also learn from Flite's voices rms, slt and kal16 "
-                             "(never awb, the voice of another synthesizer the benchmark hears)")
+                             "and, where ttspico is installed, Pico's American woman (never Flite's awb nor "
+                             "Pico's British woman, voices of other synthesizers the benchmark hears)")
     parser.add_argument("--masked", type=float,
                         help="share of the training sayings heard with mel bands flattened (default: the "
                              "budget's; 0 trains as before masking)")
@@ -258,20 +272,33 @@ def plan_jobs(args) -> tuple[list[tuple], "Room"]:
     if flite_available() and not args.quick:
         # Another synthesizer, from a recording of a Scottish man, never trained on: its own
         # generator, so the streams above are those of a run without it.
-        own = np.random.default_rng(args.seed + 99)
-        for i, v in enumerate(Voice(name, speed, pitch) for name in HELD_OUT_FLITE for speed, pitch in ((150, 40), (180, 65))):
-            items = [("alone", "{w}")] + [CARRIERS[int(k)] for k in own.choice(len(CARRIERS), 3, replace=False)]
-            stream = compose(v, args.word, items, own)
-            for r in rooms:
-                jobs.append(("pause", "flite_held_out", v, r, stream, int(own.integers(1 << 30))))
-            stream = compose(v, args.word, [("confusable", c) for c in confusables], own)
-            for r in ("clean", "pink15"):
-                jobs.append(("confusable", "flite_held_out", v, r, stream, int(own.integers(1 << 30))))
-            texts = [EVERYDAY[(i * 17 + k) % len(EVERYDAY)] for k in range(len(EVERYDAY))]
-            stream = compose(v, args.word, [("everyday", t) for t in texts], own)
-            for r in ("clean", "babble10"):
-                jobs.append(("everyday", "flite_held_out", v, r, stream, int(own.integers(1 << 30))))
+        voices = [Voice(name, speed, pitch) for name in HELD_OUT_FLITE for speed, pitch in ((150, 40), (180, 65))]
+        jobs += other_synthesizer_jobs("flite_held_out", voices, args, rooms, np.random.default_rng(args.seed + 99))
+    if pico_available() and not args.quick:
+        # SVOX Pico's British and American women, never trained on: a generator of their own too.
+        voices = [Voice(name, speed, pitch) for name in PICO_VOICES for speed, pitch in ((150, 35), (180, 60))]
+        jobs += other_synthesizer_jobs("pico_held_out", voices, args, rooms, np.random.default_rng(args.seed + 199))
     return jobs, room
+
+
+def other_synthesizer_jobs(group: str, voices: list[Voice], args, rooms, own: np.random.Generator) -> list[tuple]:
+    """The streams of voices of another synthesizer: the word in every room, the confusables and
+    everyday talk, drawn from their own generator ``own``."""
+    confusables = CONFUSABLES.get(args.word, ())
+    jobs = []
+    for i, v in enumerate(voices):
+        items = [("alone", "{w}")] + [CARRIERS[int(k)] for k in own.choice(len(CARRIERS), 3, replace=False)]
+        stream = compose(v, args.word, items, own)
+        for r in rooms:
+            jobs.append(("pause", group, v, r, stream, int(own.integers(1 << 30))))
+        stream = compose(v, args.word, [("confusable", c) for c in confusables], own)
+        for r in ("clean", "pink15"):
+            jobs.append(("confusable", group, v, r, stream, int(own.integers(1 << 30))))
+        texts = [EVERYDAY[(i * 17 + k) % len(EVERYDAY)] for k in range(len(EVERYDAY))]
+        stream = compose(v, args.word, [("everyday", t) for t in texts], own)
+        for r in ("clean", "babble10"):
+            jobs.append(("everyday", group, v, r, stream, int(own.integers(1 << 30))))
+    return jobs
 
 
 def summarize(results: list[dict], model: KeywordModel, args, train_s) -> dict:
@@ -280,17 +307,17 @@ def summarize(results: list[dict], model: KeywordModel, args, train_s) -> dict:
         heard = sum(w["heard"] for w in words)
         return {"recall": round(heard / len(words), 3) if words else None, "heard": heard, "said": len(words)}
 
-    pause = [r for r in results if r["kind"] == "pause" and r["group"] != "flite_held_out"]
+    pause = [r for r in results if r["kind"] == "pause" and r["group"] not in OTHER_GROUPS]
     by_room = {g: {room: recall([r for r in pause if r["group"] == g and r["room"] == room])
                    for room in sorted({r["room"] for r in pause})} for g in ("held_out", "family")}
     by_voice = {v: recall([r for r in pause if r["voice"] == v]) for v in sorted({r["voice"] for r in pause})}
     by_place = {p: recall([{"words": [w for w in r["words"] if w["place"] == p]} for r in pause])
                 for p in ("alone", "start", "middle", "end")}
     latencies = [w["latency_s"] for r in pause for w in r["words"] if w["heard"]]
-    # The voice of another synthesizer is reported on its own (another_synthesizer), so the
-    # totals below stay those of espeak-ng and Piper voices, as in earlier runs.
-    conf = [r for r in results if r["kind"] == "confusable" and r["group"] != "flite_held_out"]
-    every = [r for r in results if r["kind"] == "everyday" and r["group"] != "flite_held_out"]
+    # The voices of other synthesizers are reported on their own (another_synthesizer, pico), so
+    # the totals below stay those of espeak-ng and Piper voices, as in earlier runs.
+    conf = [r for r in results if r["kind"] == "confusable" and r["group"] not in OTHER_GROUPS]
+    every = [r for r in results if r["kind"] == "everyday" and r["group"] not in OTHER_GROUPS]
     every_s = sum(r["seconds"] for r in every)
     cpu = sum(r["cpu_s"] for r in results)
     audio_s = sum(r["seconds"] for r in results)
@@ -321,6 +348,9 @@ def summarize(results: list[dict], model: KeywordModel, args, train_s) -> dict:
                      "per_hour": round(sum(r["stray"] for r in every) / max(every_s / 3600, 1e-9), 2),
                      "heard_in": sorted(f"{r['voice']} {r['room']}: {t}" for r in every for t in r["stray_during"])},
         "another_synthesizer": _figures([r for r in results if r["group"] == "flite_held_out"], args.word),
+        "pico": {v: {**_figures([r for r in results if r["voice"] == v], args.word),
+                     "trained_on": v in PICO_TRAINING and bool(model.meta.get("flite_members"))}
+                 for v in PICO_VOICES if any(r["voice"] == v for r in results)},
         "misses": sorted(f"{r['voice']} {r['room']} {w['place']}" for r in pause for w in r["words"] if not w["heard"]),
         "cpu_share_of_one_core": round(cpu / audio_s, 4),
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -17,7 +17,8 @@ say() { printf '\n== %s\n' "$*"; }
 
 debian_packages=(espeak-ng libportaudio2 libspeexdsp1 flite)
 # Festival's voices: a third synthesizer that the benchmarks and a test speak with.
-[[ "$task" == "test" ]] && debian_packages+=(festival festvox-us-slt-hts festvox-kdlpc16k)
+# SVOX Pico's voices (PyPI ttspico) build from C sources: a compiler and Python's headers.
+[[ "$task" == "test" ]] && debian_packages+=(festival festvox-us-slt-hts festvox-kdlpc16k gcc libc6-dev python3-dev)
 # A Python that brings its own venv and pip (pyenv, a container image) needs no Debian Python.
 if ! { command -v python3 >/dev/null 2>&1 && python3 -c "import venv, ensurepip" 2>/dev/null; }; then
   debian_packages+=(python3 python3-venv python3-pip)

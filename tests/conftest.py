@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pytest
 
+from voice_attune import SAMPLE_RATE
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import build_listener
 from voice_attune.config import Config
@@ -201,3 +203,36 @@ def fake_sounddevice(devices: list[dict] | None = None, default: tuple[int, int]
     sd.InputStream = InputStream
     sd.OutputStream = OutputStream
     return sd
+
+
+def pauses_heard(model, voice: str, settings, word: str = "pineapple") -> tuple[list[bool], list[float]]:
+    """``word`` said by ``voice`` at each (speed, pitch) of ``settings``, two seconds apart, then
+    three everyday sentences in the same voice, through the streaming keyword detector with
+    ``model`` as the pause word: whether each saying paused (0.3 s before its end to 0.35 s
+    after), and the times of pauses during the everyday sentences."""
+    from voice_attune.asr.keywords import KeywordDetector, LoadedModel
+    from voice_attune.asr.kws_features import FrontEnd
+    from voice_attune.synthetic.speech import synthesize
+
+    gap = np.zeros(2 * SAMPLE_RATE, np.int16)
+    pieces, ends, at = [np.zeros(SAMPLE_RATE, np.int16)], [], SAMPLE_RATE
+    for speed, pitch in settings:
+        said = synthesize(word, voice, speed, pitch)
+        pieces += [said, gap]
+        ends.append((at + said.size) / SAMPLE_RATE)
+        at += said.size + gap.size
+    talk = [synthesize(t, voice, 165) for t in (
+        "I was lonely while you were away.", "Could you pass me the apple juice?", "The pine table needs oiling.")]
+    pieces += [np.concatenate([t, gap]) for t in talk]
+    detector = KeywordDetector([LoadedModel(model, "pause")], FrontEnd())
+    found = [h for f in frames_from_array(np.concatenate(pieces)) for h in detector.feed(f)]
+    heard = [any(end - 0.3 <= h.t <= end + 0.35 for h in found) for end in ends]
+    return heard, [h.t for h in found if h.t > ends[-1] + 0.35]
+
+
+def assert_speech(pcm: np.ndarray, longest_s: float = 4.0) -> None:
+    """``pcm`` is int16 speech of 1 to ``longest_s`` seconds with pauses in it, not noise or silence."""
+    assert pcm.dtype == np.int16 and np.abs(pcm).max() > 3000
+    assert 1.0 < pcm.size / SAMPLE_RATE < longest_s
+    voiced = np.convolve(pcm.astype(np.float64) ** 2, np.ones(320) / 320, "same") > 300**2
+    assert 0.4 < voiced.mean() < 0.95

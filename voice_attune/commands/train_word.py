@@ -79,17 +79,20 @@ def train_and_save(word: str, config: Config, seed: int = 0, budget: str = "full
     """Train the pause-word model for ``word`` with a progress line, save it, say what it measured."""
     from voice_attune.keywords.prompts import library_prompts
     from voice_attune.keywords.train import BUDGETS, train_keyword
-    from voice_attune.synthetic.speech import espeak_available
+    from voice_attune.synthetic.speech import espeak_available, flite_available
 
     if not espeak_available():
         raise UserError("training needs espeak-ng to make its voices (Debian: apt-get install espeak-ng)")
     commands = [p for phrases in config.spotter.commands.values() for p in phrases]
+    # Flite's (and, where installed, Pico's) American voices beside espeak-ng's and Piper's: a
+    # model that never met a voice built from recordings may not hear it at all.
     bar = StageBar(sys.stderr, f"Training '{word}'")
     start = time.monotonic()
     try:
         model = train_keyword(
             [word], ["pause"], BUDGETS[budget], seed=seed, bank_folder=kws_store.user_folder(),
             also_refuse=commands, prompts=library_prompts(config, word), progress=bar,
+            flite_members=1 if flite_available() else 0,
         )
         path = kws_store.user_model_path(word)
         model.meta["word"] = word

@@ -32,6 +32,7 @@ from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.texts import CARRIERS, COMMAND_CARRIERS, EVERYDAY
 from voice_attune.keywords.voices import Voice, speaks_phonemes, training_voices
 from voice_attune.synthetic.flite import is_flite
+from voice_attune.synthetic.pico import is_pico
 from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize
 from voice_attune.text import normalize
 
@@ -60,7 +61,7 @@ not-yet, but never counted as false alarms when thresholds are chosen (firing th
 not wrong)."""
 PHONEME_WEIGHT = 0.0
 """How much a confusable saying made of changed phonemes counts as a negative (0: not made)."""
-FLITE_SAYINGS = 4
+FLITE_SAYINGS = 6
 """Speeds and pitches of each of Flite's training voices, in a network that learns from them."""
 
 
@@ -385,9 +386,10 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
     median score counting, and the thresholds chosen for that median on every seed's windows
     kept back, at the share of them that one network let through at its own threshold: together
     they are steadier, and hear more at the same false alarms (the shipped models, whose training
-    time is not the couple's). The last ``flite_members`` of them also learn from Flite's voices
-    (FLITE_SAYINGS of each of FLITE_TRAINING): networks that met different voices disagree where
-    one of them would be wrong about a voice like none it met."""
+    time is not the couple's). The last ``flite_members`` of them also learn from voices built
+    from recordings (FLITE_SAYINGS of each of FLITE_TRAINING, and of PICO_TRAINING where Pico is
+    installed): a network that never met such a voice may not hear it at all (Pico's American
+    woman: 0 sayings of 48, docs/benchmarks.md)."""
     networks, kept_back = [], []
     for i in range(members):
         say = progress if members == 1 or progress is None else _numbered(progress, i + 1, members)
@@ -397,13 +399,13 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
         kept_back.append(data.val)
         del data  # the windows learnt from are the bulk of the memory
     model = networks[0]
+    model.meta["flite_members"] = flite_members
     if members > 1:
         alone = [m.meta["validation"] for m in networks]
         model.members = [m.weights for m in networks[1:]]
         shares = [max(share, _fired_share(alone, p)) for p, share in zip(phrases, _shares(false_share, len(phrases)))]
         model.meta["validation"] = choose_thresholds(model, kept_back, shares)
         model.meta["seeds"] = [seed + i for i in range(members)]
-        model.meta["flite_members"] = flite_members
         model.meta["members_validation"] = alone
     return model
 
@@ -440,7 +442,7 @@ def build_data(
     ``prompts``: what the guide says (negatives in its voice); ``hold_out``: train without
     the benchmark's held-out accents and variants; ``bank_folder``: where the shared
     everyday-sound bank is kept (None: made afresh and not kept); ``flite``: speeds and pitches
-    of each of Flite's training voices (none by default)."""
+    of each of Flite's training voices, and of Pico's where installed (none by default)."""
     say = progress or (lambda stage, fraction: None)
     rng = np.random.default_rng(seed)
     voices = training_voices(rng, budget.per_accent, budget.piper_speeds, hold_out, piper=piper_available(),
@@ -493,6 +495,7 @@ def build_data(
         target.add(windows_of(stretch.embeddings, budget.window, range(0, stretch.embeddings.shape[0])),
                    None, outputs, 1.0, offset + k)
     info = {"hold_out": hold_out, "voices": len(voices), "flite_voices": sum(is_flite(v.name) for v in voices),
+            "pico_voices": sum(is_pico(v.name) for v in voices),
             "positive_clips": len(positives), "negative_clips": len(negatives), "bank_stretches": len(stretches),
             "masked_clips": sum(1 for m in masks if m)}
     return TrainingData(train, val, info)

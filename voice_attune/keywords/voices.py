@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from voice_attune.synthetic.flite import is_flite
+from voice_attune.synthetic.pico import is_pico, pico_available
 from voice_attune.synthetic.speech import PIPER_VOICE
 
 ACCENTS = (
@@ -37,6 +38,10 @@ HELD_OUT_FLITE = ("flite:awb",)
 model trains on."""
 FLITE_TRAINING = ("flite:rms", "flite:slt", "flite:kal16")
 """Flite's voices a network may train on: two American men (one of diphones) and a woman."""
+PICO_TRAINING = ("pico:en-US",)
+"""SVOX Pico's American woman, whom a network that learns Flite's voices also learns where Pico
+is installed (never Pico's British woman, whom the benchmarks hear as a voice from outside all
+training)."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,8 @@ def _name(accent: str, variant: str) -> str:
 def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tuple[int, ...],
                     hold_out: bool = False, piper: bool = True, flite: int = 0) -> list[Voice]:
     """``per_accent`` voices of each accent, variants, speeds and pitches drawn with ``rng``,
-    then Piper at each speed, then ``flite`` speeds and pitches of each of FLITE_TRAINING.
+    then Piper at each speed, then ``flite`` speeds and pitches of each of FLITE_TRAINING and,
+    where Pico is installed, PICO_TRAINING.
     ``hold_out``: leave out the held-out accents and variants."""
     accents = [a for a in ACCENTS if not (hold_out and a in HELD_OUT_ACCENTS)]
     variants = [v for v in VARIANTS if not (hold_out and v in HELD_OUT_VARIANTS)]
@@ -79,14 +85,15 @@ def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tup
             voices.append(Voice(_name(accent, variants[i]), speed, pitch))
     if piper:
         voices.extend(Voice(PIPER_VOICE, s) for s in piper_speeds)
-    for name in FLITE_TRAINING if flite else ():
+    for name in (FLITE_TRAINING + (PICO_TRAINING if pico_available() else ())) if flite else ():
         voices.extend(Voice(name, int(rng.integers(120, 215)), int(rng.integers(20, 80))) for _ in range(flite))
     return voices
 
 
 def speaks_phonemes(voice: Voice) -> bool:
-    """Whether the voice reads espeak-ng's phoneme input ``[[...]]`` (Piper and Flite do not)."""
-    return voice.name != PIPER_VOICE and not is_flite(voice.name)
+    """Whether the voice reads espeak-ng's phoneme input ``[[...]]`` (only espeak-ng's voices do:
+    Piper's, Flite's and Pico's have a synthesizer of their own, named by a prefix)."""
+    return voice.name != PIPER_VOICE and not is_flite(voice.name) and not is_pico(voice.name)
 
 
 def held_out_voices() -> list[Voice]:

@@ -14,6 +14,7 @@ import subprocess
 import numpy as np
 
 from voice_attune.errors import UserError
+from voice_attune.synthetic.recorded import pitch_factor, voice_name
 from voice_attune.voice.pcm import wav_to_16k
 
 PREFIX = "flite:"
@@ -37,12 +38,8 @@ def is_flite(voice: str) -> bool:
 def flite(text: str, voice: str, speed: int = 160, pitch: int = 50) -> np.ndarray:
     """``text`` spoken by Flite's ``voice`` ("flite:awb") into int16 samples at 16 kHz. ``pitch``
     0-99 moves the voice's own pitch from 0.75 to 1.25 times; ``speed`` is words a minute."""
-    name = voice[len(PREFIX):] if is_flite(voice) else voice
-    if name not in VOICES:
-        raise UserError(f"Flite has no voice '{name}'; known: {', '.join(VOICES)}")
-    if not flite_available():
-        raise UserError("flite is not installed (Debian: apt-get install flite)")
-    f0 = VOICES[name] * (0.75 + 0.5 * min(99, max(0, pitch)) / 99)
+    name = voice_name(voice, PREFIX, VOICES, "Flite", flite_available, "Debian: apt-get install flite")
+    f0 = VOICES[name] * pitch_factor(pitch)
     stretch = PACE / max(60, speed)
     result = subprocess.run(
         # -t takes the next argument as the text, whatever it starts with; Flite's -f waits on a pipe.

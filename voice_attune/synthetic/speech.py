@@ -13,11 +13,12 @@ import numpy as np
 
 from voice_attune.synthetic.festival import festival, festival_available, is_festival
 from voice_attune.synthetic.flite import flite, flite_available, is_flite
+from voice_attune.synthetic.pico import is_pico, pico, pico_available
 from voice_attune.voice import piper
 from voice_attune.voice.espeak import espeak, espeak_available
 from voice_attune.voice.piper import piper_available
 
-__all__ = ["PIPER_VOICE", "espeak_available", "festival_available", "flite_available", "piper_available", "synthesize"]
+__all__ = ["PIPER_VOICE", "espeak_available", "festival_available", "flite_available", "pico_available", "piper_available", "synthesize"]
 
 PIPER_VOICE = "piper"
 """The voice name that means the Piper voice en_US-joe-medium rather than an espeak-ng voice."""
@@ -27,15 +28,17 @@ PIPER_PACE = 160.0
 
 def synthesize(text: str, voice: str = "en-us", speed: int = 160, pitch: int = 50) -> np.ndarray:
     """Speak ``text`` into int16 samples at 16 kHz; ``voice`` is an espeak-ng voice, "piper", or
-    a Flite voice ("flite:awb") or a Festival voice ("festival:slt").
+    a Flite voice ("flite:awb"), a Festival voice ("festival:slt") or a Pico voice ("pico:en-GB").
 
-    ``pitch`` (0-99) applies to espeak-ng and Flite voices."""
+    ``pitch`` (0-99) applies to espeak-ng, Flite and Pico voices."""
     if voice == PIPER_VOICE:
         return _piper(text, speed)
     if is_flite(voice):
         return flite(text, voice, speed, pitch)
     if is_festival(voice):
         return festival(text, voice, speed)
+    if is_pico(voice):
+        return pico(text, voice, speed, pitch)
     return espeak(text, voice, speed, pitch)
 
 
