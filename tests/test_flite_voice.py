@@ -1,6 +1,6 @@
-"""Flite's voices, from another synthesizer than any model here trains on: speech made in memory,
-and the shipped pause-word model hearing the word from its Scottish voice (awb), which no model
-ever trained on. scripts/bench_keywords.py measures that voice in every room; in noise it is
+"""Flite's voices, built from recordings: speech made in memory, and the shipped pause-word model
+hearing the word from its Scottish voice (awb), which no model ever trained on (its American
+voices are learnt). scripts/bench_keywords.py measures that voice in every room; in noise it is
 heard far less often (docs/benchmarks.md)."""
 
 from __future__ import annotations

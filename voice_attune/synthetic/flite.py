@@ -1,9 +1,9 @@
 """Flite's voices: speech built from recordings of real people (a Scottish man, two American men,
-an American woman) by another synthesizer than espeak-ng's formant voices or Piper. A keyword
-model's networks can be asked to learn from the American ones (keywords/voices.FLITE_TRAINING;
-no shipped model does yet); no model trains on the Scottish one, which the keyword benchmarks
-hear as a voice from outside everything the models met. Needs the Debian package ``flite``; in
-memory only (the audio comes back on stdout)."""
+an American woman) by another synthesizer than espeak-ng's formant voices or Piper. Keyword
+networks can learn from the American ones (keywords/voices.FLITE_TRAINING; the shipped
+pause-word model and `train-word` do); no model trains on the Scottish one, which the keyword
+benchmarks hear as a voice from outside everything the models met. Needs the Debian package
+``flite``; in memory only (the audio comes back on stdout)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """SVOX Pico's voices: speech from a fourth synthesizer (the one Android shipped), built from
-recordings: a British woman (``pico:en-GB``) and an American woman (``pico:en-US``). No model
-here trains on them, so the benchmarks hear them as voices from outside everything the models
-met, and the British one as a British voice of a real speaker's recordings. Needs the PyPI
+recordings: a British woman (``pico:en-GB``) and an American woman (``pico:en-US``). Keyword
+networks that learn voices built from recordings learn the American one
+(keywords/voices.PICO_TRAINING; the shipped pause-word model does); no model learns the British
+one, whom the benchmarks hear as a voice from outside everything the models met. Needs the PyPI
 package ``ttspico`` (in the ``dev`` extra; it builds Pico's C sources, so a C compiler and
 Python's headers); in memory only."""
 
