@@ -76,7 +76,8 @@ from voice_attune.synthetic.speech import PIPER_VOICE, piper_available  # noqa: 
 
 
 PICO_VOICES = ("pico:en-GB", "pico:en-US")
-"""SVOX Pico's British and American women: a fourth synthesizer, never trained on."""
+"""SVOX Pico's British and American women: a fourth synthesizer; no model learns the British one,
+networks that learn recorded voices learn the American one (PICO_TRAINING)."""
 OTHER_GROUPS = ("flite_held_out", "pico_held_out")
 """Voices of other synthesizers, reported apart from the espeak-ng and Piper totals."""
 
@@ -275,7 +276,7 @@ def plan_jobs(args) -> tuple[list[tuple], "Room"]:
         voices = [Voice(name, speed, pitch) for name in HELD_OUT_FLITE for speed, pitch in ((150, 40), (180, 65))]
         jobs += other_synthesizer_jobs("flite_held_out", voices, args, rooms, np.random.default_rng(args.seed + 99))
     if pico_available() and not args.quick:
-        # SVOX Pico's British and American women, never trained on: a generator of their own too.
+        # SVOX Pico's British and American women (see PICO_VOICES): a generator of their own too.
         voices = [Voice(name, speed, pitch) for name in PICO_VOICES for speed, pitch in ((150, 35), (180, 60))]
         jobs += other_synthesizer_jobs("pico_held_out", voices, args, rooms, np.random.default_rng(args.seed + 199))
     return jobs, room

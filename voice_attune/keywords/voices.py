@@ -13,8 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voice_attune.synthetic.flite import is_flite
-from voice_attune.synthetic.pico import is_pico, pico_available
+from voice_attune.synthetic.pico import pico_available
 from voice_attune.synthetic.speech import PIPER_VOICE
 
 ACCENTS = (
@@ -92,8 +91,8 @@ def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tup
 
 def speaks_phonemes(voice: Voice) -> bool:
     """Whether the voice reads espeak-ng's phoneme input ``[[...]]`` (only espeak-ng's voices do:
-    Piper's, Flite's and Pico's have a synthesizer of their own, named by a prefix)."""
-    return voice.name != PIPER_VOICE and not is_flite(voice.name) and not is_pico(voice.name)
+    Piper's has no accent name, and every other synthesizer's is named by a prefix, "flite:awb")."""
+    return voice.name != PIPER_VOICE and ":" not in voice.name
 
 
 def held_out_voices() -> list[Voice]:
