@@ -109,6 +109,10 @@ def main() -> int:
     parser.add_argument("--bank-random", type=int,
                         help="sentences of random dictionary words in the everyday-sound bank (default: the "
                              "budget's)")
+    parser.add_argument("--talkers", type=int,
+                        help="background talkers that training's rooms draw babble from (default: the budget's)")
+    parser.add_argument("--accented", type=int,
+                        help="sayings with moved vowels per espeak-ng voice in training (default: the budget's)")
     parser.add_argument("--threshold", type=float,
                         help="hear with this threshold instead of the one training chose (to compare two models "
                              "at the same one)")
@@ -143,6 +147,10 @@ def main() -> int:
             budget = dataclasses.replace(budget, masked=args.masked)
         if args.bank_random is not None:
             budget = dataclasses.replace(budget, bank_random=args.bank_random)
+        if args.talkers is not None:
+            budget = dataclasses.replace(budget, talkers=args.talkers)
+        if args.accented is not None:
+            budget = dataclasses.replace(budget, accented=args.accented)
         model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,
                               also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word),
                               members=args.members, flite_members=args.flite_members)

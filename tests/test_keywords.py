@@ -24,7 +24,7 @@ from voice_attune.config import DEFAULT_COMMANDS, Config
 from voice_attune.events import Spotted, from_dict
 from voice_attune.keywords import augment, masking
 from voice_attune.keywords.prompts import library_prompts
-from voice_attune.keywords.train import TEST, Clip, Dataset, clip_windows, heard_part, train_keyword, windows_of
+from voice_attune.keywords.train import BUDGETS, TEST, Clip, Dataset, clip_windows, heard_part, train_keyword, windows_of
 from voice_attune.keywords.voices import (
     FLITE_TRAINING, HELD_OUT_FLITE, PICO_TRAINING, Voice, speaks_phonemes, training_voices,
 )
@@ -398,6 +398,7 @@ def test_train_word_command_saves_a_private_model_with_progress(capsys, chdir_tm
     # It also learnt Flite's American voices (and Pico's, where installed): a model that never
     # met a voice built from recordings may not hear it at all (docs/benchmarks.md).
     assert loaded.meta["flite_members"] == 1 and loaded.meta["flite_voices"] > 0
+    assert loaded.meta["talkers"] == BUDGETS["small"].talkers  # babble and a talker drawn from these
 
 
 @pytest.mark.slow

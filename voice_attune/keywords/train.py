@@ -90,6 +90,8 @@ class Budget:
     window: int = 12
     hidden: int = 96
     epochs: int = 30
+    talkers: int = 10
+    """Background talkers (three everyday sentences each) that rooms draw babble and a talker from."""
     masked: float = 0.0
     """Share of the sayings learnt from (the phrase's and its sound-alikes', never those kept back
     to choose the threshold) heard with mel bands flattened: see masking.py."""
@@ -97,7 +99,7 @@ class Budget:
 
 FULL = Budget("full", per_accent=14, piper_speeds=(115, 130, 145, 160, 180, 200), carriers=2, rooms=4,
               neighbours=80, neighbour_voices=12, bank_sentence_pairs=140, bank_prompts=260, bank_noise_s=180,
-              bank_random=500, accented=2, hidden=64, epochs=12)
+              bank_random=500, accented=4, hidden=64, epochs=12)
 SMALL = Budget("small", per_accent=2, piper_speeds=(160,), carriers=1, rooms=2, neighbours=12,
                neighbour_voices=3, bank_sentence_pairs=24, bank_prompts=16, bank_noise_s=40, hidden=48, epochs=12)
 TEST = Budget("test", per_accent=8, piper_speeds=(150,), carriers=2, rooms=3, neighbours=60, neighbour_voices=6,
@@ -450,11 +452,15 @@ def build_data(
     talker_voices = [v for v in voices if v.name != PIPER_VOICE]
     guide = [Voice(PIPER_VOICE, 160)] if piper_available() else [Voice("en-us", 165)]
 
-    talkers = []
-    for i in range(10):
-        v = talker_voices[int(rng.integers(len(talker_voices)))]
-        picks = rng.choice(len(EVERYDAY), size=3, replace=False)
-        talkers.append(np.concatenate([_speak(EVERYDAY[p], v) for p in picks]))
+    plans = []
+    for i in range(budget.talkers):
+        # Talkers past the first ten (see `bench_keywords.py --talkers`) draw from generators of
+        # their own, so that the first ten are the same whatever their number.
+        pick = rng if i < 10 else np.random.default_rng([seed, 7753, i])
+        v = talker_voices[int(pick.integers(len(talker_voices)))]
+        plans.append((v, pick.choice(len(EVERYDAY), size=3, replace=False)))
+    with ThreadPoolExecutor(2) as pool:
+        talkers = list(pool.map(lambda plan: np.concatenate([_speak(EVERYDAY[p], plan[0]) for p in plan[1]]), plans))
     # The guide's echo under a partner's words: many of its prompts, so that no one sentence of
     # it is learnt as "not the word".
     echoes = stable_sample(prompts, ECHO_PROMPTS, seed)
@@ -496,6 +502,7 @@ def build_data(
                    None, outputs, 1.0, offset + k)
     info = {"hold_out": hold_out, "voices": len(voices), "flite_voices": sum(is_flite(v.name) for v in voices),
             "pico_voices": sum(is_pico(v.name) for v in voices),
+            "talkers": len(sources.talkers),
             "positive_clips": len(positives), "negative_clips": len(negatives), "bank_stretches": len(stretches),
             "masked_clips": sum(1 for m in masks if m)}
     return TrainingData(train, val, info)
@@ -568,7 +575,7 @@ def _bank(budget: Budget, seed: int, folder: Path | None, voices: list[Voice], g
             if found is not None:
                 return found
     recipe = repr((budget.bank_sentence_pairs, budget.bank_prompts, budget.bank_noise_s, budget.bank_random, seed, len(prompts),
-                   [v.name for v in voices], guide, len(sources.guide)))
+                   [v.name for v in voices], guide, len(sources.guide), len(sources.talkers)))
     path = bank_mod.bank_file(folder, recipe) if folder is not None else None
     if path is not None and path.exists():
         found = bank_mod.load(path)
