@@ -109,6 +109,8 @@ def main() -> int:
     parser.add_argument("--bank-random", type=int,
                         help="sentences of random dictionary words in the everyday-sound bank (default: the "
                              "budget's)")
+    parser.add_argument("--foreign", type=int,
+                        help="voices of other languages saying English from its phonemes (default: the budget's)")
     parser.add_argument("--talkers", type=int,
                         help="background talkers that training's rooms draw babble from (default: the budget's)")
     parser.add_argument("--accented", type=int,
@@ -143,14 +145,9 @@ def main() -> int:
         # Trained as train-word trains (the session library's prompts as negatives and as echo),
         # only without the held-out voices.
         budget = BUDGETS[args.budget]
-        if args.masked is not None:
-            budget = dataclasses.replace(budget, masked=args.masked)
-        if args.bank_random is not None:
-            budget = dataclasses.replace(budget, bank_random=args.bank_random)
-        if args.talkers is not None:
-            budget = dataclasses.replace(budget, talkers=args.talkers)
-        if args.accented is not None:
-            budget = dataclasses.replace(budget, accented=args.accented)
+        overrides = {name: getattr(args, name) for name in ("masked", "bank_random", "talkers", "accented", "foreign")
+                     if getattr(args, name) is not None}
+        budget = dataclasses.replace(budget, **overrides)
         model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,
                               also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word),
                               members=args.members, flite_members=args.flite_members)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from voice_attune.keywords import train
 from voice_attune.keywords.accents import accent_variants
 from voice_attune.keywords.neighbours import espeak_phonemes
+from voice_attune.keywords.voices import FOREIGN_ACCENTS, HELD_OUT_VARIANTS, Voice, training_voices
 from voice_attune.synthetic.speech import synthesize
 
 
@@ -36,3 +38,28 @@ def test_any_word_espeak_can_say_gets_sayings_espeak_can_speak(word):
     assert sayings
     for saying in sayings:
         assert np.abs(synthesize(saying, "en-us", 160).astype(np.int32)).max() > 1000
+
+
+def test_voices_of_other_languages_join_training_without_changing_the_english_ones():
+    english = training_voices(np.random.default_rng(3), 2, (160,), hold_out=True, piper=False)
+    mixed = training_voices(np.random.default_rng(3), 2, (160,), hold_out=True, piper=False, foreign=6)
+    foreign = [v for v in mixed if v.foreign]
+    assert len(foreign) == 6 and all(v.accent in FOREIGN_ACCENTS for v in foreign)
+    assert [v for v in mixed if not v.foreign] == english
+    assert not any(v.variant in HELD_OUT_VARIANTS for v in foreign), "held-out variants stay held out"
+
+
+def test_a_voice_of_another_language_says_english_from_its_phonemes():
+    german = Voice("de+m3", 160)
+    said = train._speak("I need a pause.", german)
+    # Read as German text, "I need a pause" would be spoken in German spelling; from its English
+    # phonemes it is as long as an English voice's saying, give or take an accent.
+    english = train._speak("I need a pause.", Voice("en-us+m3", 160))
+    assert 0.7 * english.size < said.size < 1.4 * english.size
+    assert train.english_phonemes("Pineapple, please.") == "[[p'aInap@L pl'i:z]]"
+
+
+def test_a_language_that_drops_the_words_sounds_does_not_say_it_in_training():
+    assert train.reads_english("pineapple", "de")
+    # Polish espeak-ng stops at the "aI" of "pine", a sound it does not have.
+    assert not train.reads_english("pineapple", "pl")

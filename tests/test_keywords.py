@@ -399,6 +399,8 @@ def test_train_word_command_saves_a_private_model_with_progress(capsys, chdir_tm
     # met a voice built from recordings may not hear it at all (docs/benchmarks.md).
     assert loaded.meta["flite_members"] == 1 and loaded.meta["flite_voices"] > 0
     assert loaded.meta["talkers"] == BUDGETS["small"].talkers  # babble and a talker drawn from these
+    # Voices of other languages said the word from its English phonemes (voices.FOREIGN_ACCENTS).
+    assert loaded.meta["foreign_voices"] == BUDGETS["small"].foreign > 0
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
 """Training a keyword model on this machine from synthetic speech, seeded and reproducible.
 
 Positives: the phrase said alone and inside sentences by every espeak-ng English accent (with
-variants, speeds and pitches) and by Piper, each heard in several random rooms. Negatives: its
+variants, speeds and pitches), by espeak-ng voices of other languages reading its English
+phonemes, and by Piper, each heard in several random rooms. Negatives: its
 phonetic neighbours and parts, the other commands, everyday talk, the session library's prompts
 and noise (the shared bank), and the moments of each positive clip before the phrase was
 finished. A fifth of the voices is kept back to choose each output's threshold.
@@ -10,6 +11,7 @@ finished. A fifth of the voices is kept back to choose each output's threshold.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import re
 import threading
@@ -27,7 +29,7 @@ from voice_attune.asr.kws_model import KeywordModel, fit
 from voice_attune.keywords import bank as bank_mod
 from voice_attune.keywords import masking
 from voice_attune.keywords.accents import accent_variants
-from voice_attune.keywords.neighbours import neighbours, random_sentences
+from voice_attune.keywords.neighbours import espeak_phonemes, neighbours, random_sentences, spoken
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.texts import CARRIERS, COMMAND_CARRIERS, EVERYDAY
 from voice_attune.keywords.voices import Voice, speaks_phonemes, training_voices
@@ -47,6 +49,10 @@ PARTIAL_BEFORE_S = 0.25
 ACCENT_WEIGHT = 0.3
 """How much a saying with moved vowels counts, against the phrase as espeak-ng's accents say it:
 taught fully, they made the model hear "fine apple" (6 of 352 confusable sayings, against 0)."""
+FOREIGN_WEIGHT = 0.3
+"""How much the phrase said by a voice of another language counts (voices.FOREIGN_ACCENTS), as
+the sayings with moved vowels: taught fully, they let training choose a far lower threshold
+(twice the false pauses on everyday talk in one draw of seeds)."""
 ACCENT_VARIANTS = 30
 """Different sayings with moved vowels drawn for each phrase; each voice says a few of them."""
 HARD_NEGATIVE_WEIGHT = 4.0
@@ -92,6 +98,9 @@ class Budget:
     epochs: int = 30
     talkers: int = 10
     """Background talkers (three everyday sentences each) that rooms draw babble and a talker from."""
+    foreign: int = 0
+    """Voices of other languages saying the phrase and everything else from its English
+    phonemes (voices.FOREIGN_ACCENTS): accents none of espeak-ng's English ones is."""
     masked: float = 0.0
     """Share of the sayings learnt from (the phrase's and its sound-alikes', never those kept back
     to choose the threshold) heard with mel bands flattened: see masking.py."""
@@ -99,9 +108,10 @@ class Budget:
 
 FULL = Budget("full", per_accent=14, piper_speeds=(115, 130, 145, 160, 180, 200), carriers=2, rooms=4,
               neighbours=80, neighbour_voices=12, bank_sentence_pairs=140, bank_prompts=260, bank_noise_s=180,
-              bank_random=500, accented=4, hidden=64, epochs=12)
+              bank_random=500, accented=4, foreign=14, hidden=64, epochs=12)
 SMALL = Budget("small", per_accent=2, piper_speeds=(160,), carriers=1, rooms=2, neighbours=12,
-               neighbour_voices=3, bank_sentence_pairs=24, bank_prompts=16, bank_noise_s=40, hidden=48, epochs=12)
+               neighbour_voices=3, bank_sentence_pairs=24, bank_prompts=16, bank_noise_s=40, foreign=2, hidden=48,
+               epochs=12)
 TEST = Budget("test", per_accent=8, piper_speeds=(150,), carriers=2, rooms=3, neighbours=60, neighbour_voices=6,
               bank_sentence_pairs=60, bank_prompts=0, bank_noise_s=60, bank_random=150, accented=1, hidden=48, epochs=12,
               masked=0.5)
@@ -127,11 +137,32 @@ class Clip:
 
 
 def _speak(text: str, voice: Voice) -> np.ndarray:
+    if voice.foreign and not text.startswith("[["):
+        text = english_phonemes(text)
     pcm = synthesize(text, voice.name, voice.speed, voice.pitch)
     loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 200)
     if loud.size == 0:
         return np.zeros(0, np.float32)
     return pcm[loud[0] : loud[-1] + 1].astype(np.float32)
+
+
+@functools.lru_cache(maxsize=4096)
+def english_phonemes(text: str) -> str:
+    """``text`` as espeak-ng's American English phonemes, for a voice of another language to read."""
+    return spoken(espeak_phonemes(text))
+
+
+FOREIGN_LENGTH = 0.75
+"""A voice of another language whose saying of the phrase is shorter than this share of an
+English voice's has dropped sounds it does not have: it does not say the phrase in training."""
+
+
+@functools.lru_cache(maxsize=256)
+def reads_english(text: str, accent: str) -> bool:
+    """Whether the voice of another language ``accent`` says all of ``text``'s English phonemes."""
+    phonemes = text if text.startswith("[[") else english_phonemes(text)
+    theirs, ours = _speak(phonemes, Voice(accent, 160)), _speak(phonemes, Voice("en-us", 160))
+    return theirs.size >= FOREIGN_LENGTH * ours.size
 
 
 def _positive(text: str, voice: Voice, context: str | None, rng: np.random.Generator, label: int) -> Clip | None:
@@ -181,6 +212,9 @@ def make_positives(phrases: Sequence[str], voices: list[Voice], budget: Budget, 
 
         def one(index: int) -> list[Clip]:
             voice, own, out = voices[index], np.random.default_rng([base, label, index]), []
+            if voice.foreign and not reads_english(text, voice.accent):
+                done.add()
+                return out
             contexts: list[str | None] = [None]
             contexts += [carriers[i] for i in own.choice(len(carriers), size=budget.carriers, replace=False)]
             for context in contexts:
@@ -189,7 +223,8 @@ def make_positives(phrases: Sequence[str], voices: list[Voice], budget: Budget, 
                     continue
                 for _ in range(budget.rooms):
                     out.append(Clip(apply_room(clip.audio, own, sources), label, voice, clip.phrase_start,
-                                    clip.phrase_end, _validation_voice(voice, index)))
+                                    clip.phrase_end, _validation_voice(voice, index),
+                                    weight=FOREIGN_WEIGHT if voice.foreign else 1.0))
             if budget.accented and speaks_phonemes(voice) and sayings:
                 for k in own.choice(len(sayings), size=min(budget.accented, len(sayings)), replace=False):
                     context = None if own.random() < 0.5 else carriers[int(own.integers(len(carriers)))]
@@ -448,8 +483,13 @@ def build_data(
     say = progress or (lambda stage, fraction: None)
     rng = np.random.default_rng(seed)
     voices = training_voices(rng, budget.per_accent, budget.piper_speeds, hold_out, piper=piper_available(),
-                             flite=flite)
-    talker_voices = [v for v in voices if v.name != PIPER_VOICE]
+                             flite=flite, foreign=budget.foreign)
+    # Voices of other languages say the phrase and some of what is not it (below), but the
+    # rooms' talkers, the sound-alikes and the everyday bank stay in English voices as before:
+    # drawn among them, they left the English everyday talk less learnt (twice the false pauses).
+    english = [v for v in voices if not v.foreign]
+    foreign = [v for v in voices if v.foreign]
+    talker_voices = [v for v in english if v.name != PIPER_VOICE]
     guide = [Voice(PIPER_VOICE, 160)] if piper_available() else [Voice("en-us", 165)]
 
     plans = []
@@ -475,10 +515,13 @@ def build_data(
     own = {normalize(p) for p in phrases}
     confusable += [(t, 1.0) for t in also_refuse if normalize(t) not in own]
     say("saying what sounds alike", 0.0)
-    negatives = make_negatives(confusable, voices, max(1, budget.neighbour_voices // 2), rng, sources)
+    negatives = make_negatives(confusable, english, max(1, budget.neighbour_voices // 2), rng, sources)
+    if foreign:
+        everyday = stable_sample(EVERYDAY, min(len(EVERYDAY), 2 * len(foreign)), seed + 3163)
+        negatives += make_negatives(confusable + [(t, 1.0) for t in everyday], foreign, 1, rng, sources)
     say("saying what sounds alike", 1.0)
 
-    stretches = _bank(budget, seed, bank_folder, voices, guide, sources, prompts, say, any_bank)
+    stretches = _bank(budget, seed, bank_folder, english, guide, sources, prompts, say, any_bank)
     clips = positives + negatives
     # Drawn from a generator of their own, by clip: the rest of the training is the same
     # whether or not any clip is masked.
@@ -502,7 +545,7 @@ def build_data(
                    None, outputs, 1.0, offset + k)
     info = {"hold_out": hold_out, "voices": len(voices), "flite_voices": sum(is_flite(v.name) for v in voices),
             "pico_voices": sum(is_pico(v.name) for v in voices),
-            "talkers": len(sources.talkers),
+            "talkers": len(sources.talkers), "foreign_voices": sum(v.foreign for v in voices),
             "positive_clips": len(positives), "negative_clips": len(negatives), "bank_stretches": len(stretches),
             "masked_clips": sum(1 for m in masks if m)}
     return TrainingData(train, val, info)

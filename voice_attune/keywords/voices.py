@@ -22,6 +22,15 @@ ACCENTS = (
 )
 """espeak-ng's English accents (`espeak-ng --voices=en`, without the MBROLA voices)."""
 
+FOREIGN_ACCENTS = (
+    "de", "es", "fr", "it", "hi", "pt", "nl", "sv", "ru", "tr", "vi", "ta", "bn", "fi", "cs", "el", "id",
+    "ro", "da", "nb",
+)
+"""espeak-ng voices of other languages that read English phonemes (`[[p'aInap@L]]`) aloud in
+their own sounds: English as someone whose first language it is not might say it. Left out:
+those that drop phonemes English needs (Polish, Hungarian, Swahili, Chinese, Japanese, Arabic
+stop at a sound they lack: Polish says only "pi" of "pineapple")."""
+
 VARIANTS = (
     "", "f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5", "m6", "m7",
     "klatt", "klatt2", "klatt3", "Annie", "Andy", "Alicia", "Mr_Serious", "Steph", "grandma", "Denis",
@@ -62,16 +71,22 @@ class Voice:
     def variant(self) -> str:
         return self.name.split("+")[1] if "+" in self.name else ""
 
+    @property
+    def foreign(self) -> bool:
+        """Whether it is a voice of another language, who says English from its phonemes."""
+        return self.accent in FOREIGN_ACCENTS
+
 
 def _name(accent: str, variant: str) -> str:
     return f"{accent}+{variant}" if variant else accent
 
 
 def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tuple[int, ...],
-                    hold_out: bool = False, piper: bool = True, flite: int = 0) -> list[Voice]:
+                    hold_out: bool = False, piper: bool = True, flite: int = 0, foreign: int = 0) -> list[Voice]:
     """``per_accent`` voices of each accent, variants, speeds and pitches drawn with ``rng``,
-    then Piper at each speed, then ``flite`` speeds and pitches of each of FLITE_TRAINING and,
-    where Pico is installed, PICO_TRAINING.
+    then ``foreign`` voices of other languages (FOREIGN_ACCENTS), then Piper at each speed, then
+    ``flite`` speeds and pitches of each of FLITE_TRAINING and, where Pico is installed,
+    PICO_TRAINING.
     ``hold_out``: leave out the held-out accents and variants."""
     accents = [a for a in ACCENTS if not (hold_out and a in HELD_OUT_ACCENTS)]
     variants = [v for v in VARIANTS if not (hold_out and v in HELD_OUT_VARIANTS)]
@@ -82,6 +97,13 @@ def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tup
             speed = int(rng.integers(120, 215))
             pitch = int(rng.integers(25, 80))
             voices.append(Voice(_name(accent, variants[i]), speed, pitch))
+    if foreign:
+        # Their own generator: the other voices are the same whatever their number.
+        own = np.random.default_rng([int(rng.integers(1 << 31)), 3163])
+        for _ in range(foreign):
+            accent = FOREIGN_ACCENTS[int(own.integers(len(FOREIGN_ACCENTS)))]
+            variant = variants[int(own.integers(len(variants)))]
+            voices.append(Voice(_name(accent, variant), int(own.integers(120, 215)), int(own.integers(25, 80))))
     if piper:
         voices.extend(Voice(PIPER_VOICE, s) for s in piper_speeds)
     for name in (FLITE_TRAINING + (PICO_TRAINING if pico_available() else ())) if flite else ():
