@@ -29,7 +29,7 @@ FOREIGN_ACCENTS = (
 """espeak-ng voices of other languages that read English phonemes (`[[p'aInap@L]]`) aloud in
 their own sounds: English as someone whose first language it is not might say it. Left out:
 those that drop phonemes English needs (Polish, Hungarian, Swahili, Chinese, Japanese, Arabic
-stop at a sound they lack: Polish says only "pi" of "pineapple")."""
+stop at a sound they lack: Polish at the "aI" of "pineapple")."""
 
 VARIANTS = (
     "", "f1", "f2", "f3", "f4", "f5", "m1", "m2", "m3", "m4", "m5", "m6", "m7",
@@ -98,7 +98,8 @@ def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tup
             pitch = int(rng.integers(25, 80))
             voices.append(Voice(_name(accent, variants[i]), speed, pitch))
     if foreign:
-        # Their own generator: the other voices are the same whatever their number.
+        # Their own generator, seeded by one draw: the voices after them are the same whatever
+        # their number.
         own = np.random.default_rng([int(rng.integers(1 << 31)), 3163])
         for _ in range(foreign):
             accent = FOREIGN_ACCENTS[int(own.integers(len(FOREIGN_ACCENTS)))]
