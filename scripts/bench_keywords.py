@@ -16,7 +16,11 @@ loaded with --model. It then hears, through the real streaming detector (Keyword
 - where the PyPI package ttspico is installed, the same from SVOX Pico's British and American
   women (a fourth synthesizer, built from recordings), reported apart as "pico": no model trains
   on the British one; networks that learn Flite's voices (--flite-members) also learn the
-  American one ("trained_on").
+  American one ("trained_on");
+- all of the above from espeak-ng voices of four other languages (Hindi, Spanish, Russian,
+  Vietnamese) reading the English phonemes: English as someone whose first language it is not
+  might say it. A model trained here never meets those languages (training's voices of other
+  languages are the rest); reported apart as "other_languages".
 One JSON object goes to stdout, progress to stderr. Figures are per voice, voice family and room.
 
     python scripts/bench_keywords.py                   # train (about 5 min here) and measure (about 6 min)
@@ -31,7 +35,9 @@ One JSON object goes to stdout, progress to stderr. Figures are per voice, voice
 With --enroll, held-out voices are paired into couples; each partner says the word four times
 (at other speeds and pitches than the benchmark's own sayings), the sayings go through
 `enroll`'s own steps (voice-activity gate, features, adaptation), and the adapted model hears
-the partners' streams, their confusables and their everyday talk again.
+the partners' streams, their confusables and their everyday talk again. Flite's voice enrols
+beside a held-out espeak-ng voice, and two speakers of other languages (Hindi and Spanish) make a
+couple of their own; both are reported apart.
 """
 
 from __future__ import annotations
@@ -69,7 +75,9 @@ from voice_attune.keywords.measure import (  # noqa: E402
 )
 from voice_attune.keywords.prompts import library_prompts  # noqa: E402
 from voice_attune.keywords.train import BUDGETS, train_keyword  # noqa: E402
-from voice_attune.keywords.voices import HELD_OUT_FLITE, PICO_TRAINING, Voice, held_out_voices  # noqa: E402
+from voice_attune.keywords.voices import (  # noqa: E402
+    HELD_OUT_FLITE, HELD_OUT_LANGUAGES, PICO_TRAINING, Voice, held_out_voices,
+)
 from voice_attune.synthetic.flite import flite_available  # noqa: E402
 from voice_attune.synthetic.pico import pico_available  # noqa: E402
 from voice_attune.synthetic.speech import PIPER_VOICE, piper_available  # noqa: E402
@@ -78,8 +86,10 @@ from voice_attune.synthetic.speech import PIPER_VOICE, piper_available  # noqa: 
 PICO_VOICES = ("pico:en-GB", "pico:en-US")
 """SVOX Pico's British and American women: a fourth synthesizer; no model learns the British one,
 networks that learn recorded voices learn the American one (PICO_TRAINING)."""
-OTHER_GROUPS = ("flite_held_out", "pico_held_out")
-"""Voices of other synthesizers, reported apart from the espeak-ng and Piper totals."""
+OTHER_GROUPS = ("flite_held_out", "pico_held_out", "languages_held_out")
+"""Voices of other synthesizers and languages, reported apart from the espeak-ng and Piper totals."""
+LANGUAGE_VOICES = (("hi", 150, 45), ("es+f2", 165, 60), ("ru+m3", 140, 40), ("vi+f5", 155, 55))
+"""Voices of HELD_OUT_LANGUAGES saying English: (espeak-ng voice, speed, pitch)."""
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -203,6 +213,10 @@ def enrolled_figures(model: KeywordModel, jobs: list[tuple], room: "Room", befor
     others = sorted({j[2] for j in jobs if j[1] == "flite_held_out"}, key=lambda v: (v.name, v.speed))
     if others:  # the voice of another synthesizer enrols beside a held-out espeak-ng voice
         couples.append([others[0], held_out_voices()[5]])
+    speakers = [j[2] for j in jobs if j[1] == "languages_held_out"]
+    speakers = list(dict.fromkeys(speakers))[:2]
+    if speakers:  # two speakers of other languages make a couple
+        couples.append(speakers)
     after: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="va-bench-enrol-") as bank:
         for couple in couples:
@@ -222,12 +236,15 @@ def enrolled_figures(model: KeywordModel, jobs: list[tuple], room: "Room", befor
             with ThreadPoolExecutor(args.jobs) as pool:
                 after += list(pool.map(lambda j: hear(adapted, room, j), theirs))
     names = {r["voice"] for r in after}
-    other = {v.name for v in others}
+    other = {v.name for v in others} | {v.name for v in speakers}
+    speaking = {v.name for v in speakers}
     return {"couples": [[v.name for v in c] for c in couples], "sayings_each": 4,
             "before": _figures([r for r in before if r["voice"] in names and r["voice"] not in other], args.word),
             "after": _figures([r for r in after if r["voice"] not in other], args.word),
-            "another_synthesizer_before": _figures([r for r in before if r["voice"] in other], args.word),
-            "another_synthesizer_after": _figures([r for r in after if r["voice"] in other], args.word)}
+            "another_synthesizer_before": _figures([r for r in before if r["voice"] in other - speaking], args.word),
+            "another_synthesizer_after": _figures([r for r in after if r["voice"] in other - speaking], args.word),
+            "other_languages_before": _figures([r for r in before if r["voice"] in speaking], args.word),
+            "other_languages_after": _figures([r for r in after if r["voice"] in speaking], args.word)}
 
 
 def _figures(rows: list[dict], word: str) -> dict:
@@ -284,11 +301,16 @@ def plan_jobs(args) -> tuple[list[tuple], "Room"]:
         # SVOX Pico's British and American women (see PICO_VOICES): a generator of their own too.
         voices = [Voice(name, speed, pitch) for name in PICO_VOICES for speed, pitch in ((150, 35), (180, 60))]
         jobs += other_synthesizer_jobs("pico_held_out", voices, args, rooms, np.random.default_rng(args.seed + 199))
+    if not args.quick:
+        # Speakers of other languages: a generator of their own too.
+        voices = [Voice(name, speed, pitch) for name, speed, pitch in LANGUAGE_VOICES]
+        assert all(v.accent in HELD_OUT_LANGUAGES for v in voices)
+        jobs += other_synthesizer_jobs("languages_held_out", voices, args, rooms, np.random.default_rng(args.seed + 299))
     return jobs, room
 
 
 def other_synthesizer_jobs(group: str, voices: list[Voice], args, rooms, own: np.random.Generator) -> list[tuple]:
-    """The streams of voices of another synthesizer: the word in every room, the confusables and
+    """The streams of voices of another synthesizer (or language): the word in every room, the confusables and
     everyday talk, drawn from their own generator ``own``."""
     confusables = CONFUSABLES.get(args.word, ())
     jobs = []
@@ -357,6 +379,10 @@ def summarize(results: list[dict], model: KeywordModel, args, train_s) -> dict:
         "pico": {v: {**_figures([r for r in results if r["voice"] == v], args.word),
                      "trained_on": v in PICO_TRAINING and bool(model.meta.get("flite_members"))}
                  for v in PICO_VOICES if any(r["voice"] == v for r in results)},
+        "other_languages": {**_figures([r for r in results if r["group"] == "languages_held_out"], args.word),
+                            "recall_by_voice": {v: recall([r for r in results if r["kind"] == "pause" and r["voice"] == v])
+                                                for v, _, _ in LANGUAGE_VOICES},
+                            "trained_here_without_them": args.model is None},
         "misses": sorted(f"{r['voice']} {r['room']} {w['place']}" for r in pause for w in r["words"] if not w["heard"]),
         "cpu_share_of_one_core": round(cpu / audio_s, 4),
         "peak_memory_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

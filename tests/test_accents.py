@@ -8,7 +8,10 @@ import pytest
 from voice_attune.keywords import train
 from voice_attune.keywords.accents import accent_variants
 from voice_attune.keywords.neighbours import espeak_phonemes
-from voice_attune.keywords.voices import FOREIGN_ACCENTS, HELD_OUT_VARIANTS, Voice, training_voices
+from voice_attune.keywords.measure import say
+from voice_attune.keywords.voices import (
+    FOREIGN_ACCENTS, HELD_OUT_LANGUAGES, HELD_OUT_VARIANTS, Voice, english_phonemes, training_voices,
+)
 from voice_attune.synthetic.speech import synthesize
 
 
@@ -47,6 +50,9 @@ def test_voices_of_other_languages_join_training_without_changing_the_english_on
     assert len(foreign) == 6 and all(v.accent in FOREIGN_ACCENTS for v in foreign)
     assert [v for v in mixed if not v.foreign] == english
     assert not any(v.variant in HELD_OUT_VARIANTS for v in foreign), "held-out variants stay held out"
+    assert not any(v.accent in HELD_OUT_LANGUAGES for v in foreign), "held-out languages stay held out"
+    every = training_voices(np.random.default_rng(3), 2, (160,), piper=False, foreign=60)
+    assert {v.accent for v in every if v.foreign} & set(HELD_OUT_LANGUAGES), "without hold_out they train"
 
 
 def test_a_voice_of_another_language_says_english_from_its_phonemes():
@@ -56,7 +62,11 @@ def test_a_voice_of_another_language_says_english_from_its_phonemes():
     # phonemes it is as long as an English voice's saying, give or take an accent.
     english = train._speak("I need a pause.", Voice("en-us+m3", 160))
     assert 0.7 * english.size < said.size < 1.4 * english.size
-    assert train.english_phonemes("Pineapple, please.") == "[[p'aInap@L pl'i:z]]"
+    assert english_phonemes("Pineapple, please.") == "[[p'aInap@L pl'i:z]]"
+    # The benchmarks' voices of other languages speak the same way as training's.
+    spanish = Voice("es+f2", 160)
+    assert spanish.words("I need a pause.") == english_phonemes("I need a pause.")
+    assert abs(say("I need a pause.", spanish).size - english.size) < 0.3 * english.size
 
 
 def test_a_language_that_drops_the_words_sounds_does_not_say_it_in_training():

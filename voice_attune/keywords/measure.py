@@ -78,7 +78,7 @@ FAMILY_VOICES = (Voice("en-us", 160), Voice("en-us+f3", 150, 60), Voice("en-us-n
 """Voices of the families training met (with other variants, speeds and pitches)."""
 
 def say(text: str, voice: Voice) -> np.ndarray:
-    pcm = synthesize(text, voice.name, voice.speed, voice.pitch).astype(np.float32)
+    pcm = synthesize(voice.words(text), voice.name, voice.speed, voice.pitch).astype(np.float32)
     loud = np.flatnonzero(np.abs(pcm) > 200)
     return pcm[loud[0] : loud[-1] + 1] if loud.size else pcm[:0]
 

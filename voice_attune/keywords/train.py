@@ -29,10 +29,10 @@ from voice_attune.asr.kws_model import KeywordModel, fit
 from voice_attune.keywords import bank as bank_mod
 from voice_attune.keywords import masking
 from voice_attune.keywords.accents import accent_variants
-from voice_attune.keywords.neighbours import espeak_phonemes, neighbours, random_sentences, spoken
+from voice_attune.keywords.neighbours import neighbours, random_sentences
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.texts import CARRIERS, COMMAND_CARRIERS, EVERYDAY
-from voice_attune.keywords.voices import Voice, speaks_phonemes, training_voices
+from voice_attune.keywords.voices import Voice, english_phonemes, speaks_phonemes, training_voices
 from voice_attune.synthetic.flite import is_flite
 from voice_attune.synthetic.pico import is_pico
 from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize
@@ -137,19 +137,11 @@ class Clip:
 
 
 def _speak(text: str, voice: Voice) -> np.ndarray:
-    if voice.foreign and not text.startswith("[["):
-        text = english_phonemes(text)
-    pcm = synthesize(text, voice.name, voice.speed, voice.pitch)
+    pcm = synthesize(voice.words(text), voice.name, voice.speed, voice.pitch)
     loud = np.flatnonzero(np.abs(pcm.astype(np.int32)) > 200)
     if loud.size == 0:
         return np.zeros(0, np.float32)
     return pcm[loud[0] : loud[-1] + 1].astype(np.float32)
-
-
-@functools.lru_cache(maxsize=4096)
-def english_phonemes(text: str) -> str:
-    """``text`` as espeak-ng's American English phonemes, for a voice of another language to read."""
-    return spoken(espeak_phonemes(text))
 
 
 FOREIGN_LENGTH = 0.75

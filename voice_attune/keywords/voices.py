@@ -9,10 +9,12 @@ trains on Flite's Scottish voice: a benchmark hears it as a voice from outside a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
+from voice_attune.keywords.neighbours import espeak_phonemes, spoken
 from voice_attune.synthetic.pico import pico_available
 from voice_attune.synthetic.speech import PIPER_VOICE
 
@@ -41,6 +43,9 @@ HELD_OUT_ACCENTS = ("en-gb-scotland", "en-029", "en-gb-x-gbcwmd", "en-gb")
 """Accents a benchmark model never trains on: Scottish, Caribbean, West Midlands, British."""
 HELD_OUT_VARIANTS = ("f4", "m6", "Steph", "Denis")
 """Variants a benchmark model never trains on."""
+HELD_OUT_LANGUAGES = ("hi", "es", "ru", "vi")
+"""Languages of FOREIGN_ACCENTS whose voices a benchmark model never trains on: English as
+spoken by someone whose first language is Hindi, Spanish, Russian or Vietnamese."""
 HELD_OUT_FLITE = ("flite:awb",)
 """A voice of another synthesizer (Flite, built from recordings of a Scottish man) that no
 model trains on."""
@@ -76,6 +81,17 @@ class Voice:
         """Whether it is a voice of another language, who says English from its phonemes."""
         return self.accent in FOREIGN_ACCENTS
 
+    def words(self, text: str) -> str:
+        """``text`` as this voice is given it: a voice of another language reads its English
+        phonemes (its own reading of the letters would be its own language's)."""
+        return english_phonemes(text) if self.foreign and not text.startswith("[[") else text
+
+
+@functools.lru_cache(maxsize=4096)
+def english_phonemes(text: str) -> str:
+    """``text`` as espeak-ng's American English phonemes, for a voice of another language to read."""
+    return spoken(espeak_phonemes(text))
+
 
 def _name(accent: str, variant: str) -> str:
     return f"{accent}+{variant}" if variant else accent
@@ -87,9 +103,10 @@ def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tup
     then ``foreign`` voices of other languages (FOREIGN_ACCENTS), then Piper at each speed, then
     ``flite`` speeds and pitches of each of FLITE_TRAINING and, where Pico is installed,
     PICO_TRAINING.
-    ``hold_out``: leave out the held-out accents and variants."""
+    ``hold_out``: leave out the held-out accents, variants and languages."""
     accents = [a for a in ACCENTS if not (hold_out and a in HELD_OUT_ACCENTS)]
     variants = [v for v in VARIANTS if not (hold_out and v in HELD_OUT_VARIANTS)]
+    languages = [a for a in FOREIGN_ACCENTS if not (hold_out and a in HELD_OUT_LANGUAGES)]
     voices = []
     for accent in accents:
         chosen = rng.choice(len(variants), size=min(per_accent, len(variants)), replace=False)
@@ -102,7 +119,7 @@ def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tup
         # their number.
         own = np.random.default_rng([int(rng.integers(1 << 31)), 3163])
         for _ in range(foreign):
-            accent = FOREIGN_ACCENTS[int(own.integers(len(FOREIGN_ACCENTS)))]
+            accent = languages[int(own.integers(len(languages)))]
             variant = variants[int(own.integers(len(variants)))]
             voices.append(Voice(_name(accent, variant), int(own.integers(120, 215)), int(own.integers(25, 80))))
     if piper:
