@@ -41,7 +41,7 @@ voices pull the boundary towards them, and sound-alikes said in those voices ("f
 would come along; the trained model still refuses those. Measured with `scripts/bench_keywords.py
 --enroll` (docs/benchmarks.md, "Speakers of other languages"): at 0.5, 34 of 440 confusable
 sayings of the enrolled voices paused (9 before enrolling); at 0.7, 23; at 0.8, 18; of their
-240 sayings of the word, 0.7 heard 4 fewer than 0.5 and 0.8 heard 7 fewer (3 and 6 of them
+264 sayings of the word, 0.7 heard 4 fewer than 0.5 and 0.8 heard 7 fewer (3 and 6 of them
 Flite's voice's)."""
 
 
