@@ -213,8 +213,7 @@ def enrolled_figures(model: KeywordModel, jobs: list[tuple], room: "Room", befor
     others = sorted({j[2] for j in jobs if j[1] == "flite_held_out"}, key=lambda v: (v.name, v.speed))
     if others:  # the voice of another synthesizer enrols beside a held-out espeak-ng voice
         couples.append([others[0], held_out_voices()[5]])
-    speakers = [j[2] for j in jobs if j[1] == "languages_held_out"]
-    speakers = list(dict.fromkeys(speakers))[:2]
+    speakers = list(dict.fromkeys(j[2] for j in jobs if j[1] == "languages_held_out"))[:2]
     if speakers:  # two speakers of other languages make a couple
         couples.append(speakers)
     after: list[dict] = []
@@ -236,13 +235,13 @@ def enrolled_figures(model: KeywordModel, jobs: list[tuple], room: "Room", befor
             with ThreadPoolExecutor(args.jobs) as pool:
                 after += list(pool.map(lambda j: hear(adapted, room, j), theirs))
     names = {r["voice"] for r in after}
-    other = {v.name for v in others} | {v.name for v in speakers}
-    speaking = {v.name for v in speakers}
+    synthesizer, speaking = {v.name for v in others}, {v.name for v in speakers}
+    other = synthesizer | speaking
     return {"couples": [[v.name for v in c] for c in couples], "sayings_each": 4,
             "before": _figures([r for r in before if r["voice"] in names and r["voice"] not in other], args.word),
             "after": _figures([r for r in after if r["voice"] not in other], args.word),
-            "another_synthesizer_before": _figures([r for r in before if r["voice"] in other - speaking], args.word),
-            "another_synthesizer_after": _figures([r for r in after if r["voice"] in other - speaking], args.word),
+            "another_synthesizer_before": _figures([r for r in before if r["voice"] in synthesizer], args.word),
+            "another_synthesizer_after": _figures([r for r in after if r["voice"] in synthesizer], args.word),
             "other_languages_before": _figures([r for r in before if r["voice"] in speaking], args.word),
             "other_languages_after": _figures([r for r in after if r["voice"] in speaking], args.word)}
 
