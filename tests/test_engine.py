@@ -9,9 +9,10 @@ import pytest
 
 from voice_attune.config import Config, Partners
 from voice_attune.config.care import CareSettings
-from voice_attune.dialog import actions
+from voice_attune.dialog import actions, prompts
 from voice_attune.dialog.engine import Engine
 from voice_attune.dialog.host import DialogSettings
+from voice_attune.events import SURE_STOP
 from voice_attune.script.loader import load_script
 from voice_attune.session.scripted import ScriptedRun, Utter
 
@@ -339,6 +340,25 @@ def test_stop_said_over_the_guide_stops_the_voice_and_pauses_first(tmp_path):
     assert kinds.index("StopSpeaking") < kinds.index("Paused")
     end = r.of_type("session_end")[0]
     assert end.reason == "stop"  # "stop" again at the pause question ends it
+
+
+@pytest.mark.parametrize("score, pauses", [(99.0, False), (SURE_STOP - 10, True)])
+def test_a_stop_the_keyword_model_is_not_sure_of_pauses_first_and_asks(tmp_path, score, pauses):
+    stop = Utter("stop", commands=("stop",), keyword_score=score)
+    r = run(script(tmp_path, ONE_TURN), [[stop], [Utter("not now", commands=("no",))]])
+    paused = r.of_type("paused")
+    assert [p.by for p in paused] == (["word"] if pauses else []), paused
+    end = r.of_type("session_end")[0]
+    assert end.reason == ("not_now" if pauses else "stop")  # unsure: ended by "not now" at the pause question
+    said = [s.text for s in r.actions(actions.Say)]
+    assert (prompts.CONTINUE_QUESTION in said) == pauses, said
+
+
+def test_a_less_sure_stop_at_the_pause_question_ends_the_session(tmp_path):
+    stop = Utter("stop", commands=("stop",), keyword_score=SURE_STOP - 10)
+    r = run(script(tmp_path, ONE_TURN), [[stop], [stop]])
+    assert [p.by for p in r.of_type("paused")] == ["word"]
+    assert r.of_type("session_end")[0].reason == "stop"
 
 
 def test_more_time_inside_a_sentence_is_not_a_request(tmp_path):

@@ -10,12 +10,12 @@ import pytest
 
 from voice_attune.asr import kws_store
 from voice_attune.asr.frames import frames_from_array
-from voice_attune.asr.keywords import KeywordDetector, LoadedModel, command_models
+from voice_attune.asr.keywords import KeywordDetector, KeywordHit, LoadedModel, command_models
 from voice_attune.asr.kws_features import FrontEnd
 from voice_attune.asr.kws_model import KeywordModel
 from voice_attune.asr.listener import build_listener
 from voice_attune.config import Config, SpotterSettings
-from voice_attune.events import Final, SpeechEnd, Spotted
+from voice_attune.events import SURE_STOP, Final, SpeechEnd, Spotted
 from voice_attune.keywords import augment
 from voice_attune.keywords.commands import NOT_COMMAND_SAYINGS, PHRASES, train_commands, train_menu
 from voice_attune.keywords.train import TEST
@@ -216,6 +216,54 @@ def test_guide_echo_of_a_command_is_not_a_command(front):
     detector.play_reference(pcm, 0.0)
     echo = (0.6 * pcm.astype(np.float32)).astype(np.int16)
     assert [h for f in frames_from_array(echo) for h in detector.feed(f)] == []
+
+
+class _HearsStop:
+    """A scripted keyword detector that hears "stop" once, at ``score``, at audio time ``at``
+    (to isolate the listener's barge-in rule; the model's own scores are measured elsewhere)."""
+
+    expected: set[str] = set()
+    echo_level = 0.2
+
+    def __init__(self, score: float, at: float):
+        self.score, self.at, self.told = score, at, False
+
+    def feed(self, frame) -> list[KeywordHit]:
+        if self.told or frame.end < self.at:
+            return []
+        self.told = True
+        return [KeywordHit("stop", "command", "stop", self.score, frame.end, self.at)]
+
+    def expect(self, phrases) -> None:
+        pass
+
+    def play_reference(self, pcm, t) -> None:
+        pass
+
+    def stop_reference(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("score", [SURE_STOP / 100 + 0.02, SURE_STOP / 100 - 0.15])
+def test_stop_over_the_guide_stops_it_at_once_only_when_the_model_is_sure(sphinx, score):
+    """"stop" over the guide's voice acts at once (barge-in) only at SURE_STOP; a less sure
+    "stop" waits for the utterance to end, as a command does anywhere else."""
+    comp = Composition().silence(0.8).say("stop", "en-us", 150)
+    said = comp.duration
+    pcm = comp.silence(2.0).audio()
+    listener = build_listener(Config(), sphinx)
+    listener.keywords = _HearsStop(score, said)
+    listener.guide_speaking = True
+    events = list(listener.run(frames_from_array(pcm)))
+    stops = [e for e in events if isinstance(e, Spotted) and e.source == "keyword"]
+    assert len(stops) == 1 and any(isinstance(e, SpeechEnd) for e in events), [e.to_dict() for e in events]
+    # At once: when the detector heard it. Otherwise: once the utterance ended (the gate's
+    # 0.6 s of quiet), reported after its speech_end.
+    if score * 100 >= SURE_STOP:
+        assert stops[0].t < said + 0.1, stops
+    else:
+        assert stops[0].t > said + 0.4, stops
+        assert isinstance(events[events.index(stops[0]) - 1], SpeechEnd), [e.to_dict() for e in events]
 
 
 MENU = {"heavy": {"tired": "rest", "drained": "quiet company"}, "lighter": {"calm": "a slow evening", "hopeful": "time"}}

@@ -80,6 +80,16 @@ class Final(Event):
     type: ClassVar[str] = "final"
 
 
+SURE_STOP = 95.7
+"""A "stop" the keyword model reports (``Spotted.score`` 0-100, ``source`` keyword) is sure at this
+score: over the guide's voice it stops it at once, and the session ends without asking.
+Below it, over the guide it waits for the utterance to end, and the dialog pauses first and asks
+whether to go on ("not now", or "stop" again, ends): a pause can be undone where an ended session
+cannot. It is the commands model's threshold for "stop" until 2026-12-05, at which 5 of 13,559
+kept-back sayings without it set it off; its threshold is now lower (0.77, 26 of them), so that
+"stop" is heard under babble and behind a talker."""
+
+
 @dataclass(frozen=True)
 class Spotted(Event):
     """The pause word or a command was heard."""

@@ -51,7 +51,7 @@ class KeywordHit:
     text: str
     """The phrase the model was trained on."""
     score: float
-    """0-1."""
+    """0-1: the lowest over the consecutive steps that confirmed it."""
     t: float
     """Audio seconds when it was decided."""
     word_end: float
@@ -87,6 +87,7 @@ class KeywordDetector:
         self._levels: deque[tuple[float, float]] = deque(maxlen=60)  # (frame end, rms): 1.8 s
         self._last_fire: dict[str, float] = {}
         self._streak: dict[tuple[int, int], int] = {}
+        self._low: dict[tuple[int, int], float] = {}  # the lowest score of each streak
         # Sensitivity 0.5 keeps each trained threshold; 1.0 lowers it by a fifth of its margin.
         self._shift = (sensitivity - 0.5) * 0.4
         self._listening: set[tuple[int, int]] = set()
@@ -184,12 +185,13 @@ class KeywordDetector:
                 threshold = min(0.995, max(0.05, threshold - self._shift * (1 - threshold if self._shift > 0 else threshold)))
                 # A saying keeps the score up over consecutive steps; a stray spike does not.
                 self._streak[key] = self._streak.get(key, 0) + 1 if score >= threshold else 0
+                self._low[key] = min(self._low.get(key, 1.0), score) if self._streak[key] > 1 else score
                 if self._streak[key] < model.confirm or t - self._last_fire.get(name, -1e9) < REFRACTORY_S:
                     continue
                 if abs(t - self._ref_high.get(name, -1e9)) <= ECHO_SLACK_S:
                     continue  # the guide's own voice sounded like it just then: its echo
                 self._last_fire[name] = t
-                yield KeywordHit(name, loaded.kind_of(i), model.phrases[i], float(score), t, self._word_end(t))
+                yield KeywordHit(name, loaded.kind_of(i), model.phrases[i], float(self._low[key]), t, self._word_end(t))
 
     def _word_end(self, t: float) -> float:
         """Where the phrase ended: the end of the last loud frame heard by ``t``, the moment it
@@ -210,6 +212,7 @@ class KeywordDetector:
         self._levels.clear()
         self._last_fire.clear()
         self._streak.clear()
+        self._low.clear()
         self._reference = None
         self._ref_high.clear()
 

@@ -30,7 +30,7 @@ from voice_attune.asr.recognizer import Hypothesis, Recognizer, SpeechModel
 from voice_attune.asr.spotter import Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, State, frames_for_ms
 from voice_attune.config import Config
-from voice_attune.events import Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
+from voice_attune.events import SURE_STOP, Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
 
 CONTEXT_S = 20.0
 """Seconds of what was said before a final (since the last prompt) that the care check reads
@@ -382,7 +382,7 @@ class Listener:
                 self._keyword_answer = hit.text
             if hit.kind == "answer" and not expected:
                 continue
-            barge = hit.name == "stop" and self.guide_speaking
+            barge = hit.name == "stop" and self.guide_speaking and hit.score * 100 >= SURE_STOP
             if hit.kind != "pause" and not barge:
                 if not self.gate.in_speech:
                     continue  # no one is speaking: a command from the residue of the guide's voice
@@ -391,7 +391,7 @@ class Listener:
                 if self.guide_speaking:
                     self._over_guide.append(hit)
                 continue
-            # The pause word at once; "stop" over the guide's voice at once, as barge-in.
+            # The pause word at once; a sure "stop" over the guide's voice at once, as barge-in.
             events.extend(self._keyword_spot(hit, hit.t))
         return events
 

@@ -30,6 +30,7 @@ from voice_attune.dialog.said import Playing, SaidPrompts
 from voice_attune.dialog.summary import Tally
 from voice_attune.dialog.timers import Timers
 from voice_attune.events import (
+    SURE_STOP,
     Event,
     Final,
     Paused,
@@ -371,9 +372,19 @@ class Engine:
         heard = Heard(final.t, final.text, final.start, final.end, self._commands_in(final.text, pending),
                       final.answer)
         if "stop" in heard.commands:
-            self.stop()
+            if self._pause is None and not self._sure_stop(pending):
+                self.begin_pause("word")  # asked whether to go on, "not now" ends it
+            else:
+                self.stop()
         elif self.playing is None and not self.ending:
             self._send(self._active(), heard)
+
+    @staticmethod
+    def _sure_stop(spots: list[Spotted]) -> bool:
+        """Whether "stop" was heard surely: by the recognizers' words, or by the keyword model at
+        SURE_STOP. A less sure "stop" pauses first, as one said over the guide's voice does (the
+        pause question's "not now" ends)."""
+        return any(s.name == "stop" and (s.source != "keyword" or s.score >= SURE_STOP) for s in spots)
 
     def _commands_in(self, text: str, spots: list[Spotted]) -> tuple[str, ...]:
         """Commands that the utterance is (nearly all of it), ends with (done, next), or holds

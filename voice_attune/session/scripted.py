@@ -42,6 +42,9 @@ class Utter:
     """Command names the spotter would report in it (e.g. ("done",))."""
     pause: bool = False
     """It is the pause word (spotted while it is still being said)."""
+    keyword_score: float | None = None
+    """Its commands were heard by the keyword model alone, at this score (0-100); None: by the
+    recognizers' words."""
 
 
 @dataclass
@@ -124,7 +127,8 @@ class ScriptedRun:
         self._push(end + FINAL_DELAY, SpeechEnd(end, seconds))
         for name in u.commands:
             said = DEFAULT_COMMANDS[name][0] if name in DEFAULT_COMMANDS else name
-            self._push(end + FINAL_DELAY, Spotted(end + FINAL_DELAY, "command", name, said, 100.0, end))
+            score, source = (100.0, "transcript") if u.keyword_score is None else (u.keyword_score, "keyword")
+            self._push(end + FINAL_DELAY, Spotted(end + FINAL_DELAY, "command", name, said, score, end, source))
         if CareWords(self.care_words).find(u.text):  # as the listener does
             self._push(end + FINAL_DELAY, Final(end + FINAL_DELAY, "", start, end, care=True))
         else:
