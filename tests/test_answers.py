@@ -42,6 +42,17 @@ def test_a_yes_word_after_not_is_a_no(heard):
     assert yes_no(heard) == "no"
 
 
+@pytest.mark.parametrize("heard, answer", [
+    ("okay no", "no"), ("all right no", "no"), ("alright not now", "no"), ("okay so no", "no"),
+    ("okay i'm not ready", "no"), ("right not yet", "no"),
+    ("okay", "yes"), ("okay yes", "yes"), ("okay let's go on", "yes"), ("okay let's do it", "yes"),
+])
+def test_an_answer_after_an_opener_is_that_answer(heard, answer):
+    """"okay" and "right" are yes words, but "okay, no" is no: the opener was taken for the
+    answer before (and the keyword model's "no" was never asked)."""
+    assert yes_no(heard) == answer
+
+
 def test_not_yet_misheard_is_never_taken_for_yes():
     choices = {"yes": YES_WORDS, "not yet": ("not yet",)}
     assert best_match("not yeah", choices) != "yes"

@@ -16,6 +16,8 @@ NO_WORDS = ("no", "nope", "not quite", "not really", "not now", "not yet", "late
 AGAIN_WORDS = ("say it again", "say that again", "again", "repeat", "once more")
 NEGATIONS = ("not", "don't", "isn't", "never", "can't")
 ELSE_WORDS = ("something else", "something different", "none of those", "other", "my own words")
+OPENERS = ("okay", "ok", "alright", "all right", "right", "so", "well", "um", "uh")
+"""Words people open any answer with ("okay, no"): when more follows, the answer is in the rest."""
 
 
 def best_match(heard: str, choices: Mapping[str, Sequence[str]], threshold: float = 88.0) -> str | None:
@@ -58,9 +60,15 @@ def yes_no(heard: str, commands: Iterable[str] = (), yes: Sequence[str] = YES_WO
     The answer must open the utterance ("No, I'd rather stop") or be most of it ("not now,
     thanks"): a sentence that merely contains "other today" or "ready" is not an answer. The
     first answer heard counts: "yes, let's go on" misheard as "yes it's no longer" is yes.
-    ``commands`` are the spotted command names in the same words, used the same way.
+    ``commands`` are the spotted command names in the same words, used the same way. An opener
+    ("okay", "all right", "so") followed by an answer is that answer: "okay, no" is no.
     """
     tokens = normalize(heard).split()
+    rest = _after_openers(tokens)
+    if len(rest) < len(tokens):
+        answer = yes_no(" ".join(rest), (), yes, no)
+        if answer is not None:
+            return answer
     found = _best(tokens, {"yes": yes, "no": no}, 88.0, first=True)
     if found is not None:
         _, end, start, name = found
@@ -77,6 +85,19 @@ def yes_no(heard: str, commands: Iterable[str] = (), yes: Sequence[str] = YES_WO
     if "no" in names:
         return "no"
     return None
+
+
+def _after_openers(tokens: list[str]) -> list[str]:
+    """``tokens`` without the openers they start with, keeping at least one word."""
+    start, moved = 0, True
+    while moved:
+        moved = False
+        for opener in OPENERS:
+            words = opener.split()
+            if tokens[start:start + len(words)] == words and len(tokens) > start + len(words):
+                start, moved = start + len(words), True
+                break
+    return tokens[start:]
 
 
 LEAD_INS = ("i think i'm feeling", "i think i feel", "i'm feeling", "i am feeling", "i feel", "i'm",
