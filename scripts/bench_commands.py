@@ -5,7 +5,8 @@
 The listening pipeline's benchmark (bench_listen.py, an hour) measures what a session acts on;
 this one measures the model under it, so that a change of training can be judged quickly.
 Each of the ten voices of bench_listen.py says every command alone and after four lead-ins
-("So,", "Alright,", "Okay,", "Um,") and ten everyday sentences, 1.2 s apart; the stream is heard
+("So,", "Alright,", "Okay,", "Um,"; the commands model trains with "Okay," and "Um," before a
+command, never with "So," or "Alright,") and ten everyday sentences, 1.2 s apart; the stream is heard
 clean, in pink noise 15 dB, under babble of four talkers 10 dB and behind one talker 15 dB (two
 draws each of babble and talker), and fed to the model's front end. A command counts as heard
 when its output stays at or above its threshold for the model's confirming steps between 0.3 s
@@ -47,6 +48,7 @@ SR = 16000
 COMMANDS = {"yes": "yes", "no": "no", "stop": "stop", "done": "I'm done"}
 LEAD_INS = ("", "So, ", "Alright, ", "Okay, ", "Um, ")
 ROOMS = (("clean", 0), ("pink15", 0), ("babble10", 0), ("babble10", 1), ("talker15", 0), ("talker15", 1))
+NOISY = ("babble10", "talker15")
 SENTENCES = 10
 BEFORE_S, AFTER_S, GAP_S = 0.3, 0.8, 1.2
 
@@ -106,6 +108,13 @@ def summary(rows: list[dict], thresholds: dict[str, float]) -> dict:
             said = [r for r in rows if r["room"] == condition and r["name"] == name]
             heard = sum(phrase in fired[id(r)] for r in said)
             recall[condition][name] = {"heard": heard, "said": len(said), "recall": round(heard / max(1, len(said)), 3)}
+    by_lead_in: dict[str, dict] = {}
+    for lead in LEAD_INS:
+        key = lead.strip(", ") or "alone"
+        by_lead_in[key] = {}
+        for name, phrase in COMMANDS.items():
+            said = [r for r in rows if r["room"] in NOISY and r["name"] == name and r["text"] == f"{lead}{phrase}."]
+            by_lead_in[key][name] = round(sum(phrase in fired[id(r)] for r in said) / max(1, len(said)), 3)
     everyday = [r for r in rows if r["kind"] == "everyday"]
     by_output: dict[str, int] = {}
     for r in everyday:
@@ -119,6 +128,7 @@ def summary(rows: list[dict], thresholds: dict[str, float]) -> dict:
                 cross[key] = cross.get(key, 0) + 1
     return {
         "recall": recall,
+        "recall_by_lead_in_under_babble_and_talker": by_lead_in,
         "everyday_sentences": len(everyday),
         "everyday_fires": {"any_output": sum(bool(fired[id(r)]) for r in everyday),
                            "the_four": sum(bool(fired[id(r)] & set(COMMANDS.values())) for r in everyday),
