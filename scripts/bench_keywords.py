@@ -27,10 +27,16 @@ One JSON object goes to stdout, progress to stderr. Figures are per voice, voice
     python scripts/bench_keywords.py --quick           # a smoke run
     python scripts/bench_keywords.py --model FILE.npz  # measure a saved model
     python scripts/bench_keywords.py --enroll          # also: couples of held-out voices enrol
+    python scripts/bench_keywords.py --curve           # also: recall at 1, 2, 4 and 8 false pauses an hour
     python scripts/bench_keywords.py --members 4       # four networks, as the shipped model is made
     python scripts/bench_keywords.py --members 4 --flite-members 4   # as the shipped model is made: every
                                                                      # network also learns Flite's and Pico's
                                                                      # American voices
+
+With --curve, the model is also measured along its whole trade-off: for each number of false
+pauses an hour of everyday talk (1, 2, 4, 8), the lowest threshold that lets no more through,
+and what it hears there. Two models measured each at its own threshold usually differ in both
+recall and false pauses; at the same false pauses an hour they can be compared.
 
 With --enroll, held-out voices are paired into couples; each partner says the word four times
 (at other speeds and pitches than the benchmark's own sayings), the sayings go through
@@ -49,6 +55,7 @@ import os
 import platform
 import resource
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -58,9 +65,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from voice_attune import SAMPLE_RATE  # noqa: E402
+from voice_attune.asr.kws_features import FrontEnd  # noqa: E402
 from voice_attune.asr.kws_model import KeywordModel  # noqa: E402
 from voice_attune.config import DEFAULT_COMMANDS, Config  # noqa: E402
-from voice_attune.keywords import augment  # noqa: E402
+from voice_attune.keywords import augment, operating  # noqa: E402
 from voice_attune.keywords.measure import (  # noqa: E402
     CARRIERS,
     CONFUSABLES,
@@ -125,10 +133,17 @@ def main() -> int:
                         help="background talkers that training's rooms draw babble from (default: the budget's)")
     parser.add_argument("--accented", type=int,
                         help="sayings with moved vowels per espeak-ng voice in training (default: the budget's)")
+    parser.add_argument("--rooms", type=int, help="random rooms each saying of the word is heard in, in training "
+                        "(default: the budget's)")
+    parser.add_argument("--hidden", type=int, help="the network's hidden units (default: the budget's)")
+    parser.add_argument("--epochs", type=int, help="passes over the training data (default: the budget's)")
     parser.add_argument("--threshold", type=float,
                         help="hear with this threshold instead of the one training chose (to compare two models "
                              "at the same one)")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--curve", action="store_true",
+                        help="also report recall at the thresholds that let 1, 2, 4 and 8 false pauses an hour "
+                             "of everyday talk through (to compare models at the same false pauses)")
     parser.add_argument("--enroll", action="store_true",
                         help="also measure held-out couples after each partner enrols four sayings")
     args = parser.parse_args()
@@ -155,8 +170,8 @@ def main() -> int:
         # Trained as train-word trains (the session library's prompts as negatives and as echo),
         # only without the held-out voices.
         budget = BUDGETS[args.budget]
-        overrides = {name: getattr(args, name) for name in ("masked", "bank_random", "talkers", "accented", "foreign")
-                     if getattr(args, name) is not None}
+        knobs = ("masked", "bank_random", "talkers", "accented", "foreign", "rooms", "hidden", "epochs")
+        overrides = {name: getattr(args, name) for name in knobs if getattr(args, name) is not None}
         budget = dataclasses.replace(budget, **overrides)
         model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,
                               also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word),
@@ -174,12 +189,14 @@ def main() -> int:
         done[0] += 1
         if done[0] % 20 == 0:
             progress(f"{done[0]}/{len(jobs)} streams")
-        return hear(model, room, job)
+        return hear(model, room, job, curve=args.curve)
 
     with ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(run, jobs))
 
     report = summarize(results, model, args, train_s)
+    if args.curve:
+        report["operating_points"] = operating_points(results, model)
     if args.enroll:
         report["enrolled"] = enrolled_figures(model, jobs, room, results, args, progress)
     report["wall_s"] = round(time.time() - t0, 1)
@@ -187,15 +204,83 @@ def main() -> int:
     return 0
 
 
-def hear(model: KeywordModel, room: "Room", job: tuple) -> dict:
-    """One stream in its room through the streaming detector, scored."""
+def hear(model: KeywordModel, room: "Room", job: tuple, curve: bool = False) -> dict:
+    """One stream in its room through the streaming detector, scored (with ``curve``, also its
+    scores at every step, for operating_points)."""
     kind, group, voice, r, stream, seed = job
     audio = room.apply(stream.audio, r, np.random.default_rng(seed))
     hits, cpu = detect(model, audio)
     words, stray = score_stream(stream, hits)
-    return {"kind": kind, "group": group, "voice": voice.name, "room": r, "words": words,
-            "stray": len(stray), "stray_during": stray,
-            "seconds": stream.audio.size / SAMPLE_RATE, "cpu_s": cpu}
+    result = {"kind": kind, "group": group, "voice": voice.name, "room": r, "words": words,
+              "stray": len(stray), "stray_during": stray,
+              "seconds": stream.audio.size / SAMPLE_RATE, "cpu_s": cpu}
+    if curve:
+        if not hasattr(_fronts, "front"):
+            _fronts.front = FrontEnd()
+        result.update(trace=operating.trace(model, augment.to_int16(audio), _fronts.front), stream=stream)
+    return result
+
+
+_fronts = threading.local()
+CURVE_BUDGETS = (1.0, 2.0, 4.0, 8.0)
+"""False pauses an hour of everyday talk at which --curve reports what a model hears."""
+
+
+def operating_points(results: list[dict], model: KeywordModel) -> dict:
+    """What the model hears at the lowest threshold letting each of CURVE_BUDGETS false pauses
+    an hour of everyday talk through (espeak-ng and Piper voices' talk, as "everyday"), and at
+    its own threshold."""
+    cache: dict[float, list[dict]] = {}
+
+    def at(threshold: float) -> list[dict]:
+        if threshold not in cache:
+            cache[threshold] = [_rescored(r, threshold, model.confirm) for r in results]
+        return cache[threshold]
+
+    def everyday(rows: list[dict]) -> list[dict]:
+        return [r for r in rows if r["kind"] == "everyday" and r["group"] not in OTHER_GROUPS]
+
+    hours = sum(r["seconds"] for r in everyday(results)) / 3600
+
+    def per_hour(threshold: float) -> float:
+        return sum(r["stray"] for r in everyday(at(threshold))) / max(hours, 1e-9)
+
+    points = []
+    for budget in CURVE_BUDGETS:
+        threshold = operating.lowest_threshold(per_hour, budget)
+        points.append({"everyday_per_hour_at_most": budget, "threshold": threshold,
+                       **(_point(at(threshold)) if threshold is not None else {})})
+    own = float(model.thresholds[0])
+    # With little talk (--quick) even no false pause says little: the thresholds found are low.
+    return {"everyday_hours": round(hours, 2), "too_little_talk": hours < 1.0, "confirm": model.confirm, "points": points,
+            "own_threshold": {"threshold": round(own, 4), **_point(at(own))}}
+
+
+def _rescored(row: dict, threshold: float, confirm: int) -> dict:
+    hits = [(t, t) for t in operating.fires(row["trace"], threshold, confirm)]
+    words, stray = score_stream(row["stream"], hits)
+    return {"kind": row["kind"], "group": row["group"], "room": row["room"], "seconds": row["seconds"],
+            "words": words, "stray": len(stray)}
+
+
+def _point(rows: list[dict]) -> dict:
+    def recall(chosen: list[dict]) -> float | None:
+        words = [w for r in chosen for w in r["words"]]
+        return round(sum(w["heard"] for w in words) / len(words), 3) if words else None
+
+    pause = [r for r in rows if r["kind"] == "pause"]
+    rooms = sorted({r["room"] for r in pause})
+    own = [r for r in rows if r["group"] not in OTHER_GROUPS]
+    other = [r for r in rows if r["group"] in OTHER_GROUPS]
+    return {
+        "held_out": {room: recall([r for r in pause if r["group"] == "held_out" and r["room"] == room]) for room in rooms},
+        "family": recall([r for r in pause if r["group"] == "family"]),
+        "everyday_false_pauses": sum(r["stray"] for r in own if r["kind"] == "everyday"),
+        "confusable_false_pauses": sum(r["stray"] for r in own if r["kind"] == "confusable"),
+        "other_voices": {room: recall([r for r in pause if r["group"] in OTHER_GROUPS and r["room"] == room])
+                         for room in rooms},
+        "other_voices_false_pauses": sum(r["stray"] for r in other if r["kind"] != "pause"),
+    }
 
 
 def enrolled_figures(model: KeywordModel, jobs: list[tuple], room: "Room", before: list[dict], args,
