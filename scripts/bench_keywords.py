@@ -137,6 +137,7 @@ def main() -> int:
                         "(default: the budget's)")
     parser.add_argument("--hidden", type=int, help="the network's hidden units (default: the budget's)")
     parser.add_argument("--epochs", type=int, help="passes over the training data (default: the budget's)")
+    parser.add_argument("--window", type=int, help="80 ms embeddings the network looks at (default: the budget's)")
     parser.add_argument("--threshold", type=float,
                         help="hear with this threshold instead of the one training chose (to compare two models "
                              "at the same one)")
@@ -170,7 +171,7 @@ def main() -> int:
         # Trained as train-word trains (the session library's prompts as negatives and as echo),
         # only without the held-out voices.
         budget = BUDGETS[args.budget]
-        knobs = ("masked", "bank_random", "talkers", "accented", "foreign", "rooms", "hidden", "epochs")
+        knobs = ("masked", "bank_random", "talkers", "accented", "foreign", "rooms", "hidden", "epochs", "window")
         overrides = {name: getattr(args, name) for name in knobs if getattr(args, name) is not None}
         budget = dataclasses.replace(budget, **overrides)
         model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,
