@@ -21,6 +21,7 @@ from voice_attune import SAMPLE_RATE
 from voice_attune.asr.keywords import REFRACTORY_S
 from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
 from voice_attune.asr.kws_model import KeywordModel
+from voice_attune.keywords.train import windows_of
 
 THRESHOLDS = tuple(float(t) for t in np.round(np.r_[np.arange(0.5, 0.99, 0.01), 0.99, 0.993, 0.995, 0.997, 0.998,
                                                     0.999, 0.9995], 4))
@@ -42,8 +43,7 @@ def trace(model: KeywordModel, pcm: np.ndarray, front: FrontEnd, output: int = 0
     w = model.window
     if emb.shape[0] < w:
         return Trace(np.zeros(0), np.zeros(0))
-    windows = np.lib.stride_tricks.sliding_window_view(emb, (w, emb.shape[1]))[:, 0]
-    scores = model.scores(np.ascontiguousarray(windows))[:, output]
+    scores = model.scores(windows_of(emb, w, range(w - 1, emb.shape[0])))[:, output]
     t = (FIRST_END + np.arange(w - 1, emb.shape[0]) * STEP_SAMPLES) / SAMPLE_RATE
     return Trace(t, scores)
 
