@@ -24,7 +24,9 @@ from voice_attune.config import DEFAULT_COMMANDS, Config
 from voice_attune.events import Spotted, from_dict
 from voice_attune.keywords import augment, masking
 from voice_attune.keywords.prompts import library_prompts
-from voice_attune.keywords.train import BUDGETS, TEST, Clip, Dataset, clip_windows, heard_part, train_keyword, windows_of
+from voice_attune.keywords.commands import COMMANDS_WINDOW
+from voice_attune.keywords.train import (BUDGETS, LONGEST_WINDOW, POSITIVE_AFTER_S, SMALL, STRETCH, TEST, Clip, Dataset,
+                                         _speak, clip_windows, heard_part, train_keyword, window_for, windows_of)
 from voice_attune.keywords.voices import (
     FLITE_TRAINING, HELD_OUT_FLITE, PICO_TRAINING, Voice, speaks_phonemes, training_voices,
 )
@@ -339,6 +341,17 @@ def test_flite_training_voices_come_after_the_others_and_never_include_the_held_
     assert not set(HELD_OUT_FLITE + ("pico:en-GB",)) & {v.name for v in mixed}
     spoken = (Voice("en-gb", 150), Voice(PIPER_VOICE, 150), added[0], added[-1])
     assert [speaks_phonemes(v) for v in spoken] == [True, False, False, False]  # phoneme input is espeak-ng's
+
+
+def test_a_window_sees_the_slowest_saying_whole_within_the_longest_window():
+    # A short word gets the budget's window; a long phrase a window its slowest saying fits
+    # in, a positive window's lateness included; none more than the longest window.
+    assert window_for(["pineapple"], SMALL.window) == SMALL.window == 8
+    slowest = _speak("red balloon", Voice("en-us", 120)).size * STRETCH[1] + POSITIVE_AFTER_S * 16000
+    red = window_for(["red balloon"], 8)
+    assert 8 < red < LONGEST_WINDOW and FIRST_END + (red - 1) * STEP_SAMPLES >= slowest
+    assert window_for(["pumpernickel sandwich with mustard"], 8) == LONGEST_WINDOW
+    assert window_for(["stop"], COMMANDS_WINDOW) == COMMANDS_WINDOW == LONGEST_WINDOW
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from voice_attune.asr.kws_model import KeywordModel
-from voice_attune.keywords.train import FULL, Budget, Progress, train_keyword
+from voice_attune.keywords.train import FULL, LONGEST_WINDOW, Budget, Progress, train_keyword
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,9 @@ PHRASES = (
 )
 """What the commands model hears: the words a couple most often says to the guide."""
 
+COMMANDS_WINDOW = LONGEST_WINDOW
+"""Embeddings a window of the commands and of a feelings menu takes: the shorter window the
+pause word's model gained from (Budget.window) is measured for the pause word only so far."""
 COMMANDS_HIDDEN = 128
 """Eleven outputs share the network: it is twice the pause word's width."""
 
@@ -78,7 +81,8 @@ def train_commands(budget: Budget, seed: int, pause_words: Sequence[str], prompt
     # No masked mel bands either (masking.py): measured for the pause word only so far, and the
     # shipped commands model was made without them; nor with voices of other languages (the same).
     budget = dataclasses.replace(budget, hidden=max(budget.hidden, COMMANDS_HIDDEN), epochs=max(budget.epochs, 16),
-                                 rooms=int(budget.rooms * ROOMS_FACTOR), accented=0, masked=0.0, foreign=0)
+                                 rooms=int(budget.rooms * ROOMS_FACTOR), accented=0, masked=0.0, foreign=0,
+                                 window=COMMANDS_WINDOW)
     model = train_keyword([p.text for p in phrases], [p.name for p in phrases], budget, seed=seed,
                           progress=progress, bank_folder=bank_folder, hold_out=hold_out,
                           also_refuse=list(NOT_COMMANDS) * NOT_COMMAND_SAYINGS + list(pause_words), prompts=prompts,
@@ -98,7 +102,7 @@ def train_menu(words: Sequence[str], seed: int, commands: Sequence[str], pause_w
     """A model with an answer output for each word of a couple's feelings menu. It shares the
     everyday-sound bank the pause word's training made (any bank in ``bank_folder``)."""
     # Dozens of words: no time for more sayings of each; and no masked bands, as for the commands.
-    budget = dataclasses.replace(budget, accented=0, masked=0.0, foreign=0)
+    budget = dataclasses.replace(budget, accented=0, masked=0.0, foreign=0, window=COMMANDS_WINDOW)
     model = train_keyword(list(words), list(words), budget, seed=seed, progress=progress, bank_folder=bank_folder,
                           hold_out=hold_out, also_refuse=list(commands) + list(pause_words), prompts=prompts,
                           any_bank=True, false_share=Phrase("", "").false_share)
