@@ -352,6 +352,7 @@ def test_a_window_sees_the_slowest_saying_whole_within_the_longest_window():
     assert 8 < red < LONGEST_WINDOW and FIRST_END + (red - 1) * STEP_SAMPLES >= slowest
     assert window_for(["pumpernickel sandwich with mustard"], 8) == LONGEST_WINDOW
     assert window_for(["stop"], COMMANDS_WINDOW) == COMMANDS_WINDOW == LONGEST_WINDOW
+    assert window_for(["stop"], 16) == 16  # a longer window asked for is a longer window
 
 
 @pytest.mark.slow

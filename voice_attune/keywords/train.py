@@ -139,13 +139,14 @@ STRETCH = (0.88, 1.12)
 
 
 def window_for(phrases: Sequence[str], shortest: int) -> int:
-    """Embeddings a window of ``phrases`` takes: at least ``shortest``, and enough for the slowest
-    saying (espeak-ng's and Piper's at the slowest training speed, stretched as far as a training
-    clip is) to be seen whole by a window ending as late after it as a positive window may."""
+    """Embeddings a window of ``phrases`` takes: ``shortest``, or more (up to LONGEST_WINDOW) if
+    the slowest saying (espeak-ng's and Piper's at the slowest training speed, stretched as far
+    as a training clip is) needs them to be seen whole by a window ending as late after it as a
+    positive window may. A ``shortest`` above LONGEST_WINDOW (bench_keywords.py --window) is kept."""
     slow = [Voice("en-us", 120)] + ([Voice(PIPER_VOICE, 115)] if piper_available() else [])
     longest = max(_speak(p, v).size for p in phrases for v in slow) * STRETCH[1]
     steps = int(np.ceil((longest + POSITIVE_AFTER_S * SAMPLE_RATE - FIRST_END) / STEP_SAMPLES)) + 1
-    return int(min(LONGEST_WINDOW, max(shortest, steps)))
+    return int(max(shortest, min(LONGEST_WINDOW, steps)))
 
 
 @dataclass
