@@ -138,7 +138,7 @@ def main() -> int:
     parser.add_argument("--hidden", type=int, help="the network's hidden units (default: the budget's)")
     parser.add_argument("--epochs", type=int, help="passes over the training data (default: the budget's)")
     parser.add_argument("--window", type=int, help="80 ms embeddings the network looks at, at the least (a long "
-                                                   "phrase gets more: train.window_for; default: the budget's, 8)")
+                                                   "phrase gets more: train.window_for; default: the budget's, 8 for full)")
     parser.add_argument("--threshold", type=float,
                         help="hear with this threshold instead of the one training chose (to compare two models "
                              "at the same one)")

@@ -72,8 +72,8 @@ FLITE_SAYINGS = 6
 
 
 LONGEST_WINDOW = 12
-"""The most embeddings a window takes (1.66 s), whatever the phrase's length: all a clip keeps
-before the phrase's end (CONTEXT_S) and what the models of every length measured before were made with."""
+"""The most embeddings window_for gives (1.66 s), whatever the phrase's length: less than a
+clip keeps before the phrase's end (CONTEXT_S), and what every model was made with before 2026-12-05."""
 
 
 @dataclass(frozen=True)
