@@ -36,7 +36,10 @@ One JSON object goes to stdout, progress to stderr. Figures are per voice, voice
 With --curve, the model is also measured along its whole trade-off: for each number of false
 pauses an hour of everyday talk (1, 2, 4, 8), the lowest threshold that lets no more through,
 and what it hears there. Two models measured each at its own threshold usually differ in both
-recall and false pauses; at the same false pauses an hour they can be compared.
+recall and false pauses; at the same false pauses an hour they can be compared. The same
+trade-off is also reported for the confirming steps one fewer and one more than the model's own
+(`other_confirms`: a saying must keep the score up that many 80 ms steps in a row), from the
+same scores.
 
 With --enroll, held-out voices are paired into couples; each partner says the word four times
 (at other speeds and pitches than the benchmark's own sayings), the sayings go through
@@ -198,7 +201,9 @@ def main() -> int:
 
     report = summarize(results, model, args, train_s)
     if args.curve:
-        report["operating_points"] = operating_points(results, model)
+        report["operating_points"] = operating_points(results, model, model.confirm)
+        report["other_confirms"] = {str(c): operating_points(results, model, c)
+                                    for c in (model.confirm - 1, model.confirm + 1) if c >= 1}
     if args.enroll:
         report["enrolled"] = enrolled_figures(model, jobs, room, results, args, progress)
     report["wall_s"] = round(time.time() - t0, 1)
@@ -228,15 +233,15 @@ CURVE_BUDGETS = (1.0, 2.0, 4.0, 8.0)
 """False pauses an hour of everyday talk at which --curve reports what a model hears."""
 
 
-def operating_points(results: list[dict], model: KeywordModel) -> dict:
+def operating_points(results: list[dict], model: KeywordModel, confirm: int) -> dict:
     """What the model hears at the lowest threshold letting each of CURVE_BUDGETS false pauses
     an hour of everyday talk through (espeak-ng and Piper voices' talk, as "everyday"), and at
-    its own threshold."""
+    its own threshold, a saying counting when it keeps the score up ``confirm`` steps in a row."""
     cache: dict[float, list[dict]] = {}
 
     def at(threshold: float) -> list[dict]:
         if threshold not in cache:
-            cache[threshold] = [_rescored(r, threshold, model.confirm) for r in results]
+            cache[threshold] = [_rescored(r, threshold, confirm) for r in results]
         return cache[threshold]
 
     def everyday(rows: list[dict]) -> list[dict]:
@@ -254,7 +259,7 @@ def operating_points(results: list[dict], model: KeywordModel) -> dict:
                        **(_point(at(threshold)) if threshold is not None else {})})
     own = float(model.thresholds[0])
     # With little talk (--quick) even no false pause says little: the thresholds found are low.
-    return {"everyday_hours": round(hours, 2), "too_little_talk": hours < 1.0, "confirm": model.confirm, "points": points,
+    return {"everyday_hours": round(hours, 2), "too_little_talk": hours < 1.0, "confirm": confirm, "points": points,
             "own_threshold": {"threshold": round(own, 4), **_point(at(own))}}
 
 

@@ -350,9 +350,11 @@ def test_a_window_sees_the_slowest_saying_whole_within_the_longest_window():
     slowest = _speak("red balloon", Voice("en-us", 120)).size * STRETCH[1] + POSITIVE_AFTER_S * 16000
     red = window_for(["red balloon"], 8)
     assert 8 < red < LONGEST_WINDOW and FIRST_END + (red - 1) * STEP_SAMPLES >= slowest
+    assert FIRST_END + (red - 2) * STEP_SAMPLES < slowest  # and one step fewer would not see it whole
     assert window_for(["pumpernickel sandwich with mustard"], 8) == LONGEST_WINDOW
     assert window_for(["stop"], COMMANDS_WINDOW) == COMMANDS_WINDOW == LONGEST_WINDOW
     assert window_for(["stop"], 16) == 16  # a longer window asked for is a longer window
+    assert window_for([], 8) == 8
 
 
 @pytest.mark.slow
@@ -395,6 +397,10 @@ def test_training_is_seeded_and_any_word_espeak_can_say_can_be_trained(tmp_path)
     for key in first.weights:
         assert np.array_equal(mixed.weights[key], first.weights[key]), key
     assert not np.array_equal(mixed.members[0]["w1"], other.weights["w1"])
+
+    # A phrase too long for the budget's window is trained with the window window_for gives it.
+    longer = train_keyword(["red balloon"], ["pause"], dataclasses.replace(small, window=8), seed=5, bank_folder=tmp_path)
+    assert longer.window == window_for(["red balloon"], 8) > 8
 
 
 @pytest.mark.slow

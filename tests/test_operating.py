@@ -77,3 +77,8 @@ def test_the_benchmark_reports_its_curve_and_agrees_with_itself_at_the_models_ow
     assert own["confusable_false_pauses"] == report["confusables"]["false_pauses"]
     thresholds = [p["threshold"] for p in curve["points"]]
     assert thresholds == sorted(thresholds, reverse=True)  # more false pauses allowed: never a higher one
+    # The same trade-off for one confirming step fewer and one more, from the same scores.
+    assert curve["confirm"] == 2 and sorted(report["other_confirms"]) == ["1", "3"]
+    for confirm, other in report["other_confirms"].items():
+        assert other["confirm"] == int(confirm) and other["own_threshold"]["threshold"] == own["threshold"]
+        assert [p["everyday_per_hour_at_most"] for p in other["points"]] == [1.0, 2.0, 4.0, 8.0]

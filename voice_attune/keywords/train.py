@@ -140,9 +140,15 @@ STRETCH = (0.88, 1.12)
 
 def window_for(phrases: Sequence[str], shortest: int) -> int:
     """Embeddings a window of ``phrases`` takes: ``shortest``, or more (up to LONGEST_WINDOW) if
-    the slowest saying (espeak-ng's and Piper's at the slowest training speed, stretched as far
-    as a training clip is) needs them to be seen whole by a window ending as late after it as a
-    positive window may. A ``shortest`` above LONGEST_WINDOW (bench_keywords.py --window) is kept."""
+    a slow saying needs them to be seen whole by a window ending as late after it as a positive
+    window may. The slow saying measured is espeak-ng's American voice at the slowest training
+    speed and Piper's, stretched as far as a training clip is: a few training voices say a short
+    word slower still (pineapple by Flite's rms would need 11) and are learnt from their last
+    1.3 s, which heard held-out accents better than a window wide enough for them (1.7 s,
+    docs/benchmarks.md). A ``shortest`` of LONGEST_WINDOW or more (the commands, the feelings
+    menu, bench_keywords.py --window) is kept as it is."""
+    if shortest >= LONGEST_WINDOW or not phrases:
+        return shortest
     slow = [Voice("en-us", 120)] + ([Voice(PIPER_VOICE, 115)] if piper_available() else [])
     longest = max(_speak(p, v).size for p in phrases for v in slow) * STRETCH[1]
     steps = int(np.ceil((longest + POSITIVE_AFTER_S * SAMPLE_RATE - FIRST_END) / STEP_SAMPLES)) + 1
