@@ -40,6 +40,7 @@ import bench_listen  # noqa: E402
 from voice_attune.asr import kws_store  # noqa: E402
 from voice_attune.asr.kws_features import FrontEnd  # noqa: E402
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel  # noqa: E402
+from voice_attune.events import SURE_STOP  # noqa: E402
 from voice_attune.keywords.augment import to_int16  # noqa: E402
 from voice_attune.keywords.measure import EVERYDAY, Room, say  # noqa: E402
 from voice_attune.keywords.voices import Voice  # noqa: E402
@@ -134,7 +135,22 @@ def summary(rows: list[dict], thresholds: dict[str, float]) -> dict:
                            "the_four": sum(bool(fired[id(r)] & set(COMMANDS.values())) for r in everyday),
                            "by_output": dict(sorted(by_output.items()))},
         "other_command_fires": {"total": sum(cross.values()), "by_pair": dict(sorted(cross.items()))},
+        "sure_stop": sure_stops(rows),
     }
+
+
+def sure_stops(rows: list[dict]) -> dict:
+    """How often "stop" scores at least events.SURE_STOP, which stops the guide at once instead of
+    pausing first: on sayings of stop (by room), and where nobody said it."""
+    sure = round(SURE_STOP / 100, 3)
+
+    def share(chosen: list[dict]) -> float:
+        return round(sum(r["top"]["stop"] >= sure for r in chosen) / max(1, len(chosen)), 3)
+
+    return {"at": sure,
+            "stop_sayings": {room: share([r for r in rows if r["room"] == room and r["name"] == "stop"]) for room in dict(ROOMS)},
+            "everyday_sentences": sum(r["top"]["stop"] >= sure for r in rows if r["kind"] == "everyday"),
+            "other_commands": sum(r["top"]["stop"] >= sure for r in rows if r["kind"] == "command" and r["name"] != "stop")}
 
 
 def main(argv: list[str] | None = None) -> int:
