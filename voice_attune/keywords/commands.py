@@ -50,8 +50,10 @@ PHRASES = (
 """What the commands model hears: the words a couple most often says to the guide."""
 
 COMMANDS_WINDOW = LONGEST_WINDOW
-"""Embeddings a window of the commands and of a feelings menu takes: the shorter window the
-pause word's model gained from (Budget.window) is measured for the pause word only so far."""
+"""Embeddings a window of the commands and of a feelings menu takes. The pause word's shorter
+window (Budget.window, 8) was tried for the commands on 2026-12-05: one network of 8 heard more
+than one of 12 at about as many false fires, but four networks of 8 did not hear more than the
+shipped four of 12 (docs/benchmarks.md). Not measured for a feelings menu."""
 COMMANDS_HIDDEN = 128
 """Eleven outputs share the network: it is twice the pause word's width."""
 
