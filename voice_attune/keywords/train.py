@@ -101,10 +101,10 @@ class Budget:
     window: int = 8
     """Embeddings the network sees at once, at the least (window_for lengthens it for a long
     phrase). Eight (1.34 s) rather than twelve: four networks made as the shipped model is, but
-    without four accents, paused on everyday talk 5 times in 1.75 hours against 14 at their own
-    threshold and heard those accents behind a talker 0.90 of the time against 0.83 (under
-    babble 0.75 against 0.77); at the same false pauses they heard more in every room
-    (docs/benchmarks.md)."""
+    without four accents (seeds 11-14), paused on everyday talk 5 times in 1.75 hours against 14
+    at their own threshold and heard those accents behind a talker 0.90 of the time against 0.83
+    (under babble 0.75 against 0.77). Another draw (seeds 21-24) did not repeat the gain: 9
+    false pauses against 25, but 0.79 behind a talker against 0.88 (docs/benchmarks.md)."""
     hidden: int = 96
     epochs: int = 30
     talkers: int = 10
