@@ -75,12 +75,12 @@ from voice_attune.keywords import augment, operating  # noqa: E402
 from voice_attune.keywords.measure import (  # noqa: E402
     CARRIERS,
     CONFUSABLES,
-    EVERYDAY,
     FAMILY_VOICES,
     ROOMS,
     Room,
     compose,
     detect,
+    everyday_talk,
     say,
     score_stream,
 )
@@ -101,6 +101,15 @@ OTHER_GROUPS = ("flite_held_out", "pico_held_out", "languages_held_out")
 """Voices of other synthesizers and languages, reported apart from the espeak-ng and Piper totals."""
 LANGUAGE_VOICES = (("hi", 150, 45), ("es+f2", 165, 60), ("ru+m3", 140, 40), ("vi+f5", 155, 55))
 """Voices of HELD_OUT_LANGUAGES saying English: (espeak-ng voice, speed, pitch)."""
+
+
+EVERYDAY_PER_VOICE = 80
+"""Everyday sentences each espeak-ng and Piper voice says: 18 voices, each sentence of
+measure.everyday_talk's 300 said by about five of them, heard clean and under babble. Until
+2026-12-05 each voice said the same 40 (1.75 hours), and a model's false pauses at the strictest
+points turned on one or two of those sentences."""
+OTHER_EVERYDAY_PER_VOICE = 40
+"""...and each voice of another synthesizer or language (reported apart)."""
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -148,6 +157,9 @@ def main() -> int:
     parser.add_argument("--threshold", type=float,
                         help="hear with this threshold instead of the one training chose (to compare two models "
                              "at the same one)")
+    parser.add_argument("--everyday", type=int, default=EVERYDAY_PER_VOICE,
+                        help=f"everyday sentences each voice says (default {EVERYDAY_PER_VOICE}: about 3.7 hours of "
+                             "talk over the espeak-ng and Piper voices, clean and under babble)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--curve", action="store_true",
                         help="also report recall at the thresholds that let 1, 2, 4 and 8 false pauses an hour "
@@ -380,9 +392,9 @@ def plan_jobs(args) -> tuple[list[tuple], "Room"]:
         stream = compose(v, args.word, [("confusable", c) for c in confusables], rng)
         for r in ("clean", "pink15"):
             jobs.append(("confusable", "held_out" if v in held else "family", v, r, stream, int(rng.integers(1 << 30))))
-    everyday_voices = held + family
-    for i, v in enumerate(everyday_voices if not args.quick else everyday_voices[:2]):
-        texts = [EVERYDAY[(i * 13 + k) % len(EVERYDAY)] for k in range(len(EVERYDAY) if not args.quick else 6)]
+    everyday_voices = held + family if not args.quick else (held + family)[:2]
+    for i, v in enumerate(everyday_voices):
+        texts = everyday_talk(i, len(everyday_voices), args.everyday if not args.quick else 6)
         stream = compose(v, args.word, [("everyday", t) for t in texts], rng)
         for r in (("clean", "babble10") if not args.quick else ("clean",)):
             jobs.append(("everyday", "held_out" if v in held else "family", v, r, stream, int(rng.integers(1 << 30))))
@@ -416,7 +428,7 @@ def other_synthesizer_jobs(group: str, voices: list[Voice], args, rooms, own: np
         stream = compose(v, args.word, [("confusable", c) for c in confusables], own)
         for r in ("clean", "pink15"):
             jobs.append(("confusable", group, v, r, stream, int(own.integers(1 << 30))))
-        texts = [EVERYDAY[(i * 17 + k) % len(EVERYDAY)] for k in range(len(EVERYDAY))]
+        texts = everyday_talk(i, len(voices), OTHER_EVERYDAY_PER_VOICE, offset=150)
         stream = compose(v, args.word, [("everyday", t) for t in texts], own)
         for r in ("clean", "babble10"):
             jobs.append(("everyday", group, v, r, stream, int(own.integers(1 << 30))))

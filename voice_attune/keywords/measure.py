@@ -21,6 +21,7 @@ from voice_attune.asr.keywords import KeywordDetector, LoadedModel
 from voice_attune.asr.kws_features import FrontEnd
 from voice_attune.asr.kws_model import KeywordModel
 from voice_attune.keywords import augment
+from voice_attune.keywords.talk import EVERYDAY, everyday_talk  # noqa: F401 (EVERYDAY: the benchmarks import it from here)
 from voice_attune.keywords.voices import Voice, held_out_voices
 from voice_attune.synthetic.speech import PIPER_VOICE, synthesize
 
@@ -37,28 +38,6 @@ CARRIERS = (
     ("end", "I can feel myself getting defensive, {w}."),
     ("end", "This is bringing back the argument from Sunday, {w}."),
     ("end", "I'm too tired to be fair right now, {w}."),
-)
-EVERYDAY = (
-    "I felt proud of you at the school meeting.", "The dishwasher is making that strange noise again.",
-    "Can we visit your sister on Saturday afternoon?", "I was lonely while you were traveling for work.",
-    "Thank you for listening to me last night.", "I wish we spent our evenings together.",
-    "My boss criticized my report in front of everyone.", "I get anxious when the bills pile up.",
-    "Let's plan a walk by the river this weekend.", "You made me laugh so hard at breakfast.",
-    "I feel ignored when you look at your phone during dinner.", "The kids were really sweet to each other today.",
-    "I'd like us to share the cooking more evenly.", "It meant a lot that you called my dad.",
-    "Sometimes I worry that we drift apart.", "The car needs new tires before winter.",
-    "I appreciated the note you left on the fridge.", "When you sigh like that, I feel judged.",
-    "I'm nervous about the doctor's appointment on Friday.", "Could we turn off the television during meals?",
-    "I loved dancing with you at the wedding.", "My back hurts from carrying the groceries.",
-    "I want to feel like a team again.", "The neighbors invited us over for a barbecue.",
-    "I felt hurt when you forgot our anniversary.", "You are a wonderful parent to our daughter.",
-    "The laundry has been sitting in the basket for days.", "I need reassurance more than advice.",
-    "Your brother's visit was stressful for me.", "I'm grateful that you cooked dinner tonight.",
-    "We should call the plumber about the leak.", "I felt calm when we sat on the porch together.",
-    "It scares me when we go silent for days.", "I'd love to take a trip to the mountains in spring.",
-    "The budget spreadsheet makes me feel overwhelmed.", "You seemed distant at your friend's party.",
-    "I'm excited about the garden this year.", "Please tell me when something bothers you.",
-    "I feel closer to you after our walks.", "The baby slept through the night for once.",
 )
 CONFUSABLES = {
     "pineapple": (
