@@ -152,6 +152,8 @@ def main() -> int:
     parser.add_argument("--bank-noise", type=float, dest="bank_noise_s",
                         help="seconds of noise, babble and silence without speech in front in the everyday-sound "
                              "bank (default: the budget's, 180 for full)")
+    parser.add_argument("--changes", action="store_const", const=True,
+                        help="networks that see their window as changes between embeddings (train.Budget.changes)")
     parser.add_argument("--window", type=int, help="80 ms embeddings the network looks at, at the least (a long "
                                                    "phrase gets more: train.window_for; default: the budget's, 8 for full)")
     parser.add_argument("--threshold", type=float,
@@ -190,7 +192,8 @@ def main() -> int:
         # Trained as train-word trains (the session library's prompts as negatives and as echo),
         # only without the held-out voices.
         budget = BUDGETS[args.budget]
-        knobs = ("masked", "bank_random", "talkers", "accented", "foreign", "rooms", "hidden", "epochs", "window", "bank_noise_s")
+        knobs = ("masked", "bank_random", "talkers", "accented", "foreign", "rooms", "hidden", "epochs", "window", "bank_noise_s",
+                 "changes")
         overrides = {name: getattr(args, name) for name in knobs if getattr(args, name) is not None}
         budget = dataclasses.replace(budget, **overrides)
         model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,

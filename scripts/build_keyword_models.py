@@ -19,6 +19,7 @@ the package looks after the couple's own data folder.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -58,6 +59,8 @@ def main() -> int:
     parser.add_argument("--only", choices=("pause", "commands"), help="build one model (default: both)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", default="full", choices=sorted(BUDGETS))
+    parser.add_argument("--changes", action="store_true",
+                        help="the pause word's networks see changes (train.Budget.changes: measured, not yet the recipe)")
     parser.add_argument("--members", type=int, default=PAUSE_MEMBERS,
                         help=f"networks of the pause word's model, each trained on the speech of one seed "
                              f"(seed, seed+1, ...), the median of their scores counting (default {PAUSE_MEMBERS})")
@@ -80,7 +83,9 @@ def main() -> int:
     report = []
     if args.only in (None, "pause"):
         report.append(build(f"Building '{args.word}'", args.out / f"{kws_store.slug(args.word)}.npz", lambda bar: (
-            train_keyword([args.word], ["pause"], BUDGETS[args.budget], seed=args.seed, bank_folder=None,
+            train_keyword([args.word], ["pause"], dataclasses.replace(BUDGETS[args.budget],
+                                                                    changes=args.changes),
+                          seed=args.seed, bank_folder=None,
                           also_refuse=[p for ps in DEFAULT_COMMANDS.values() for p in ps],
                           prompts=library_prompts(Config(), args.word), progress=bar, members=args.members,
                           flite_members=args.flite_members)),

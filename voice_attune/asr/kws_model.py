@@ -27,6 +27,10 @@ from voice_attune.errors import UserError
 from voice_attune.privatefiles import write_private
 
 FORMAT = 1
+"""The format of a file whose networks all see the embeddings as they are."""
+CHANGES_FORMAT = 2
+"""The format of a file with a network that sees changes (``as_changes``): a reader of format 1
+alone would score it wrongly, so it says "retrain" instead."""
 
 
 class BadModelFile(UserError):
@@ -78,13 +82,14 @@ class KeywordModel:
 
     def save(self, path: Path) -> None:
         """Write atomically (a temporary file in the same folder, then a rename), mode 0600."""
+        gates = [self.gate, *self.gate_members] if self.gate is not None else []
+        changes = any(CHANGES in net for net in (*self.networks(), *gates))
         header = {
-            "format": FORMAT, "phrases": self.phrases, "names": self.names,
+            "format": CHANGES_FORMAT if changes else FORMAT, "phrases": self.phrases, "names": self.names,
             "thresholds": [float(t) for t in self.thresholds], "window": self.window, "meta": self.meta,
             "confirm": self.confirm, "gate_at": self.gate_at,
         }
         arrays = {}
-        gates = [self.gate, *self.gate_members] if self.gate is not None else []
         for prefix, nets in (("", self.networks()), ("gate_", gates)):
             for i, net in enumerate(nets):
                 arrays.update({f"{prefix}{_member(i)}{k}": v.astype(np.float32) for k, v in net.items()})
@@ -112,12 +117,15 @@ class KeywordModel:
             _check_shapes(model)
         except (KeyError, TypeError, ValueError) as exc:
             raise BadModelFile(f"{path}: damaged keyword model ({exc})") from None
-        if header.get("format") != FORMAT:
-            raise BadModelFile(f"{path}: keyword model format {header.get('format')}, expected {FORMAT}; retrain it")
+        if header.get("format") not in (FORMAT, CHANGES_FORMAT):
+            raise BadModelFile(f"{path}: keyword model format {header.get('format')}, "
+                               f"expected {FORMAT} or {CHANGES_FORMAT}; retrain it")
         return model
 
 
-_WEIGHT_NAMES = ("mean", "scale", "w1", "b1", "w2", "b2", "w3", "b3")
+CHANGES = "changes"
+"""A network's flag (an array of one 1) that it sees its window as changes: see as_changes."""
+_WEIGHT_NAMES = ("mean", "scale", "w1", "b1", "w2", "b2", "w3", "b3", CHANGES)
 
 
 def _member(i: int) -> str:
@@ -129,7 +137,8 @@ def _member(i: int) -> str:
 def _read_networks(data, prefix: str) -> list[dict[str, np.ndarray]]:
     nets, i = [], 0
     while f"{prefix}{_member(i)}w1" in data.files:
-        nets.append({k: np.asarray(data[f"{prefix}{_member(i)}{k}"], np.float32) for k in _WEIGHT_NAMES})
+        nets.append({k: np.asarray(data[f"{prefix}{_member(i)}{k}"], np.float32) for k in _WEIGHT_NAMES
+                     if k != CHANGES or f"{prefix}{_member(i)}{k}" in data.files})
         i += 1
     if not nets and not prefix:
         raise KeyError("w1")
@@ -158,10 +167,22 @@ def _check_weights(model: KeywordModel, w: dict[str, np.ndarray]) -> None:
 
 def network(w: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
     """Scores (n, outputs) in 0-1 for inputs (n, d): the two-layer perceptron with weights ``w``."""
+    if CHANGES in w:
+        x = as_changes(x.reshape(x.shape[0], -1, EMBEDDING_SIZE)).reshape(x.shape[0], -1)
     x = (x - w["mean"]) / w["scale"]
     h = np.maximum(x @ w["w1"] + w["b1"], 0.0)
     h = np.maximum(h @ w["w2"] + w["b2"], 0.0)
     return _sigmoid(h @ w["w3"] + w["b3"])
+
+
+def as_changes(windows: np.ndarray) -> np.ndarray:
+    """Windows (n, steps, 96) as a network that sees changes takes them: the last embedding, then
+    the change from each embedding to the next (the same numbers, arranged otherwise). Scaled
+    one by one and learnt with the same input dropout and weight decay, the changes let a
+    network lean on how the sound moved rather than on where it stood: on voices of held-out
+    accents, fitted on the same data, the pause word was heard more often under babble, behind
+    a talker and through the echo at the same false pauses an hour (docs/benchmarks.md)."""
+    return np.concatenate([windows[:, -1:], np.diff(windows, axis=1)], axis=1)
 
 
 def _combined(nets: list[dict[str, np.ndarray]], x: np.ndarray) -> np.ndarray:
@@ -190,16 +211,19 @@ def fit(
     progress: Callable[[float], None] | None = None,
     init: dict[str, np.ndarray] | None = None,
     ahead: bool = True,
+    changes: bool = False,
 ) -> dict[str, np.ndarray]:
     """Train the network with Adam on binary cross-entropy (one sigmoid per phrase).
 
     x: (n, window, 96) windows; y: (n, outputs) 0/1 targets; sample_weight: (n,); ``init``:
     weights to go on from (adapting a model) instead of new ones; ``ahead``: draw the random
-    numbers on another thread (the same numbers either way).
+    numbers on another thread (the same numbers either way); ``changes``: the network sees its
+    windows as_changes (always so when ``init`` does).
     Seeded: the same data and seed give the same weights."""
     rng = np.random.default_rng(seed)
     n = x.shape[0]
-    flat = x.reshape(n, -1).astype(np.float32)
+    changes = changes if init is None else CHANGES in init
+    flat = (as_changes(x) if changes else x).reshape(n, -1).astype(np.float32)
     mean = flat.mean(axis=0) if init is None else init["mean"]
     scale = flat.std(axis=0) + 1e-3 if init is None else init["scale"]
     flat = (flat - mean) / scale
@@ -249,7 +273,7 @@ def fit(
                     params[key] -= (lr * mhat / (np.sqrt(vhat) + 1e-8)).astype(np.float32)
             if progress is not None:
                 progress((epoch + 1) / epochs)
-    return {"mean": mean, "scale": scale, **params}
+    return {"mean": mean, "scale": scale, **params, **({CHANGES: np.ones(1, np.float32)} if changes else {})}
 
 
 def _draws(rng: np.random.Generator, n: int, d: int, epochs: int, batch: int) -> Iterator[np.ndarray]:

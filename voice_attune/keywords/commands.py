@@ -81,10 +81,11 @@ def train_commands(budget: Budget, seed: int, pause_words: Sequence[str], prompt
     networks of seeds ``seed``, ``seed + 1``, ..., the median of their scores counting."""
     # No sayings with moved vowels: a short command with its vowel moved is another word (stop, step).
     # No masked mel bands either (masking.py): measured for the pause word only so far, and the
-    # shipped commands model was made without them; nor with voices of other languages (the same).
+    # shipped commands model was made without them; nor with voices of other languages (the same),
+    # nor with networks that see changes (Budget.changes; also not measured for them).
     budget = dataclasses.replace(budget, hidden=max(budget.hidden, COMMANDS_HIDDEN), epochs=max(budget.epochs, 16),
                                  rooms=int(budget.rooms * ROOMS_FACTOR), accented=0, masked=0.0, foreign=0,
-                                 window=COMMANDS_WINDOW)
+                                 window=COMMANDS_WINDOW, changes=False)
     model = train_keyword([p.text for p in phrases], [p.name for p in phrases], budget, seed=seed,
                           progress=progress, bank_folder=bank_folder, hold_out=hold_out,
                           also_refuse=list(NOT_COMMANDS) * NOT_COMMAND_SAYINGS + list(pause_words), prompts=prompts,
@@ -104,7 +105,7 @@ def train_menu(words: Sequence[str], seed: int, commands: Sequence[str], pause_w
     """A model with an answer output for each word of a couple's feelings menu. It shares the
     everyday-sound bank the pause word's training made (any bank in ``bank_folder``)."""
     # Dozens of words: no time for more sayings of each; and no masked bands, as for the commands.
-    budget = dataclasses.replace(budget, accented=0, masked=0.0, foreign=0, window=COMMANDS_WINDOW)
+    budget = dataclasses.replace(budget, accented=0, masked=0.0, foreign=0, window=COMMANDS_WINDOW, changes=False)
     model = train_keyword(list(words), list(words), budget, seed=seed, progress=progress, bank_folder=bank_folder,
                           hold_out=hold_out, also_refuse=list(commands) + list(pause_words), prompts=prompts,
                           any_bank=True, false_share=Phrase("", "").false_share)
