@@ -42,7 +42,7 @@ from voice_attune.asr.kws_features import FrontEnd  # noqa: E402
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel  # noqa: E402
 from voice_attune.events import SURE_STOP  # noqa: E402
 from voice_attune.keywords.augment import to_int16  # noqa: E402
-from voice_attune.keywords.measure import EVERYDAY, Room, say  # noqa: E402
+from voice_attune.keywords.measure import Room, everyday_talk, say  # noqa: E402
 from voice_attune.keywords.voices import Voice  # noqa: E402
 
 SR = 16000
@@ -72,10 +72,12 @@ def steady_scores(model: KeywordModel, front: FrontEnd, pcm: np.ndarray) -> tupl
     return np.array(times[window - 1 + steps - 1:]), steady
 
 
-def voice_rows(model: KeywordModel, front: FrontEnd, room: Room, voice: Voice, index: int, seed: int) -> list[dict]:
-    """Every saying of one voice in every room: the highest steady score of each output around its end."""
+def voice_rows(model: KeywordModel, front: FrontEnd, room: Room, voice: Voice, index: int, voices: int,
+               seed: int) -> list[dict]:
+    """Every saying of the ``index``-th of ``voices`` voices in every room: the highest steady score of each
+    output around its end."""
     sayings = [("command", name, lead + text + ".") for name, text in COMMANDS.items() for lead in LEAD_INS]
-    sayings += [("everyday", None, EVERYDAY[(index * SENTENCES + k) % len(EVERYDAY)]) for k in range(SENTENCES)]
+    sayings += [("everyday", None, text) for text in everyday_talk(index, voices, SENTENCES)]
     gap = np.zeros(int(GAP_S * SR), np.int16)
     parts, spans, at = [], [], 0
     for kind, name, text in sayings:
@@ -133,7 +135,10 @@ def summary(rows: list[dict], thresholds: dict[str, float]) -> dict:
         "everyday_sentences": len(everyday),
         "everyday_fires": {"any_output": sum(bool(fired[id(r)]) for r in everyday),
                            "the_four": sum(bool(fired[id(r)] & set(COMMANDS.values())) for r in everyday),
-                           "by_output": dict(sorted(by_output.items()))},
+                           "by_output": dict(sorted(by_output.items())),
+                           "the_four_heard_in": sorted(f"{', '.join(sorted(fired[id(r)] & set(COMMANDS.values())))}: "
+                                                       f"{r['text']} ({r['voice']}, {r['room']})"
+                                                       for r in everyday if fired[id(r)] & set(COMMANDS.values()))},
         "other_command_fires": {"total": sum(cross.values()), "by_pair": dict(sorted(cross.items()))},
         "sure_stop": sure_stops(rows),
     }
@@ -176,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict] = []
     for index, voice in enumerate(voices):
         print(f"[bench_commands] voice {index + 1}/{len(voices)}: {voice.name}", file=sys.stderr, flush=True)
-        rows += voice_rows(model, front, room, voice, index, args.seed)
+        rows += voice_rows(model, front, room, voice, index, len(voices), args.seed)
     thresholds = dict(zip(model.phrases, map(float, model.thresholds)))
     result = {
         "benchmark": "bench_commands",

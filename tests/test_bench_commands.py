@@ -27,6 +27,7 @@ def test_the_shipped_commands_model_is_measured_by_room():
     assert sum(cell["heard"] for cell in clean.values()) >= 0.8 * 4 * 10, clean
     assert set(result["recall"]) == {"clean", "pink15", "babble10", "talker15"}
     assert result["everyday_fires"]["the_four"] <= result["everyday_fires"]["any_output"] <= result["everyday_sentences"]
+    assert len(result["everyday_fires"]["the_four_heard_in"]) == result["everyday_fires"]["the_four"]
     sure = result["sure_stop"]
     assert set(sure["stop_sayings"]) == set(result["recall"])
     # A "stop" sure enough to stop the guide at once is a "stop" heard at all.
