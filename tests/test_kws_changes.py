@@ -3,12 +3,14 @@ file, adapted and read back as such; files of a format this version does not kno
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
 import pytest
 
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel, as_changes, fit
+from voice_attune.keywords.train import TEST, Dataset, TrainingData, fit_model
 
 
 def _windows(n: int = 2000):
@@ -70,3 +72,19 @@ def test_a_model_file_of_an_unknown_format_is_refused(tmp_path):
     np.savez(tmp_path / "later.npz", **arrays)
     with pytest.raises(BadModelFile, match="format 3.*retrain"):
         KeywordModel.load(tmp_path / "later.npz")
+
+
+def test_training_makes_networks_that_see_changes_when_the_budget_says_so():
+    x, y, _ = _windows(1200)
+    data = []
+    for part in (slice(0, 900), slice(900, 1200)):
+        sets = Dataset()
+        for g, (window, label) in enumerate(zip(x[part], y[part, 0]), start=1):
+            sets.add(window[None], 0 if label else None, 1, 1.0, g)
+        data.append(sets)
+    kept = TrainingData(data[0], data[1], {})
+    small = dataclasses.replace(TEST, hidden=16, epochs=20, window=8)
+    for changes in (False, True):
+        model = fit_model(kept, ["zorblat"], ["pause"], dataclasses.replace(small, changes=changes), seed=3)
+        assert ("changes" in model.weights) is changes
+        assert 0.5 <= model.thresholds[0] <= 0.98 and model.meta["validation"]["zorblat"]["held_out_clips"] > 0
