@@ -112,7 +112,8 @@ class Budget:
     an hour of everyday talk it hears more under babble, behind a talker and through the echo
     (single networks of three seeds, three starts each: 0.69 / 0.76 / 0.81 at 1 / 2 / 4 an hour
     against 0.58 / 0.68 / 0.75; four networks, two draws of seeds: 0.72 and 0.74 against 0.69 and
-    0.60 at 1 an hour). But its networks let fewer kept-back negatives through at the 0.98 cap of
+    0.60 at 1 an hour; a second training of seeds 11-14, 0.65 against 0.65). And its networks let
+    fewer kept-back negatives through at the 0.98 cap of
     choose_threshold, so training chooses a stricter point: a third to a quarter of the everyday
     false pauses, and voices unlike any training heard under babble far less often (the default
     word's model rebuilt so: 6 of 40 sayings against 20). Off until thresholds are chosen for
