@@ -31,6 +31,7 @@ from voice_attune.keywords.voices import (
     FLITE_TRAINING, HELD_OUT_FLITE, PICO_TRAINING, Voice, speaks_phonemes, training_voices,
 )
 from voice_attune.synthetic.compose import Composition
+from voice_attune.synthetic.pico import pico_available
 from voice_attune.synthetic.speech import PIPER_VOICE, piper_available, synthesize
 
 COMMAND_PHRASES = [p for ps in DEFAULT_COMMANDS.values() for p in ps]
@@ -355,6 +356,37 @@ def test_a_window_sees_the_slowest_saying_whole_within_the_longest_window():
     assert window_for(["stop"], COMMANDS_WINDOW) == COMMANDS_WINDOW == LONGEST_WINDOW
     assert window_for(["stop"], 16) == 16  # a longer window asked for is a longer window
     assert window_for([], 8) == 8
+
+
+_DIGEST_OF_TRAINING_DATA = """
+import dataclasses, hashlib
+from voice_attune.keywords.train import TEST, build_data
+small = dataclasses.replace(TEST, per_accent=1, rooms=1, carriers=1, neighbours=6, bank_sentence_pairs=6,
+                            bank_prompts=0, bank_noise_s=6, bank_random=4, accented=1, foreign=2, epochs=2)
+data = build_data(["zorblat"], small, 5, also_refuse=["stop"], flite=2)
+digest = hashlib.sha256()
+for dataset in (data.train, data.val):
+    for part in dataset.arrays():
+        digest.update(part.tobytes())
+print(digest.hexdigest(), data.info["pico_voices"], data.info["flite_voices"], data.info["foreign_voices"])
+"""
+
+
+@pytest.mark.slow
+def test_training_data_is_the_same_in_another_process():
+    # Two processes of the same seed, with other hash seeds and threads taking their turns in
+    # another order, learn from the very same numbers: every synthesizer of training (Pico's
+    # engine once carried its state from one saying to the next), voices of other languages,
+    # moved vowels, the everyday bank made afresh.
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    runs = [subprocess.Popen([sys.executable, "-c", _DIGEST_OF_TRAINING_DATA], stdout=subprocess.PIPE, text=True,
+                             env={**env, "PYTHONHASHSEED": str(k)}) for k in (0, 1)]
+    outs = [run.communicate(timeout=600)[0].split() for run in runs]
+    assert all(run.returncode == 0 for run in runs)
+    assert outs[0] == outs[1]
+    assert int(outs[0][2]) > 0 and int(outs[0][3]) > 0  # Flite's voices and other languages were in it
+    if pico_available():
+        assert int(outs[0][1]) > 0
 
 
 @pytest.mark.slow

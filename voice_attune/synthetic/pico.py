@@ -35,8 +35,10 @@ def is_pico(voice: str) -> bool:
     return voice.startswith(PREFIX)
 
 
-@functools.lru_cache(maxsize=4)
 def _engine(language: str):
+    """A fresh engine: one that has spoken before says the same text differently (its state
+    carries over from call to call), so a training whose threads take Pico's turns in another
+    order heard other sounds and was not reproducible. A new engine costs about a millisecond."""
     import ttspico
 
     return ttspico.TtsEngine(language)
