@@ -32,6 +32,8 @@ One JSON object goes to stdout, progress to stderr. Figures are per voice, voice
     python scripts/bench_keywords.py --members 4 --flite-members 4   # as the shipped model is made: every
                                                                      # network also learns Flite's and Pico's
                                                                      # American voices
+    python scripts/bench_keywords.py --members 4 --flite-members 4 --twins   # and a twin that sees changes
+                                                                             # for each of the four
 
 With --curve, the model is also measured along its whole trade-off: for each number of false
 pauses an hour of everyday talk (1, 2, 4, 8), the lowest threshold that lets no more through,
@@ -154,6 +156,9 @@ def main() -> int:
                              "bank (default: the budget's, 180 for full)")
     parser.add_argument("--changes", action="store_const", const=True,
                         help="networks that see their window as changes between embeddings (train.Budget.changes)")
+    parser.add_argument("--twins", action="store_true",
+                        help="each seed's speech also teaches a network that sees changes, both in the median "
+                             "(train_keyword's twins: twice the networks, one set of speech)")
     parser.add_argument("--window", type=int, help="80 ms embeddings the network looks at, at the least (a long "
                                                    "phrase gets more: train.window_for; default: the budget's, 8 for full)")
     parser.add_argument("--threshold", type=float,
@@ -198,7 +203,7 @@ def main() -> int:
         budget = dataclasses.replace(budget, **overrides)
         model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,
                               also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word),
-                              members=args.members, flite_members=args.flite_members)
+                              members=args.members, flite_members=args.flite_members, twins=args.twins)
         train_s = round(time.time() - start, 1)
         if args.save_model:
             model.save(args.save_model)

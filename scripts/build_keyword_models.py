@@ -61,6 +61,9 @@ def main() -> int:
     parser.add_argument("--budget", default="full", choices=sorted(BUDGETS))
     parser.add_argument("--changes", action="store_true",
                         help="the pause word's networks see changes (train.Budget.changes: measured, not yet the recipe)")
+    parser.add_argument("--twins", action="store_true",
+                        help="each seed's speech also teaches a network of the pause word that sees changes, "
+                             "both in the median (train_keyword's twins)")
     parser.add_argument("--members", type=int, default=PAUSE_MEMBERS,
                         help=f"networks of the pause word's model, each trained on the speech of one seed "
                              f"(seed, seed+1, ...), the median of their scores counting (default {PAUSE_MEMBERS})")
@@ -88,7 +91,7 @@ def main() -> int:
                           seed=args.seed, bank_folder=None,
                           also_refuse=[p for ps in DEFAULT_COMMANDS.values() for p in ps],
                           prompts=library_prompts(Config(), args.word), progress=bar, members=args.members,
-                          flite_members=args.flite_members)),
+                          flite_members=args.flite_members, twins=args.twins)),
             word=args.word))
     if args.only in (None, "commands"):
         report.append(build("Building the commands", args.out / kws_store.COMMANDS_FILE, lambda bar: (

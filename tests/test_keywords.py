@@ -17,7 +17,7 @@ from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.keywords import KeywordDetector, LoadedModel
 from voice_attune.asr.kws_features import (BLOCK_SAMPLES, EMBEDDING_STEP, FIRST_END, MELS_PER_EMBEDDING, STEP_SAMPLES,
                                            FrontEnd)
-from voice_attune.asr.kws_model import BadModelFile, KeywordModel, fit
+from voice_attune.asr.kws_model import CHANGES, BadModelFile, KeywordModel, fit
 from voice_attune.asr.listener import build_listener
 from voice_attune.cli import main
 from voice_attune.config import DEFAULT_COMMANDS, Config
@@ -422,6 +422,16 @@ def test_training_is_seeded_and_any_word_espeak_can_say_can_be_trained(tmp_path)
     first.save(tmp_path / "one.npz")
     with np.load(tmp_path / "one.npz") as data:
         assert not [k for k in data.files if k.startswith("m1_")]  # one network: the format as before
+
+    # Twins: each seed's speech also teaches a network that sees changes; the first is the
+    # plain network of that seed, exactly, and all of them count in the median.
+    twins = train_keyword(["zorblat"], ["pause"], small, seed=5, bank_folder=tmp_path, twins=True)
+    plain, changed = twins.networks()
+    for key in first.weights:
+        assert np.array_equal(plain[key], first.weights[key]), key
+    assert CHANGES not in plain and CHANGES in changed
+    assert twins.meta["seeds"] == [5, 5] and twins.meta["twins"] and len(twins.meta["members_validation"]) == 2
+    assert not np.allclose(twins.scores(windows), first.scores(windows))
 
     # The second network also learns from Flite's voices: the first stays exactly as it was.
     mixed = train_keyword(["zorblat"], ["pause"], small, seed=5, bank_folder=tmp_path, members=2, flite_members=1)

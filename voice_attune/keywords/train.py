@@ -457,7 +457,7 @@ def stable_sample(texts: Sequence[str], count: int, seed: int) -> list[str]:
 
 def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget = FULL, seed: int = 0,
                   progress: Progress | None = None, false_share: float | Sequence[float] = 0.0,
-                  members: int = 1, flite_members: int = 0, **options) -> KeywordModel:
+                  members: int = 1, flite_members: int = 0, twins: bool = False, **options) -> KeywordModel:
     """Train one model whose outputs hear ``phrases`` (event names ``names``); ``options`` are
     those of build_data; ``false_share`` (one, or one per phrase): see choose_threshold.
 
@@ -468,31 +468,46 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
     time is not the couple's). The last ``flite_members`` of them also learn from voices built
     from recordings (FLITE_SAYINGS of each of FLITE_TRAINING, and of PICO_TRAINING where Pico is
     installed): a network that never met such a voice may not hear it at all (Pico's American
-    woman: 0 sayings of 48, docs/benchmarks.md)."""
+    woman: 0 sayings of 48, docs/benchmarks.md).
+
+    ``twins``: each seed's speech teaches two networks, one that sees its window as it is and one
+    that sees the changes between its embeddings (Budget.changes), all of them in the median:
+    they err on different moments, so together they let fewer everyday ones through at the same
+    recall (docs/benchmarks.md); training the second costs a minute, not a second set of speech."""
     budget = replace(budget, window=window_for(phrases, budget.window))
-    networks, kept_back = [], []
+    kinds = (False, True) if twins else (budget.changes,)
+    networks, kept_back, seeds = [], [], []
     for i in range(members):
         say = progress if members == 1 or progress is None else _numbered(progress, i + 1, members)
         flite = FLITE_SAYINGS if i >= members - flite_members else 0
         data = build_data(phrases, budget, seed + i, progress=say, flite=flite, **options)
-        networks.append(fit_model(data, phrases, names, budget, seed + i, say, false_share))
+        for changes in kinds:
+            tell = _second(say) if twins and changes and say is not None else say
+            networks.append(fit_model(data, phrases, names, replace(budget, changes=changes), seed + i, tell, false_share))
+            seeds.append(seed + i)
         kept_back.append(data.val)
         del data  # the windows learnt from are the bulk of the memory
     model = networks[0]
-    model.meta["flite_members"] = flite_members
-    if members > 1:
+    model.meta["flite_members"] = flite_members * len(kinds)
+    if len(networks) > 1:
         alone = [m.meta["validation"] for m in networks]
         model.members = [m.weights for m in networks[1:]]
         shares = [max(share, _fired_share(alone, p)) for p, share in zip(phrases, _shares(false_share, len(phrases)))]
         model.meta["validation"] = choose_thresholds(model, kept_back, shares)
-        model.meta["seeds"] = [seed + i for i in range(members)]
+        model.meta["seeds"] = seeds
         model.meta["members_validation"] = alone
+        model.meta["twins"] = twins
     return model
 
 
 def _fired_share(figures: list[dict], phrase: str) -> float:
     """The share of the kept-back negatives that networks (their ``figures``) fired on."""
     return sum(f[phrase]["negative_fires"] for f in figures) / max(1, sum(f[phrase]["negative_clips"] for f in figures))
+
+
+def _second(progress: Progress) -> Progress:
+    """The twin that sees changes: its stages named so, as its bar starts again."""
+    return lambda stage, fraction: progress(f"{stage}, seeing changes", fraction)
 
 
 def _numbered(progress: Progress, i: int, n: int) -> Progress:
