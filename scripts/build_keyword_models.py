@@ -62,8 +62,8 @@ def main() -> int:
     parser.add_argument("--changes", action="store_true",
                         help="the pause word's networks see changes (train.Budget.changes: measured, not yet the recipe)")
     parser.add_argument("--twins", action="store_true",
-                        help="each seed's speech also teaches a network of the pause word that sees changes, "
-                             "both in the median (train_keyword's twins)")
+                        help="each seed's speech also teaches a network that sees changes, both in the median "
+                             "(train_keyword's twins), in each model built (with --only, the one)")
     parser.add_argument("--members", type=int, default=PAUSE_MEMBERS,
                         help=f"networks of the pause word's model, each trained on the speech of one seed "
                              f"(seed, seed+1, ...), the median of their scores counting (default {PAUSE_MEMBERS})")
@@ -96,7 +96,7 @@ def main() -> int:
     if args.only in (None, "commands"):
         report.append(build("Building the commands", args.out / kws_store.COMMANDS_FILE, lambda bar: (
             train_commands(BUDGETS[args.budget], args.seed, [args.word], library_prompts(Config(), args.word),
-                           progress=bar, members=args.command_members))))
+                           progress=bar, members=args.command_members, twins=args.twins))))
     print(json.dumps(report, indent=1))
     return 0
 

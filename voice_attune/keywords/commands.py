@@ -76,20 +76,21 @@ than the pause word. One network trained so heard "stop" under babble of four ta
 
 def train_commands(budget: Budget, seed: int, pause_words: Sequence[str], prompts: Sequence[str],
                    phrases: Sequence[Phrase] = PHRASES, hold_out: bool = False, bank_folder: Path | None = None,
-                   progress: Progress | None = None, members: int = 1) -> KeywordModel:
+                   progress: Progress | None = None, members: int = 1, twins: bool = False) -> KeywordModel:
     """A model of ``phrases`` (by default all of them), trained as a pause word is; ``members``
-    networks of seeds ``seed``, ``seed + 1``, ..., the median of their scores counting."""
+    networks of seeds ``seed``, ``seed + 1``, ..., the median of their scores counting; ``twins``:
+    each seed's speech also teaches a network that sees changes (train_keyword)."""
     # No sayings with moved vowels: a short command with its vowel moved is another word (stop, step).
     # No masked mel bands either (masking.py): measured for the pause word only so far, and the
     # shipped commands model was made without them; nor with voices of other languages (the same),
-    # nor with networks that see changes (Budget.changes; also not measured for them).
+    # nor with networks that see changes alone (Budget.changes); twins are an option, measured.
     budget = dataclasses.replace(budget, hidden=max(budget.hidden, COMMANDS_HIDDEN), epochs=max(budget.epochs, 16),
                                  rooms=int(budget.rooms * ROOMS_FACTOR), accented=0, masked=0.0, foreign=0,
                                  window=COMMANDS_WINDOW, changes=False)
     model = train_keyword([p.text for p in phrases], [p.name for p in phrases], budget, seed=seed,
                           progress=progress, bank_folder=bank_folder, hold_out=hold_out,
                           also_refuse=list(NOT_COMMANDS) * NOT_COMMAND_SAYINGS + list(pause_words), prompts=prompts,
-                          false_share=[p.false_share for p in phrases], members=members)
+                          false_share=[p.false_share for p in phrases], members=members, twins=twins)
     model.meta["kinds"] = [p.kind for p in phrases]
     return model
 
