@@ -38,7 +38,7 @@ def is_pico(voice: str) -> bool:
 def _engine(language: str):
     """A fresh engine: one that has spoken before says the same text differently (its state
     carries over from call to call), so a training whose threads take Pico's turns in another
-    order heard other sounds and was not reproducible. A new engine costs about a millisecond."""
+    order heard other sounds and was not reproducible. A new engine costs a few milliseconds."""
     import ttspico
 
     return ttspico.TtsEngine(language)

@@ -29,9 +29,9 @@ def espeak_voice(voice: str) -> str:
 
 def quiet_environment() -> dict[str, str]:
     """espeak-ng's environment: no sound server. It writes to stdout, but still opens PulseAudio,
-and where that first meets a fresh home folder it uses up the random numbers that voices with
-breath (the variant Alicia) draw: the same text came out otherwise, and a training of one seed
-learnt from other sounds in a test's home folder than in the user's."""
+    and where that first meets a fresh home folder it uses up the random numbers that voices with
+    breath (the variant Alicia) draw: the same text came out otherwise, and a training of one seed
+    learnt from other sounds in a test's home folder than in the user's."""
     return {**os.environ, "PULSE_SERVER": "unix:/dev/null/none"}
 
 
