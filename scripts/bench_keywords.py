@@ -159,6 +159,9 @@ def main() -> int:
     parser.add_argument("--twins", action="store_true",
                         help="each seed's speech also teaches a network that sees changes, both in the median "
                              "(train_keyword's twins: twice the networks, one set of speech)")
+    parser.add_argument("--per-hour", type=float,
+                        help="no threshold lower than where about six hours of everyday talk kept back from all "
+                             "training fire this often an hour (train_keyword's per_hour; the shipped recipe: 1)")
     parser.add_argument("--window", type=int, help="80 ms embeddings the network looks at, at the least (a long "
                                                    "phrase gets more: train.window_for; default: the budget's, 8 for full)")
     parser.add_argument("--threshold", type=float,
@@ -203,7 +206,8 @@ def main() -> int:
         budget = dataclasses.replace(budget, **overrides)
         model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,
                               also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word),
-                              members=args.members, flite_members=args.flite_members, twins=args.twins)
+                              members=args.members, flite_members=args.flite_members, twins=args.twins,
+                              per_hour=args.per_hour)
         train_s = round(time.time() - start, 1)
         if args.save_model:
             model.save(args.save_model)

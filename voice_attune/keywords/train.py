@@ -27,6 +27,7 @@ from voice_attune import SAMPLE_RATE
 from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
 from voice_attune.asr.kws_model import KeywordModel, fit
 from voice_attune.keywords import bank as bank_mod
+from voice_attune.keywords import kept_talk
 from voice_attune.keywords import masking
 from voice_attune.keywords.accents import accent_variants
 from voice_attune.keywords.neighbours import neighbours, random_sentences
@@ -457,7 +458,8 @@ def stable_sample(texts: Sequence[str], count: int, seed: int) -> list[str]:
 
 def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget = FULL, seed: int = 0,
                   progress: Progress | None = None, false_share: float | Sequence[float] = 0.0,
-                  members: int = 1, flite_members: int = 0, twins: bool = False, **options) -> KeywordModel:
+                  members: int = 1, flite_members: int = 0, twins: bool = False, per_hour: float | None = None,
+                  **options) -> KeywordModel:
     """Train one model whose outputs hear ``phrases`` (event names ``names``); ``options`` are
     those of build_data; ``false_share`` (one, or one per phrase): see choose_threshold.
 
@@ -473,7 +475,11 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
     ``twins``: each seed's speech teaches two networks, one that sees its window as it is and one
     that sees the changes between its embeddings (Budget.changes), all of them in the median:
     they err on different moments, so together they let fewer everyday ones through at the same
-    recall (docs/benchmarks.md); training the second costs a minute, not a second set of speech."""
+    recall (docs/benchmarks.md); training the second costs a minute, not a second set of speech.
+
+    ``per_hour``: no threshold lower than the one at which about six hours of everyday talk
+    kept back from all training (kept_talk.py) fire at most that often an hour: the pause word
+    of the shipped model, whose build time is not the couple's (two minutes more)."""
     budget = replace(budget, window=window_for(phrases, budget.window))
     kinds = (False, True) if twins else (budget.changes,)
     networks, kept_back, seeds = [], [], []
@@ -492,12 +498,39 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
     if len(networks) > 1:
         alone = [m.meta["validation"] for m in networks]
         model.members = [m.weights for m in networks[1:]]
-        shares = [max(share, _fired_share(alone, p)) for p, share in zip(phrases, _shares(false_share, len(phrases)))]
-        model.meta["validation"] = choose_thresholds(model, kept_back, shares)
+        model.meta["validation"] = choose_thresholds(model, kept_back, _kept_back_shares(phrases, false_share, alone))
         model.meta["seeds"] = seeds
         model.meta["members_validation"] = alone
         model.meta["twins"] = twins
+    if per_hour is not None:
+        _hold_to_talk(model, kept_back, phrases, false_share, per_hour, seed, options.get("hold_out", False), progress)
     return model
+
+
+def _hold_to_talk(model: KeywordModel, kept_back: list[Dataset], phrases: Sequence[str],
+                  false_share: float | Sequence[float], per_hour: float, seed: int, hold_out: bool,
+                  progress: Progress | None) -> None:
+    """Raise each threshold to where the kept-back talk fires at most ``per_hour`` an hour, and
+    measure the kept-back clips again at the thresholds so set."""
+    say = progress or (lambda stage, fraction: None)
+    talk = kept_talk.kept_back_talk(seed, _speak, hold_out, progress=lambda f: say("hearing kept-back talk", f))
+    hours = kept_talk.hours(talk)
+    peaks = [kept_talk.loudest(model, talk, k) for k in range(len(phrases))]
+    floors = [kept_talk.per_hour_threshold(p, hours, per_hour) for p in peaks]
+    before = list(model.thresholds)
+    shares = _kept_back_shares(phrases, false_share, model.meta.get("members_validation", []))
+    model.meta["validation"] = choose_thresholds(model, kept_back, shares, floors)
+    model.meta["kept_back_talk"] = {"hours": round(hours, 2), "per_hour": per_hour, **{
+        phrase: {"threshold_before": round(float(b), 3), "threshold": round(float(t), 3),
+                 "fires_an_hour": round(float((p >= t).sum()) / max(hours, 1e-9), 2)}
+        for phrase, b, t, p in zip(phrases, before, model.thresholds, peaks)}}
+
+
+def _kept_back_shares(phrases: Sequence[str], false_share: float | Sequence[float], alone: list[dict]) -> list[float]:
+    """Each output's share of kept-back negatives allowed: ``false_share``, or for several
+    networks (``alone``: their own figures) the share one of them let through, if more."""
+    shares = _shares(false_share, len(phrases))
+    return [max(share, _fired_share(alone, p)) if alone else share for p, share in zip(phrases, shares)]
 
 
 def _fired_share(figures: list[dict], phrase: str) -> float:
@@ -639,9 +672,10 @@ def fit_model(data: TrainingData, phrases: Sequence[str], names: Sequence[str], 
     return model
 
 
-def choose_thresholds(model: KeywordModel, kept_back: Sequence[Dataset], shares: Sequence[float]) -> dict:
+def choose_thresholds(model: KeywordModel, kept_back: Sequence[Dataset], shares: Sequence[float],
+                      floors: Sequence[float] | None = None) -> dict:
     """Set each output's threshold on the windows ``kept_back`` (one set per seed whose data
-    the model heard) and return what it measured there."""
+    the model heard), at least its ``floors``, and return what it measured there."""
     outputs = len(model.phrases)
     pos_max: list[list[np.ndarray]] = [[] for _ in range(outputs)]
     neg_max: list[list[np.ndarray]] = [[] for _ in range(outputs)]
@@ -657,6 +691,8 @@ def choose_thresholds(model: KeywordModel, kept_back: Sequence[Dataset], shares:
     for k, phrase in enumerate(model.phrases):
         pos_all, neg_all = np.concatenate(pos_max[k]), np.concatenate(neg_max[k])
         threshold = choose_threshold(pos_all, neg_all, false_share=shares[k])
+        if floors is not None:
+            threshold = max(threshold, floors[k])
         model.thresholds[k] = threshold
         figures[phrase] = {
             "threshold": round(threshold, 3),
