@@ -313,3 +313,18 @@ class _Draws:
     def close(self) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def held_peaks(scores: np.ndarray, groups: np.ndarray, confirm: int = 1) -> np.ndarray:
+    """Each group's (clip's) highest score held for ``confirm`` consecutive windows."""
+    order = np.argsort(groups, kind="stable")
+    g, s = groups[order], scores[order]
+    if s.size == 0:
+        return s
+    held = s.copy()
+    for k in range(1, confirm):
+        later = np.r_[s[k:], np.zeros(k, s.dtype)]
+        same = np.r_[g[k:] == g[:-k], np.zeros(k, bool)]
+        held = np.minimum(held, np.where(same, later, 0.0))
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    return np.maximum.reduceat(held, starts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -20,10 +21,12 @@ from typing import Callable
 import numpy as np
 
 from voice_attune import SAMPLE_RATE
+from voice_attune.asr.kws_features import FrontEnd
 from voice_attune.keywords import augment
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.voices import Voice
 from voice_attune.privatefiles import write_private
+from voice_attune.text import normalize
 
 VERSION = 3
 
@@ -36,6 +39,25 @@ class Stretch:
 
     text: str
     embeddings: np.ndarray
+
+
+def says(stretch: Stretch, phrase: str) -> bool:
+    """Whether ``stretch`` says ``phrase`` (normalized) in passing ("no" in "no, I'm fine"; not
+    "know"): such a stretch is not talk without the phrase."""
+    return re.search(rf"\b{re.escape(phrase)}s?\b", normalize(stretch.text)) is not None
+
+
+def embedder() -> Callable[[np.ndarray], np.ndarray]:
+    """A function that embeds a clip with a front end of the calling thread's own (``sounds``'
+    ``finish``, run on its two threads)."""
+    local = threading.local()
+
+    def embed(audio: np.ndarray) -> np.ndarray:
+        if not hasattr(local, "front"):
+            local.front = FrontEnd()
+        return local.front.embed_clip(audio)
+
+    return embed
 
 
 def bank_file(folder: Path, recipe: str) -> Path:

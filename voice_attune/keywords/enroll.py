@@ -22,7 +22,8 @@ from voice_attune.asr.vad import SpeechGate
 from voice_attune.config import VadSettings
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.texts import EVERYDAY
-from voice_attune.keywords.train import (CONTEXT_S, FULL, Budget, Clip, Dataset, _by_group, _speak, build_data,
+from voice_attune.asr.kws_model import held_peaks
+from voice_attune.keywords.train import (CONTEXT_S, FULL, Budget, Clip, Dataset, _speak, build_data,
                                          clip_windows, embed_all, windows_of)
 from voice_attune.keywords.voices import Voice
 from voice_attune.privatefiles import write_private
@@ -165,7 +166,7 @@ def heard_share(model: KeywordModel, sayings: list[tuple[str, np.ndarray, int, i
     heard = []
     for _, pcm, start, end in sayings:
         windows = _positive_windows(_saying_clip(pcm, start, end), model.window)
-        held = _by_group(model.scores(windows)[:, 0], np.zeros(len(windows), np.int64), model.confirm)
+        held = held_peaks(model.scores(windows)[:, 0], np.zeros(len(windows), np.int64), model.confirm)
         heard.append(bool((held >= model.thresholds[0]).any()))
     return float(np.mean(heard))
 

@@ -14,15 +14,13 @@ chosen let 1.4 false pauses an hour of the benchmark's talk through (docs/benchm
 
 from __future__ import annotations
 
-import re
-import threading
 from typing import Callable, Sequence
 
 import numpy as np
 
 from voice_attune import SAMPLE_RATE
-from voice_attune.asr.kws_features import STEP_SAMPLES, FrontEnd
-from voice_attune.asr.kws_model import KeywordModel
+from voice_attune.asr.kws_features import STEP_SAMPLES
+from voice_attune.asr.kws_model import KeywordModel, held_peaks
 from voice_attune.keywords import bank as bank_mod
 from voice_attune.keywords.rooms import Sources
 from voice_attune.keywords.texts import EVERYDAY
@@ -364,15 +362,8 @@ def kept_back_talk(seed: int, speak: Callable[[str, Voice], np.ndarray], hold_ou
         voice = voices[int(rng.integers(len(voices)))]
         talkers.append(np.concatenate([speak(EVERYDAY[int(i)], voice)
                                        for i in rng.choice(len(EVERYDAY), size=3, replace=False)]))
-    local = threading.local()
-
-    def embed(audio: np.ndarray) -> np.ndarray:
-        if not hasattr(local, "front"):
-            local.front = FrontEnd()
-        return local.front.embed_clip(audio)
-
     sounds = bank_mod.sounds(rng, voices, list(KEPT_BACK_TALK) * passes, [], [], Sources(talkers, []), speak, 0.0,
-                             finish=embed, progress=progress)
+                             finish=bank_mod.embedder(), progress=progress)
     return [bank_mod.Stretch(text, emb) for text, emb in sounds]
 
 
@@ -384,18 +375,15 @@ def loudest(model: KeywordModel, stretches: Sequence[bank_mod.Stretch], output: 
     """Each stretch's highest score of ``output``, held for the model's confirming windows;
     stretches that say the output's phrase are left out."""
     phrase = normalize(model.phrases[output])
-    out = []
-    for s in stretches:
-        if re.search(rf"\b{re.escape(phrase)}s?\b", normalize(s.text)) or s.embeddings.shape[0] < model.window:
-            continue
-        windows = np.lib.stride_tricks.sliding_window_view(s.embeddings, (model.window, s.embeddings.shape[1]))[:, 0]
-        scores = model.scores(windows.reshape(windows.shape[0], -1))[:, output]
-        held = scores.copy()
-        for k in range(1, model.confirm):
-            held[:-k] = np.minimum(held[:-k], scores[k:])
-            held[-k:] = 0.0
-        out.append(float(held.max()))
-    return np.array(out)
+    kept = [st for st in stretches if not bank_mod.says(st, phrase) and st.embeddings.shape[0] >= model.window]
+    scores, groups = [], []
+    for g, st in enumerate(kept):
+        windows = np.lib.stride_tricks.sliding_window_view(st.embeddings, (model.window, st.embeddings.shape[1]))[:, 0]
+        scores.append(model.scores(windows)[:, output])
+        groups.append(np.full(len(windows), g))
+    if not kept:
+        return np.zeros(0)
+    return held_peaks(np.concatenate(scores), np.concatenate(groups), model.confirm)
 
 
 def per_hour_threshold(peaks: np.ndarray, talk_hours: float, per_hour: float) -> float:

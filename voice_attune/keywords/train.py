@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import hashlib
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -25,7 +24,7 @@ import soxr
 
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
-from voice_attune.asr.kws_model import KeywordModel, fit
+from voice_attune.asr.kws_model import KeywordModel, fit, held_peaks
 from voice_attune.keywords import bank as bank_mod
 from voice_attune.keywords import kept_talk
 from voice_attune.keywords import masking
@@ -424,21 +423,6 @@ def choose_threshold(pos_clip_max: np.ndarray, neg_clip_max: np.ndarray, floor: 
     return float(min(0.98, max(floor, loudest + 0.5 * (1.0 - loudest) * 0.2)))
 
 
-def _by_group(scores: np.ndarray, groups: np.ndarray, confirm: int = 1) -> np.ndarray:
-    """Each group's (clip's) highest score held for ``confirm`` consecutive windows."""
-    order = np.argsort(groups, kind="stable")
-    g, s = groups[order], scores[order]
-    if s.size == 0:
-        return s
-    held = s.copy()
-    for k in range(1, confirm):
-        later = np.r_[s[k:], np.zeros(k, s.dtype)]
-        same = np.r_[g[k:] == g[:-k], np.zeros(k, bool)]
-        held = np.minimum(held, np.where(same, later, 0.0))
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
-    return np.maximum.reduceat(held, starts)
-
-
 @dataclass
 class TrainingData:
     """Windows to learn from and windows kept back to choose thresholds."""
@@ -628,9 +612,8 @@ def build_data(
         clip_windows(clip, budget.window, train, val, outputs, g + 1)
     offset = len(clips) + 1
     for k, stretch in enumerate(stretches):
-        said = normalize(stretch.text)
-        if any(re.search(rf"\b{re.escape(p)}s?\b", said) for p in own):
-            continue  # the phrase itself, said in passing ("no" in "no, I'm fine"; not "know")
+        if any(bank_mod.says(stretch, p) for p in own):
+            continue
         target = val if k % 5 == 4 else train
         target.add(windows_of(stretch.embeddings, budget.window, range(0, stretch.embeddings.shape[0])),
                    None, outputs, 1.0, offset + k)
@@ -685,8 +668,8 @@ def choose_thresholds(model: KeywordModel, kept_back: Sequence[Dataset], shares:
         for k in range(outputs):
             pos = vy[:, k] > 0
             neg = ~pos & (vg > PARTIAL_GROUPS)
-            pos_max[k].append(_by_group(scores[pos, k], vg[pos], model.confirm))
-            neg_max[k].append(_by_group(scores[neg, k], vg[neg], model.confirm))
+            pos_max[k].append(held_peaks(scores[pos, k], vg[pos], model.confirm))
+            neg_max[k].append(held_peaks(scores[neg, k], vg[neg], model.confirm))
     figures = {}
     for k, phrase in enumerate(model.phrases):
         pos_all, neg_all = np.concatenate(pos_max[k]), np.concatenate(neg_max[k])
@@ -726,15 +709,8 @@ def _bank(budget: Budget, seed: int, folder: Path | None, voices: list[Voice], g
     # drawn at random from the dictionary, they widen the everyday talk the model refuses.
     sentences += [p for p in chosen if len(p) < 160] + random_sentences(rng, budget.bank_random)
     say("making everyday sound", 0.0)
-    local = threading.local()
-
-    def embed(audio: np.ndarray) -> np.ndarray:
-        if not hasattr(local, "front"):
-            local.front = FrontEnd()
-        return local.front.embed_clip(audio)
-
     sounds = bank_mod.sounds(rng, [v for v in voices if v.name != PIPER_VOICE] or voices, sentences, chosen,
-                             guide + [Voice("en-us", 170)], sources, _speak, budget.bank_noise_s, finish=embed,
+                             guide + [Voice("en-us", 170)], sources, _speak, budget.bank_noise_s, finish=bank_mod.embedder(),
                              progress=lambda f: say("making everyday sound", f))
     # Kept as float16 on disk: round the fresh ones the same way, so a first training and a
     # later one that loads the bank learn from the very same numbers.
