@@ -342,6 +342,10 @@ def test_flite_training_voices_come_after_the_others_and_never_include_the_held_
     assert not set(HELD_OUT_FLITE + ("pico:en-GB",)) & {v.name for v in mixed}
     spoken = (Voice("en-gb", 150), Voice(PIPER_VOICE, 150), added[0], added[-1])
     assert [speaks_phonemes(v) for v in spoken] == [True, False, False, False]  # phoneme input is espeak-ng's
+    # The knock model's talkers never include Pico (scripts/train_knock.py: the same talkers as
+    # when the shipped knock model was made).
+    no_pico = training_voices(np.random.default_rng(3), 2, (150,), hold_out=True, flite=2, pico=False)
+    assert [v.name for v in no_pico] == [v.name for v in mixed if not v.name.startswith("pico:")]
 
 
 def test_a_window_sees_the_slowest_saying_whole_within_the_longest_window():

@@ -98,11 +98,12 @@ def _name(accent: str, variant: str) -> str:
 
 
 def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tuple[int, ...],
-                    hold_out: bool = False, piper: bool = True, flite: int = 0, foreign: int = 0) -> list[Voice]:
+                    hold_out: bool = False, piper: bool = True, flite: int = 0, foreign: int = 0,
+                    pico: bool = True) -> list[Voice]:
     """``per_accent`` voices of each accent, variants, speeds and pitches drawn with ``rng``,
     then ``foreign`` voices of other languages (FOREIGN_ACCENTS), then Piper at each speed, then
     ``flite`` speeds and pitches of each of FLITE_TRAINING and, where Pico is installed,
-    PICO_TRAINING.
+    PICO_TRAINING (unless ``pico`` is False).
     ``hold_out``: leave out the held-out accents, variants and languages."""
     accents = [a for a in ACCENTS if not (hold_out and a in HELD_OUT_ACCENTS)]
     variants = [v for v in VARIANTS if not (hold_out and v in HELD_OUT_VARIANTS)]
@@ -124,7 +125,7 @@ def training_voices(rng: np.random.Generator, per_accent: int, piper_speeds: tup
             voices.append(Voice(_name(accent, variant), int(own.integers(120, 215)), int(own.integers(25, 80))))
     if piper:
         voices.extend(Voice(PIPER_VOICE, s) for s in piper_speeds)
-    for name in (FLITE_TRAINING + (PICO_TRAINING if pico_available() else ())) if flite else ():
+    for name in (FLITE_TRAINING + (PICO_TRAINING if pico and pico_available() else ())) if flite else ():
         voices.extend(Voice(name, int(rng.integers(120, 215)), int(rng.integers(20, 80))) for _ in range(flite))
     return voices
 
