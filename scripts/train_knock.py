@@ -63,8 +63,8 @@ def speech_pool(seed: int, count: int) -> list[np.ndarray]:
     """``count`` clips of speech at unit speech RMS, in voices of the trained accents, Piper's
     and Flite's."""
     rng = np.random.default_rng(seed)
-    # Never Pico's voice, which joined the word networks' voices after the knock model was made:
-    # the same command gives the same talkers, and the same model.
+    # Never Pico's voice, which joined the word networks' voices after the shipped knock model
+    # was made: the talkers are the 21 it learnt from.
     voices = training_voices(rng, 3, (130, 165, 200), hold_out=True, flite=2, pico=False)
     texts = random_sentences(rng, count // 2) + [
         t for t in library_prompts(Config(), "pineapple") if len(t) > 20][: count - count // 2]
