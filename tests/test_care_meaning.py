@@ -13,7 +13,7 @@ from voice_attune.asr.caremeaning import CareCheck, CareMeaning, Head, care_chec
 from voice_attune.asr.carewords import CareWords
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import build_listener
-from voice_attune.asr.sentences import SentenceEncoder, encoder_available
+from voice_attune.asr.sentences import SentenceEncoder, encoder_available, model_folder
 from voice_attune.asr.sphinx_engine import SphinxEngine
 from voice_attune.config import Config
 from voice_attune.config.care import CareSettings
@@ -46,6 +46,32 @@ def test_the_numpy_encoder_gives_the_vectors_of_sentence_transformers_itself():
     vectors = SentenceEncoder().encode([str(s) for s in reference["sentences"]])
     assert vectors.shape == (5, 384)
     assert np.abs(vectors - reference["vectors"]).max() < 1e-4
+
+
+@needs_encoder
+def test_the_word_piece_table_stays_in_the_file_and_the_rest_is_read():
+    encoder = SentenceEncoder()
+    assert isinstance(encoder._words, np.memmap) and encoder._words.shape == (30522, 384)
+    assert not any(isinstance(a, np.memmap) for a in (encoder._positions, *encoder._layers[0]._qkv))
+
+
+@needs_encoder
+def test_a_damaged_weights_file_leaves_the_phrases_listening_with_one_line(tmp_path, monkeypatch):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "tokenizer.json").write_bytes((model_folder() / "tokenizer.json").read_bytes())
+    # Cut off in the middle, as an interrupted copy leaves it.
+    (folder / "model.safetensors").write_bytes((model_folder() / "model.safetensors").read_bytes()[:30_000_000])
+    with pytest.raises(ValueError):
+        SentenceEncoder(folder)
+    monkeypatch.setattr("voice_attune.asr.caremeaning.shared_encoder", lambda: SentenceEncoder(folder))
+    notices: list[str] = []
+    check = care_check(CareSettings(), notices.append)
+    assert check.meaning is None and len(notices) == 1 and "could not load" in notices[0]
+    assert "\n" not in notices[0]
+    assert check.words.find("i want to kill myself") is not None
+    with pytest.raises(UserError, match="could not load"):
+        care_meaning("on")
 
 
 @needs_encoder

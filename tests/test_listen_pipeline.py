@@ -100,6 +100,18 @@ def test_several_pause_words_from_config(sphinx):
     assert [s.text for s in spots] == ["red balloon", "pineapple"]
 
 
+def test_each_keyword_search_knows_only_its_own_words(sphinx):
+    # The whole CMU dictionary in each keyword decoder held about 20 MB more per decoder
+    # (scripts/bench_memory.py); the search reads only its phrases' words.
+    group = sphinx.phrase_spotter(["pineapple"], ["i'm done", "more time"], 0.5, barge=["stop"])
+    decoders = [m.decoder for m in group.members]
+    assert len(decoders) == 3
+    assert decoders[0].lookup_word("pineapple") == "P AY N AE P AH L"
+    assert decoders[1].lookup_word("done") and decoders[2].lookup_word("stop")
+    assert all(d.lookup_word("table") is None for d in decoders)
+    assert sphinx.knows("table") and sphinx.phones("pineapple") == 7
+
+
 def test_transcripts_and_speech_events_line_up(sphinx):
     comp = (Composition().silence(1.0).say("I feel tired but okay", "piper" if piper_available() else "en-us")
             .silence(2.0).say("thank you for listening").silence(1.0))
