@@ -48,6 +48,18 @@ def test_single_menu_words_are_heard_when_they_are_expected(sphinx):
     assert got == ["drained", "overwhelmed", "tired", "drained"]
 
 
+def test_the_answers_decoder_loads_no_language_model_and_switches_between_grammars(sphinx):
+    # Only the transcriber searches the language model: 63 MB less in a session that asks.
+    answers = sphinx.answer_recognizer(["stop"])
+    assert answers.expect(["yes", "no"]) and answers.expect(MENU) and answers.expect(["yes", "no"])
+    decoder = answers._recognizer.decoder
+    assert decoder.config["lm"] is None and decoder.current_search() == "answers0"
+    comp = Composition().silence(0.5).say("yes", "en-us").silence(1.0)
+    for frame in frames_from_array(comp.audio()):
+        answers.accept(frame)
+    assert "yes" in answers.flush().text
+
+
 @pytest.mark.parametrize("voice", ["piper", "en-us+f5"])
 def test_what_is_no_answer_stays_no_answer(sphinx, voice):
     if voice == "piper" and not piper_available():

@@ -52,6 +52,8 @@ class SphinxAnswers:
         self._recognizer = None
         self._searches: dict[tuple[str, ...], str] = {}
         self._want: str | None = None
+        self._running: str | None = None
+        """The search the decoder runs."""
         self.active = False
 
     def expect(self, phrases: Sequence[str]) -> bool:
@@ -72,8 +74,11 @@ class SphinxAnswers:
         return True
 
     def _activate(self) -> None:
-        if self._want is not None and self._recognizer.decoder.current_search() != self._want:
+        # The decoder is not asked which search is active: it starts with none (no language
+        # model, see SphinxEngine.grammar_decoder), and asking it then crashes PocketSphinx.
+        if self._want is not None and self._running != self._want:
             self._recognizer.decoder.activate_search(self._want)
+            self._running = self._want
 
     def accept(self, frame: Frame) -> Hypothesis | None:
         if self.active:

@@ -72,8 +72,12 @@ class SphinxEngine:
         after 2 s of speech, 3.7 s after 6 s, two minutes after 9 s of babble, all of it time
         in which the guide hears nothing. Without it, answers were understood as often or more
         (scripts/bench_answers.py: menu words 442/480 against 423/480), and the daemon's start
-        phrases cost a third of the CPU (scripts/bench_daemon.py)."""
-        decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", cmninit=self.cmninit, bestpath=False)
+        phrases cost a third of the CPU (scripts/bench_daemon.py).
+
+        Nor does it load the language model, which only the transcriber searches: 63 MB less
+        in every session that asks a question. Until the caller adds a search it has none, and
+        must not be asked for one (PocketSphinx crashes)."""
+        decoder = self._decoder_cls(samprate=16000, loglevel="FATAL", cmninit=self.cmninit, bestpath=False, lm=None)
         recognizer = SphinxRecognizer(decoder, spotting=False)
         recognizer.partials = False
         return recognizer
