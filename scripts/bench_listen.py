@@ -50,8 +50,8 @@ Measured, per engine, overall, per condition, per voice group and per voice:
 - stage costs (CPU seconds per audio second, one thread: framing a 44.1 kHz stereo WAV, VAD,
   transcriber, phrase recognizer, text spotting, the whole pipeline; and, per condition, the
   share of each inside the pipeline, the keyword detector's included) and each worker's peak
-  memory (the target is on the listening workers, which hold one listener each, as voice-attune
-  does);
+  memory (each holds one listener, as voice-attune does, but also its share of the corpus:
+  ``scripts/bench_memory.py`` measures `voice-attune listen` itself against the issue's 350 MB);
 - ``checks``: every target with its value; ``targets_met``: the same as booleans.
 
 The full English corpus holds over an hour of everyday talk summed over voices and conditions
