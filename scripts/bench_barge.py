@@ -358,8 +358,10 @@ def knocks(args: argparse.Namespace) -> dict:
     return {"conditions": {k: figures(v) for k, v in conditions.items()},
             "kitchen_and_talk_minutes": minutes, "false_knock_pauses": false,
             "false_knock_pauses_per_hour": round(false * 60 / minutes, 2),
-            "loud_talk_minutes": loud_minutes * len(loud_false), "false_knock_pauses_over_loud_talk": sum(loud_false),
-            "false_knock_pauses_per_hour_over_loud_talk": round(sum(loud_false) * 60 / (loud_minutes * len(loud_false)), 2),
+            "loud_talk_minutes": loud_minutes * len(loud_false),
+            "false_knock_pauses_over_loud_talk": sum(loud_false),
+            "false_knock_pauses_per_hour_over_loud_talk":
+                round(sum(loud_false) * 60 / (loud_minutes * len(loud_false)), 2),
             "false_knock_pauses_over_loud_talk_by_draw": loud_false,
             "other_synthesizers": list(other_voices),
             "other_synthesizers_minutes": other_minutes * len(other_false),
