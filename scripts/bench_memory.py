@@ -60,18 +60,20 @@ def recording() -> np.ndarray:
 
 
 def heard(path: Path, engine: str, config: str | None) -> dict:
-    """Run `voice-attune listen` over ``path``; its peak resident memory and times."""
+    """Run `voice-attune listen` over ``path``; its peak resident memory and times. Its messages
+    go to a file beside the recording (a pipe left unread while waiting could fill and stall it)."""
     cmd = [sys.executable, "-m", "voice_attune", "listen", "--audio", str(path), "--engine", engine, "--quiet"]
     if config:
         cmd += ["--config", config]
     began = time.monotonic()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.monotonic() - began
-    errors = child.stderr.read() if child.stderr else ""
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise SystemExit(f"voice-attune listen failed ({child.returncode}): {errors.strip()[-500:]}")
+    with open(path.with_suffix(".err"), "w+") as errors:
+        child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.monotonic() - began
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            raise SystemExit(f"voice-attune listen failed ({code}): {errors.read().strip()[-500:]}")
     return {"peak_rss_mb": round(usage.ru_maxrss / 1024.0, 1), "wall_s": round(wall, 2),
             "cpu_s": round(usage.ru_utime + usage.ru_stime, 2)}
 
