@@ -579,7 +579,7 @@ class _TappedSpotter:
 
     def __init__(self, inner: Spotter, board: _Board, clock: Callable[[], float]):
         self._inner, self._board, self._clock = inner, board, clock
-        self._shadow = Spotter(inner.phrases, inner.threshold)
+        self._shadow = Spotter(inner.phrases, inner.threshold, inner.exact)
 
     def match(self, *args: Any, **kwargs: Any) -> Any:
         t0 = time.process_time()

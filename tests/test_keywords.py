@@ -565,3 +565,25 @@ def test_enrolment_makes_a_held_out_voice_heard_but_not_its_sound_alikes(model, 
 def test_enrolment_needs_a_model_and_speech(capsys, chdir_tmp):
     assert main(["enroll", "--word", "kumquat", "--audio", "x.wav"]) == 2
     assert "train-word" in capsys.readouterr().err
+
+
+def test_the_detector_tells_how_high_the_pause_word_scored_lately(front: FrontEnd):
+    # What the listener asks before it lets a transcript's "pineapple" pause (listener.BACKUP_PEAK).
+    shipped = KeywordModel.load(kws_store.find_model("pineapple"))
+    detector = KeywordDetector([LoadedModel(shipped, "pause")], front)
+    comp = Composition().silence(2.0).say("pineapple", "en-gb-scotland", 150).silence(1.0)
+    comp.say("we could go for a walk after dinner", "en-gb-scotland", 150).silence(1.0)
+    said, walk = comp.placed
+    frames = list(frames_from_array(comp.audio()))
+    for frame in frames[:10]:
+        detector.feed(frame)
+    assert detector.peak("pineapple", 0.0) is None  # not a window's worth of sound heard yet
+    right_after = []
+    for frame in frames[10:]:
+        detector.feed(frame)
+        if frame.end <= said.end + 0.5 < frame.end + 0.03:
+            right_after.append(detector.peak("Pineapple", said.start))
+    assert len(right_after) == 1 and right_after[0] >= shipped.thresholds[0]
+    assert detector.peak("pineapple", walk.start + 0.5) < 0.5
+    assert detector.peak("pineapple", said.start) == detector.peak("pineapple", walk.end - 2.9)  # 3 s kept
+    assert detector.peak("red balloon", 0.0) is None

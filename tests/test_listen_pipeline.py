@@ -132,3 +132,36 @@ def test_partials_come_before_the_final(sphinx):
     partials, finals = of_type(events, "partial"), of_type(events, "final")
     assert len(partials) >= 2 and len(finals) == 1
     assert all(p.t < finals[0].t for p in partials)
+
+
+def test_the_recognizers_listen_strictly_for_a_pause_word_the_keyword_model_hears(sphinx, monkeypatch):
+    # With the keyword model listening, the recognizers' permissive pause search only added
+    # pauses on sound-alikes (scripts/bench_listen.py); without one it is all there is.
+    from voice_attune.asr.listener import build_listener
+    from voice_attune.config import Config, SpotterSettings
+
+    searches = []
+    make = sphinx._keyword_recognizer
+    monkeypatch.setattr(sphinx, "_keyword_recognizer", lambda phrases, **kw: searches.append(phrases) or make(phrases, **kw))
+    backed = build_listener(Config(), sphinx)
+    pause_search = lambda: next(ps for ps in searches if ps[0][0] == "pineapple")  # noqa: E731
+    assert backed.keywords is not None and backed.spotter.exact == {"pineapple"}
+    strict = pause_search()[0][1]
+    searches.clear()
+    alone = build_listener(Config(spotter=SpotterSettings(keywords=False)), sphinx)
+    assert alone.keywords is None and alone.spotter.exact == frozenset()
+    assert pause_search()[0][1] == sphinx.threshold_exponent("pineapple", 0.5) > strict >= 1
+
+
+def test_a_sound_alike_in_the_transcript_needs_the_keyword_model_to_lean_towards_the_word(sphinx):
+    # PocketSphinx's transcriber writes "pineapple" for "fine apple"; the keyword model scores it
+    # far below its threshold, and that is not enough for the transcript's copy to pause.
+    from voice_attune.config import Config, SpotterSettings
+
+    comp = Composition().silence(2.0)
+    for text in ("fine apple", "nine apples", "a pile of apples"):
+        comp.say(text, "en-us", 160).silence(1.2)
+    assert pause_spots(listen(sphinx, comp)) == []
+    # The recognizers alone (no keyword model) do take it for the word: what the fusion removed.
+    alone = pause_spots(listen(sphinx, comp, Config(spotter=SpotterSettings(keywords=False))))
+    assert alone and all(s.source == "transcript" for s in alone)

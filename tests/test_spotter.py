@@ -81,3 +81,15 @@ def test_a_partial_whose_word_times_move_is_still_one_saying():
     final = Hypothesis("pineapple", (Word("pineapple", 0.96, 2.04),), True)
     assert names(s.match(early)) == ["pause"]
     assert s.match(final) == []
+
+
+def test_a_pause_phrase_a_keyword_model_hears_matches_only_with_all_its_letters():
+    # The transcriber made "pineapples" of "nine apples"; where the keyword model listens for
+    # the word, the transcript's copy is its second line and must be the word itself.
+    loose = Spotter(phrases_for(("pineapple",), DEFAULT_COMMANDS), threshold=90)
+    strict = Spotter(phrases_for(("pineapple",), DEFAULT_COMMANDS), threshold=90, exact=["pineapple"])
+    assert names(loose.match(hyp("i bought pineapples"))) == ["pause"]
+    assert names(strict.match(hyp("i bought pineapples"))) == []
+    assert names(strict.match(hyp("say pine apple now"))) == ["pause"]
+    # Commands keep the fuzzy threshold.
+    assert "more_time" in names(strict.match(hyp("i need more times", t0=5.0)))

@@ -38,6 +38,8 @@ out first: only where the guide itself all but says the phrase ("to pause, say p
 At 0.2 it hid a fifth of the pause words said over the guide."""
 ECHO_SLACK_S = 0.8
 """Seconds around such a moment within which a spot of that phrase is taken for the echo."""
+TRACE_S = 3.0
+"""Seconds of each pause phrase's scores kept, for ``peak`` (the recognizers' spots ask)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ class KeywordDetector:
         self._ref_stream = self.front.stream()
         self._ref_recent: deque[np.ndarray] = deque(maxlen=self._window)
         self._ref_high: dict[str, float] = {}
+        self._trace: dict[str, deque[tuple[float, float]]] = {}
+        """Pause phrase -> (time, score) of its last TRACE_S of steps."""
         self.echo_level = ECHO_LEVEL
         """How high the guide's own audio must score on the pause word for a spot near then to
         be taken for its echo (ECHO_LEVEL_CANCELLED behind a linear echo canceller; commands
@@ -177,6 +181,10 @@ class KeywordDetector:
         for m, loaded in enumerate(self.models):
             model = loaded.model
             scores = model.scores(stack[-model.window :][None, :, :])[0]
+            if loaded.kind == "pause":
+                for phrase, score in zip(model.phrases, scores):
+                    trace = self._trace.setdefault(normalize(phrase), deque(maxlen=round(TRACE_S / 0.08)))
+                    trace.append((t, float(score)))
             for i, score in enumerate(scores):
                 name, key = model.names[i], (m, i)
                 if loaded.kind != "pause" and key not in self._listening:
@@ -192,6 +200,12 @@ class KeywordDetector:
                     continue  # the guide's own voice sounded like it just then: its echo
                 self._last_fire[name] = t
                 yield KeywordHit(name, loaded.kind_of(i), model.phrases[i], float(self._low[key]), t, self._word_end(t))
+
+    def peak(self, phrase: str, since: float) -> float | None:
+        """The highest score the pause phrase had from ``since`` on; None when the model has
+        not scored that stretch (it had not yet heard a window's worth of sound)."""
+        scores = [score for t, score in self._trace.get(normalize(phrase), ()) if t >= since]
+        return max(scores) if scores else None
 
     def _word_end(self, t: float) -> float:
         """Where the phrase ended: the end of the last loud frame heard by ``t``, the moment it
@@ -215,6 +229,7 @@ class KeywordDetector:
         self._low.clear()
         self._reference = None
         self._ref_high.clear()
+        self._trace.clear()
 
 
 def pause_models(config: Config, notice: Callable[[str], None]) -> list[LoadedModel]:

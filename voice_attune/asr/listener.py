@@ -27,10 +27,11 @@ from voice_attune.asr.keywords import (
 from voice_attune.asr.knock import KnockDetector
 from voice_attune.asr.later_words import Held, LaterWords
 from voice_attune.asr.recognizer import Hypothesis, Recognizer, SpeechModel
-from voice_attune.asr.spotter import Spotter, phrases_for
+from voice_attune.asr.spotter import Spot, Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, State, frames_for_ms
 from voice_attune.config import Config
 from voice_attune.events import SURE_STOP, Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
+from voice_attune.text import normalize
 
 CONTEXT_S = 20.0
 """Seconds of what was said before a final (since the last prompt) that the care check reads
@@ -66,6 +67,14 @@ of the 9 frames after a partner stops, and under babble or one talker behind, 8 
 (2026-12-02, espeak-ng, Flite and Piper voices). At half, a quiet room passed for a loud one
 every other time, and a short sentence ending in a command's sound ("I want us to plan
 together", heard as "skip") became that command said alone."""
+BACKUP_PEAK = 0.5
+"""A pause phrase the transcript heard counts, where the phrase's keyword model listens too,
+only if that model scored at least this high since BACKUP_SINCE_S before the word's end. The
+recognizers turned sound-alikes into the pause word ("fine apple" -> "pineapple") and heard
+nothing the keyword model had missed (scripts/bench_listen.py); over six confusables in five
+voices (a one-off check, quiet room) the model scored the 11 such false spots 0.04-0.88, six of
+them below 0.5, and the three sayings only the transcript heard (Piper, in a sentence) 0.83-0.87."""
+BACKUP_SINCE_S = 0.6
 ALONE_S = 1.6
 """A command or answer heard after the room's level held within QUIET_ABOVE_BACKGROUND_DB of
 the background for QUIET_FOR_S, no more than this long before the phrase ended, was said on its
@@ -470,10 +479,20 @@ class Listener:
         t = self.now if t is None else t
         spots = [
             Spotted(t, s.phrase.kind, s.phrase.name, s.heard, round(s.score, 1), s.word_end, source="transcript")
-            for s in self.spotter.match(hyp, kinds)
+            for s in self.spotter.match(hyp, kinds) if self._backed_up(s)
         ]
         self._spotted.extend(spots)
         return spots
+
+    def _backed_up(self, spot: Spot) -> bool:
+        """Whether a spot from the transcript stands: the pause phrase's keyword model, where
+        one listens, must have leaned towards it too (BACKUP_PEAK). Over the guide's voice the
+        recognizer's own barge-in search decides alone."""
+        if (spot.phrase.kind != "pause" or spot.phrase.text not in self.spotter.exact or self.keywords is None
+                or self.guide_speaking or spot.word_end is None):
+            return True
+        peak = self.keywords.peak(spot.phrase.text, spot.word_end - BACKUP_SINCE_S)
+        return peak is None or peak >= BACKUP_PEAK
 
     def _final(self, hyp: Hypothesis, t: float) -> Final:
         start = hyp.words[0].start if hyp.words else None
@@ -506,12 +525,16 @@ def build_listener(
     echo = echo_canceller(config.audio.echo_cancel, notice)
     keywords = keyword_detector(config, notice)
     phrases = phrases_for(config.pause_words, config.spotter.commands)
-    spotter = Spotter(phrases, config.spotter.fuzzy_threshold)
+    # The pause phrases a trained keyword model hears: the recognizers listen for them strictly.
+    backed = sorted({normalize(p) for m in (keywords.models if keywords else ()) if m.kind == "pause"
+                     for p in m.model.phrases})
+    spotter = Spotter(phrases, config.spotter.fuzzy_threshold, exact=backed)
     phrase_recognizer = engine.phrase_spotter(
         [p.text for p in phrases if p.kind == "pause"],
         [p.text for p in phrases if p.kind == "command"],
         config.spotter.sensitivity,
         barge=[p.text for p in phrases if p.name == "stop"],
+        backed=backed,
     )
     answers = engine.answer_recognizer([p.text for p in phrases]) if hasattr(engine, "answer_recognizer") else None
     return Listener(

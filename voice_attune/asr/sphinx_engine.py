@@ -32,6 +32,13 @@ _BARGE_BOOST = 2.3
 # and 1.0; at 1e+4 none of seven prompts was, and 2 of 10 real "stop"s were heard (the engine
 # treats one as a pause, which can be undone). The pause word is the sure way to interrupt.
 _BARGE_STOP_STRICTER = 6.0
+# While a trained keyword model also listens for a pause phrase, this search is its second
+# line, and its permissive threshold added only false pauses: in scripts/bench_listen.py it
+# heard no saying the keyword model missed, and made 11 of the 19 pauses on sound-alikes
+# ("fine apple", "nine apples"). Over 102 sayings of "pineapple" and 374 sound-alikes from 17
+# espeak-ng voices (/tmp one-off, clean room), 1e-15 heard 19 and 3 sound-alikes; 1e-3 heard
+# 11 and none. Its exponent is scaled by this then (15 -> 3 for "pineapple").
+_BACKED_SCALE = 0.2
 # Where cepstral mean normalization starts, measured on speech at ordinary recording levels.
 # PocketSphinx's own starting point suits much quieter input; from it, the first second of a
 # session is misheard (a cold "apple pie" became "pineapple"). Live CMN adapts from here on.
@@ -90,7 +97,7 @@ class SphinxEngine:
 
     def phrase_spotter(
         self, pause: Sequence[str], commands: Sequence[str], sensitivity: float,
-        barge: Sequence[str] = (),
+        barge: Sequence[str] = (), backed: Sequence[str] = (),
     ) -> RecognizerGroup | None:
         """Keyword search: while the partners talk, one decoder for each pause phrase and one
         for the longer commands; while the guide speaks, one per pause phrase (with ``barge``,
@@ -98,11 +105,14 @@ class SphinxEngine:
 
         Phrases sharing one keyword search compete, and a strong partial match of one can hide
         another ("red balloon" went unheard beside the commands); the pause word must never
-        lose that contest, so each pause phrase gets a search of its own.
+        lose that contest, so each pause phrase gets a search of its own. A pause phrase in
+        ``backed`` has a trained keyword model listening too: its search while the partners
+        talk is stricter (see _BACKED_SCALE).
         """
         known = lambda ps: sorted({p for p in ps if all(self.knows(w) for w in p.split())})  # noqa: E731
         pauses = known(pause)
-        groups = [([(p, self.threshold_exponent(p, sensitivity, True))], "talk") for p in pauses]
+        groups = [([(p, self.threshold_exponent(p, sensitivity, True) * (_BACKED_SCALE if p in backed else 1.0))],
+                    "talk") for p in pauses]
         # Short commands come from the transcriber's whole words instead (see _MIN_KEYWORD_PHONES).
         long_commands = [
             (p, self.threshold_exponent(p, sensitivity, False))

@@ -8,7 +8,7 @@ words, and exactly for very short phrases.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Collection, Sequence
 
 from voice_attune.asr.recognizer import Hypothesis
 from voice_attune.text import normalize, score, sizes
@@ -51,11 +51,17 @@ def phrases_for(pause_words: Sequence[str], commands: dict[str, Sequence[str]]) 
 
 
 class Spotter:
-    """Matches hypotheses against the phrases and reports each saying once."""
+    """Matches hypotheses against the phrases and reports each saying once.
 
-    def __init__(self, phrases: Sequence[Phrase], threshold: float):
+    Phrases in ``exact`` (a trained keyword model hears them too) match only when their letters
+    are all there ("pine apple" for "pineapple", not "pineapples", which the transcriber made
+    of "nine apples"): the keyword model is their first line, this their second.
+    """
+
+    def __init__(self, phrases: Sequence[Phrase], threshold: float, exact: Collection[str] = ()):
         self.phrases = list(phrases)
         self.threshold = threshold
+        self.exact = frozenset(exact)
         self._recent: list[tuple[str, float | None, float | None, int]] = []
         self._utterance = 0
 
@@ -101,7 +107,7 @@ class Spotter:
                     continue
                 heard = " ".join(tokens[i][0] for i in span)
                 s = score(phrase.text, heard)
-                if s >= self.threshold and (best is None or s > best[0].score):
+                if s >= (100.0 if phrase.text in self.exact else self.threshold) and (best is None or s > best[0].score):
                     best = (Spot(phrase, heard, s, tokens[end_index][2], tokens[start_index][1]), span)
         return best
 

@@ -44,14 +44,15 @@ class VoskEngine:
 
     def phrase_spotter(
         self, pause: Sequence[str], commands: Sequence[str], sensitivity: float,
-        barge: Sequence[str] = (),
+        barge: Sequence[str] = (), backed: Sequence[str] = (),
     ) -> "VoskRecognizer | None":
         """A grammar recognizer for the phrases, or None when the model cannot make a safe one.
 
         Without "[unk]" in the model every sound would be forced into a listed phrase (the
         pause word heard everywhere), and Kaldi crashes on an empty grammar; in both cases the
         spotter reads the free transcriber's partials instead. A grammar has no thresholds:
-        ``sensitivity`` is for engines that spot by score. ``barge`` phrases are among the
+        ``sensitivity`` and ``backed`` (pause phrases a keyword model hears too) are for
+        engines that spot by score. ``barge`` phrases are among the
         commands already, and the one grammar listens all the time.
         """
         phrases = [*pause, *commands]

@@ -78,8 +78,8 @@ class WyomingEngine:
         return WyomingTranscriber(self.local.transcriber(), self)
 
     def phrase_spotter(self, pause: Sequence[str], commands: Sequence[str], sensitivity: float,
-                       barge: Sequence[str] = ()) -> Recognizer | None:
-        return self.local.phrase_spotter(pause, commands, sensitivity, barge=barge)
+                       barge: Sequence[str] = (), backed: Sequence[str] = ()) -> Recognizer | None:
+        return self.local.phrase_spotter(pause, commands, sensitivity, barge=barge, backed=backed)
 
     def answer_recognizer(self, extra: Sequence[str]) -> Recognizer | None:
         make = getattr(self.local, "answer_recognizer", None)
