@@ -49,9 +49,11 @@ Measured, per engine, overall, per condition, per voice group and per voice:
 - commands spotted where they were not said (informative);
 - stage costs (CPU seconds per audio second, one thread: framing a 44.1 kHz stereo WAV, VAD,
   transcriber, phrase recognizer, text spotting, the whole pipeline; and, per condition, the
-  share of each inside the pipeline, the keyword detector's included) and each worker's peak
-  memory (each holds one listener, as voice-attune does, but also its share of the corpus:
-  ``scripts/bench_memory.py`` measures `voice-attune listen` itself against the issue's 350 MB);
+  share of each inside the pipeline, the keyword detector's included), and the whole listener's
+  CPU beyond the recognizers' own as a share of one core (the issue's target: at most 0.10);
+- memory: each worker's peak (each holds one listener, but also its share of the corpus), and,
+  for PocketSphinx, `voice-attune listen` itself, run by ``scripts/bench_memory.py`` with the
+  same pause-word model (the issue's target: at most 350 MB; not in --quick runs);
 - ``checks``: every target with its value; ``targets_met``: the same as booleans.
 
 The full English corpus holds over an hour of everyday talk summed over voices and conditions
@@ -146,10 +148,12 @@ TARGETS = {
     "latency_p95_max_s": 0.35,
     "latency_max_s": 1.0,
     "command_recall_min": 0.95,
-    "worker_peak_memory_mb_max": 500.0,
-    "pipeline_vs_recognizer_ratio_max": 1.10,
+    "listen_peak_memory_mb_max": 350.0,
+    "extra_cpu_share_of_one_core_max": 0.10,
 }
-"""Held-out and command targets from the keyword issue; the rest kept from earlier runs.
+"""Held-out, command and extra-CPU targets from the keyword issue; the rest kept from earlier runs.
+Extra CPU is the whole listener's beyond the recognizers' own, as a share of one core (the
+pipeline's cost over the recognizers', as a ratio, is reported beside it).
 Recall over all voices has the looser targets; latency is over every pause-word hit."""
 # --- The corpus -----------------------------------------------------------------------------
 # English sentences are written for this benchmark (the tests and check-word use others) and
@@ -1230,8 +1234,8 @@ def _everyday_report(conditions: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def summarize_engine(name: str, corpus: dict[str, Any], parts: dict[str, dict[str, Any]],
-                     config: Config) -> dict[str, Any]:
-    """One engine's report, with its targets checked."""
+                     config: Config, listen_memory: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One engine's report, with its targets checked; ``listen_memory``: bench_memory.py's."""
     report: dict[str, Any] = {
         "language": corpus["language"],
         "pause_words": list(config.pause_words),
@@ -1335,16 +1339,20 @@ def summarize_engine(name: str, corpus: dict[str, Any], parts: dict[str, dict[st
         }
         report["rtf_pipeline"] = _r(cpu["pipeline"] / d, 4)
         report["pipeline_vs_recognizer_ratio"] = _r(cpu["pipeline"] / stages["recognizer_alone_cpu_s"])
+        report["extra_cpu_share_of_one_core"] = _r((cpu["pipeline"] - stages["recognizer_alone_cpu_s"]) / d, 4)
         for key in ("in_vocabulary", "filler_in_vocabulary"):
             if key in stages:
                 report[key] = stages[key]
     memory = {p: _r(v["peak_memory_mb"], 1) for p, v in parts.items() if "peak_memory_mb" in v}
     report["peak_memory_mb"] = max(memory.values()) if memory else None
     report["peak_memory_mb_by_worker"] = memory
-    # A listening worker holds one listener, as voice-attune does; the stages worker keeps
-    # several recognizers of each kind alive at once, so it is left out of the target.
+    # The workers hold their whole corpus (gigabytes): the memory target is for `voice-attune
+    # listen` itself, which bench_memory.py measures in a process of its own.
     listening = [m for p, m in memory.items() if p != "stages"]
     report["listening_worker_peak_memory_mb"] = max(listening) if listening else None
+    if listen_memory is not None:
+        report["listen_memory"] = listen_memory
+        report["listen_peak_memory_mb"] = listen_memory.get("peak_rss_mb")
     report["checks"] = _checks(report)
     report["targets_met"] = {k: c["ok"] for k, c in report["checks"].items()}
     report["targets_not_measured"] = [k for k in TARGET_NAMES if k not in report["checks"]]
@@ -1362,7 +1370,7 @@ TARGET_NAMES = (
     "recall_every_noise>=0.90", "confusable_false_pauses==0", "everyday_false_pauses_per_hour<=1",
     "latency_p50<=0.30", "latency_p95<=0.35", "latency_max<=1.0",
     *(_command_check(c) for c in TARGET_COMMANDS),
-    "worker_peak_memory_mb<=500", "pipeline_vs_recognizer_ratio<=1.10",
+    "listen_peak_memory_mb<=350", "extra_cpu_share_of_one_core<=0.10",
 )
 """Every check's name, as in ``checks`` and ``targets_met`` (the bounds are TARGETS')."""
 
@@ -1420,14 +1428,14 @@ def _checks(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
         if c in commands:
             check(_command_check(c), commands[c]["recall"],
                   _at_least(commands[c]["recall"], t["command_recall_min"]), "all voices and conditions")
-    memory = report["listening_worker_peak_memory_mb"]
+    memory = report.get("listen_peak_memory_mb")
     if memory is not None:
-        check("worker_peak_memory_mb<=500", memory, _at_most(memory, t["worker_peak_memory_mb_max"]),
-              "largest peak RSS of the engine's listening workers (one listener each)")
-    ratio = report.get("pipeline_vs_recognizer_ratio")
-    if ratio is not None:
-        check("pipeline_vs_recognizer_ratio<=1.10", ratio,
-              _at_most(ratio, t["pipeline_vs_recognizer_ratio_max"]))
+        check("listen_peak_memory_mb<=350", memory, _at_most(memory, t["listen_peak_memory_mb_max"]),
+              "voice-attune listen over bench_memory.py's recording, in a process of its own")
+    extra = report.get("extra_cpu_share_of_one_core")
+    if extra is not None:
+        check("extra_cpu_share_of_one_core<=0.10", extra, _at_most(extra, t["extra_cpu_share_of_one_core_max"]),
+              "the whole listener's CPU beyond the recognizers' own, on two clean sessions")
     return out
 
 
@@ -1583,6 +1591,19 @@ def use_pause_model(model: Path, word: str, folder: Path) -> None:
     target.write_bytes(model.read_bytes())
 
 
+def listen_memory(config: str | None) -> dict[str, Any]:
+    """bench_memory.py's figure for PocketSphinx: the peak resident memory of `voice-attune
+    listen` over its recording (about 30 s)."""
+    progress("measuring the memory of voice-attune listen (scripts/bench_memory.py)")
+    cmd = [sys.executable, str(Path(__file__).with_name("bench_memory.py")), "--engine", "pocketsphinx"]
+    proc = subprocess.run(cmd + (["--config", config] if config else []), stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True, check=False)
+    try:
+        return json.loads(proc.stdout)
+    except ValueError:
+        return {"error": f"bench_memory.py exited with {proc.returncode}"}
+
+
 def orchestrate(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     wanted = list(ENGINES) if args.engine == "all" else [args.engine]
@@ -1624,6 +1645,8 @@ def orchestrate(args: argparse.Namespace) -> int:
                 for name in names:
                     pool.submit(name, paths[engine], cost / len(names))
         results = pool.finish()
+        # With the same pause model as the workers (use_pause_model points the data folder here).
+        memory = {"pocketsphinx": listen_memory(args.config)} if "pocketsphinx" in engines and not args.quick else {}
     report: dict[str, Any] = {
         "benchmark": "bench_listen",
         "command": shlex.join([Path(sys.executable).name, *sys.argv]),
@@ -1640,7 +1663,7 @@ def orchestrate(args: argparse.Namespace) -> int:
         parts = {p: merge_shards([results.get(n, {"error": "not run"}) for n in names])
                  for p, names in tasks[engine].items()}
         report["engines"][engine] = summarize_engine(
-            engine, corpora[engine], parts, engine_config(config, corpora[engine]))
+            engine, corpora[engine], parts, engine_config(config, corpora[engine]), memory.get(engine))
     report["skipped_engines"] = skipped
     report["meets_targets"] = {e: r["meets_targets"] for e, r in report["engines"].items()}
     report["wall_s"] = round(time.perf_counter() - _START, 1)

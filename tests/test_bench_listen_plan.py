@@ -118,7 +118,7 @@ def test_scoring_and_report(bench):
     corpus = {"language": "en", "conditions": ["clean", "babble10"], "sessions": [_session()],
               "voices": [{"name": "en-gb", "speed": 185, "pitch": 50, "group": "held_out"},
                          {"name": "en-us", "speed": 160, "pitch": 50, "group": "family"}]}
-    report = bench.summarize_engine("pocketsphinx", corpus, parts, config)
+    report = bench.summarize_engine("pocketsphinx", corpus, parts, config, {"peak_rss_mb": 318.0})
     pause = report["pause_word"]
     assert pause["by_group_condition"]["held_out"]["babble10"]["recall"] == 1.0
     assert pause["first_source"] == {"keyword": 2, "transcript": 2}
@@ -131,4 +131,7 @@ def test_scoring_and_report(bench):
     assert met["held_out_recall_clean>=0.97"] and not met["everyday_false_pauses_per_hour<=1"]
     assert met["command_yes_recall>=0.95"] and not met["command_stop_recall>=0.95"]
     assert "command_im_done_recall>=0.95" in report["targets_not_measured"]
+    # Memory is `voice-attune listen`'s own (bench_memory.py), not the workers' with their corpus.
+    assert met["listen_peak_memory_mb<=350"] and report["listening_worker_peak_memory_mb"] == 300.0
+    assert "extra_cpu_share_of_one_core<=0.10" in report["targets_not_measured"]  # no stages run
     assert not report["meets_targets"]
