@@ -71,9 +71,11 @@ BACKUP_PEAK = 0.5
 """A pause phrase the transcript heard counts, where the phrase's keyword model listens too,
 only if that model scored at least this high since BACKUP_SINCE_S before the word's end. The
 recognizers turned sound-alikes into the pause word ("fine apple" -> "pineapple") and heard
-nothing the keyword model had missed (scripts/bench_listen.py); over six confusables in five
-voices (a one-off check, quiet room) the model scored the 11 such false spots 0.04-0.88, six of
-them below 0.5, and the three sayings only the transcript heard (Piper, in a sentence) 0.83-0.87."""
+nothing the keyword model had missed (scripts/bench_listen.py). Over six sound-alikes said by six
+voices in a quiet room (a one-off check), by the time the transcript's 11 false spots came the
+model had scored four of them below 0.5 (0.04-0.43) and the rest 0.75-0.88 (two came before it
+had scored anything: see ``peak``); the three sayings only the transcript heard (Piper, the word
+inside a sentence) it had scored 0.83-0.87."""
 BACKUP_SINCE_S = 0.6
 ALONE_S = 1.6
 """A command or answer heard after the room's level held within QUIET_ABOVE_BACKGROUND_DB of

@@ -36,8 +36,8 @@ _BARGE_STOP_STRICTER = 6.0
 # line, and its permissive threshold added only false pauses: in scripts/bench_listen.py it
 # heard no saying the keyword model missed, and made 11 of the 19 pauses on sound-alikes
 # ("fine apple", "nine apples"). Over 102 sayings of "pineapple" and 374 sound-alikes from 17
-# espeak-ng voices (/tmp one-off, clean room), 1e-15 heard 19 and 3 sound-alikes; 1e-3 heard
-# 11 and none. Its exponent is scaled by this then (15 -> 3 for "pineapple").
+# espeak-ng voices (a one-off script, quiet room), 1e-15 heard 19 and 3 sound-alikes; 1e-3
+# heard 11 and none (docs/benchmarks.md). Its exponent is scaled by this then (15 -> 3 for "pineapple").
 _BACKED_SCALE = 0.2
 # Where cepstral mean normalization starts, measured on speech at ordinary recording levels.
 # PocketSphinx's own starting point suits much quieter input; from it, the first second of a
