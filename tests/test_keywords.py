@@ -585,5 +585,6 @@ def test_the_detector_tells_how_high_the_pause_word_scored_lately(front: FrontEn
             right_after.append(detector.peak("Pineapple", said.start))
     assert len(right_after) == 1 and right_after[0] >= shipped.thresholds[0]
     assert detector.peak("pineapple", walk.start + 0.5) < 0.5
-    assert detector.peak("pineapple", said.start) == detector.peak("pineapple", walk.end - 2.9)  # 3 s kept
+    assert walk.end + 1.0 - said.end > 3.5  # the recording ends long after the word...
+    assert detector.peak("pineapple", said.start) < 0.5  # ...and only the last 3 s of scores are kept
     assert detector.peak("red balloon", 0.0) is None

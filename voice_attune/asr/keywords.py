@@ -16,7 +16,7 @@ import numpy as np
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr import kws_store
 from voice_attune.asr.frames import Frame
-from voice_attune.asr.kws_features import FrontEnd, KeywordUnavailable
+from voice_attune.asr.kws_features import STEP_SAMPLES, FrontEnd, KeywordUnavailable
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel
 from voice_attune.config import Config
 from voice_attune.text import normalize
@@ -102,8 +102,13 @@ class KeywordDetector:
         self._ref_stream = self.front.stream()
         self._ref_recent: deque[np.ndarray] = deque(maxlen=self._window)
         self._ref_high: dict[str, float] = {}
-        self._trace: dict[str, deque[tuple[float, float]]] = {}
-        """Pause phrase -> (time, score) of its last TRACE_S of steps."""
+        steps = round(TRACE_S * SAMPLE_RATE / STEP_SAMPLES)
+        self._trace: dict[tuple[int, int], deque[tuple[float, float]]] = {
+            (m, i): deque(maxlen=steps) for m, loaded in enumerate(self.models) if loaded.kind == "pause"
+            for i in range(len(loaded.model.phrases))}
+        """(model, output) of each pause phrase -> (time, score) of its last TRACE_S of steps."""
+        self.pause_phrases = {normalize(self.models[m].model.phrases[i]): (m, i) for m, i in self._trace}
+        """The pause phrases the models hear (normalized) -> their (model, output)."""
         self.echo_level = ECHO_LEVEL
         """How high the guide's own audio must score on the pause word for a spot near then to
         be taken for its echo (ECHO_LEVEL_CANCELLED behind a linear echo canceller; commands
@@ -182,9 +187,8 @@ class KeywordDetector:
             model = loaded.model
             scores = model.scores(stack[-model.window :][None, :, :])[0]
             if loaded.kind == "pause":
-                for phrase, score in zip(model.phrases, scores):
-                    trace = self._trace.setdefault(normalize(phrase), deque(maxlen=round(TRACE_S / 0.08)))
-                    trace.append((t, float(score)))
+                for i, score in enumerate(scores):
+                    self._trace[(m, i)].append((t, float(score)))
             for i, score in enumerate(scores):
                 name, key = model.names[i], (m, i)
                 if loaded.kind != "pause" and key not in self._listening:
@@ -204,7 +208,8 @@ class KeywordDetector:
     def peak(self, phrase: str, since: float) -> float | None:
         """The highest score the pause phrase had from ``since`` on; None when the model has
         not scored that stretch (it had not yet heard a window's worth of sound)."""
-        scores = [score for t, score in self._trace.get(normalize(phrase), ()) if t >= since]
+        key = self.pause_phrases.get(normalize(phrase))
+        scores = [score for t, score in self._trace[key] if t >= since] if key is not None else []
         return max(scores) if scores else None
 
     def _word_end(self, t: float) -> float:
@@ -229,7 +234,8 @@ class KeywordDetector:
         self._low.clear()
         self._reference = None
         self._ref_high.clear()
-        self._trace.clear()
+        for trace in self._trace.values():
+            trace.clear()
 
 
 def pause_models(config: Config, notice: Callable[[str], None]) -> list[LoadedModel]:

@@ -31,7 +31,6 @@ from voice_attune.asr.spotter import Spot, Spotter, phrases_for
 from voice_attune.asr.vad import SpeechGate, State, frames_for_ms
 from voice_attune.config import Config
 from voice_attune.events import SURE_STOP, Event, Final, Partial, SpeechEnd, SpeechStart, Spotted
-from voice_attune.text import normalize
 
 CONTEXT_S = 20.0
 """Seconds of what was said before a final (since the last prompt) that the care check reads
@@ -528,8 +527,7 @@ def build_listener(
     keywords = keyword_detector(config, notice)
     phrases = phrases_for(config.pause_words, config.spotter.commands)
     # The pause phrases a trained keyword model hears: the recognizers listen for them strictly.
-    backed = sorted({normalize(p) for m in (keywords.models if keywords else ()) if m.kind == "pause"
-                     for p in m.model.phrases})
+    backed = sorted(keywords.pause_phrases) if keywords is not None else []
     spotter = Spotter(phrases, config.spotter.fuzzy_threshold, exact=backed)
     phrase_recognizer = engine.phrase_spotter(
         [p.text for p in phrases if p.kind == "pause"],
