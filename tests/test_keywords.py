@@ -4,6 +4,7 @@ real front end and listener, on voices the model never trained on."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from voice_attune import SAMPLE_RATE
 from voice_attune.asr import kws_store
+from voice_attune.asr.audiofile import write_wav
 from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.keywords import KeywordDetector, LoadedModel
 from voice_attune.asr.kws_features import (BLOCK_SAMPLES, EMBEDDING_STEP, FIRST_END, MELS_PER_EMBEDDING, STEP_SAMPLES,
@@ -575,9 +578,10 @@ def test_the_detector_tells_how_high_the_pause_word_scored_lately(front: FrontEn
     comp.say("we could go for a walk after dinner", "en-gb-scotland", 150).silence(1.0)
     said, walk = comp.placed
     frames = list(frames_from_array(comp.audio()))
+    assert detector.peak("pineapple", 0.0) is None  # nothing heard yet
     for frame in frames[:10]:
         detector.feed(frame)
-    assert detector.peak("pineapple", 0.0) is None  # not a window's worth of sound heard yet
+    assert detector.peak("pineapple", 0.0) < 0.5  # scored from the start (silence before it)
     right_after = []
     for frame in frames[10:]:
         detector.feed(frame)
@@ -588,3 +592,34 @@ def test_the_detector_tells_how_high_the_pause_word_scored_lately(front: FrontEn
     assert walk.end + 1.0 - said.end > 3.5  # the recording ends long after the word...
     assert detector.peak("pineapple", said.start) < 0.5  # ...and only the last 3 s of scores are kept
     assert detector.peak("red balloon", 0.0) is None
+
+
+@pytest.mark.parametrize("voice", ["en-gb-scotland", "en-029+f4", "en-gb-x-gbcwmd+m6"])
+def test_a_stream_that_opens_with_the_pause_word_or_a_command_hears_it(front: FrontEnd, voice: str):
+    # A window of embeddings takes 1.7 s of sound (the commands' 12); the detector used to score
+    # nothing before that, so a recording that opened with the word went unheard.
+    pause = KeywordModel.load(kws_store.find_model("pineapple"))
+    commands = KeywordModel.load(kws_store.commands_model_path())
+    assert commands.window == COMMANDS_WINDOW > pause.window
+    for phrase, name in (("pineapple", "pause"), ("stop", "stop")):
+        detector = KeywordDetector([LoadedModel(pause, "pause"), LoadedModel(commands, "command")], front)
+        comp = Composition().silence(0.1).say(phrase, voice, 150).silence(1.0)
+        said = comp.placed[0]
+        found = [h for f in frames_from_array(comp.audio()) for h in detector.feed(f)]
+        assert [h.name for h in found] == [name], (phrase, found)
+        assert said.start < found[0].t <= said.end + 0.35
+        # Scores come every 80 ms on the grid they had without the silence heard first, so
+        # each window of sound alone is scored as before.
+        assert round(found[0].t * SAMPLE_RATE - FIRST_END) % STEP_SAMPLES == 0
+
+
+def test_a_recording_that_opens_with_the_pause_word_pauses_through_listen(tmp_path, capsys):
+    comp = Composition().silence(0.1).say("pineapple", "en-gb-scotland", 150).silence(1.0)
+    path = tmp_path / "opens.wav"
+    write_wav(path, comp.audio())
+    events = tmp_path / "events.jsonl"
+    assert main(["listen", "--audio", str(path), "--engine", "pocketsphinx", "--events", str(events)]) == 0
+    spotted = [from_dict(json.loads(line)) for line in events.read_text().splitlines()]
+    spotted = [e for e in spotted if isinstance(e, Spotted) and e.kind == "pause"]
+    assert len(spotted) == 1 and spotted[0].source == "keyword"
+    assert spotted[0].word_end is not None and spotted[0].t - comp.placed[0].end <= 0.35

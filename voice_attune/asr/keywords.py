@@ -16,7 +16,7 @@ import numpy as np
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr import kws_store
 from voice_attune.asr.frames import Frame
-from voice_attune.asr.kws_features import STEP_SAMPLES, FrontEnd, KeywordUnavailable
+from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, EmbeddingStream, FrontEnd, KeywordUnavailable
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel
 from voice_attune.config import Config
 from voice_attune.text import normalize
@@ -81,10 +81,14 @@ class KeywordDetector:
     def __init__(self, models: Sequence[LoadedModel], front: FrontEnd | None = None, sensitivity: float = 0.5):
         self.models = list(models)
         self.front = front or FrontEnd()
+        self._window = max((m.model.window for m in self.models), default=1)
+        self._preroll = -(-(FIRST_END + max(0, self._window - 2) * STEP_SAMPLES) // STEP_SAMPLES) * STEP_SAMPLES
+        """Samples of silence each stream hears before the first sound (see _primed): enough for
+        all but one embedding of a window, in whole steps, so that embeddings end where they
+        would without it and each one of sound alone is the same."""
         self._stream = self.front.stream()
         self._origin: float | None = None
         self._last_t = 0.0
-        self._window = max((m.model.window for m in self.models), default=1)
         self._recent: deque[np.ndarray] = deque(maxlen=self._window)
         self._levels: deque[tuple[float, float]] = deque(maxlen=60)  # (frame end, rms): 1.8 s
         self._last_fire: dict[str, float] = {}
@@ -133,6 +137,7 @@ class KeywordDetector:
         self._reference_t = t
         self._ref_stream.reset()
         self._ref_recent.clear()
+        self._primed(self._ref_stream, self._ref_recent)
 
     def stop_reference(self) -> None:
         """The guide stopped speaking mid-prompt."""
@@ -143,6 +148,7 @@ class KeywordDetector:
         """Listen to one frame; return the phrases newly heard."""
         if self._origin is None:
             self._origin = frame.t
+            self._primed(self._stream, self._recent)
         self._last_t = frame.t
         pcm = np.frombuffer(frame.pcm, np.int16)
         if self._reference is not None:
@@ -153,9 +159,17 @@ class KeywordDetector:
             self._recent.append(emb)
             if len(self._recent) < self._window:
                 continue
-            t = self._origin + end_sample / SAMPLE_RATE
+            t = self._origin + (end_sample - self._preroll) / SAMPLE_RATE
             hits.extend(self._score(t))
         return hits
+
+    def _primed(self, stream: EmbeddingStream, recent: deque[np.ndarray]) -> None:
+        """A new stream first hears silence, as if it had been listening for a while: a window
+        of embeddings takes more than a second of sound (1.7 s for the commands' 12), and without
+        it nothing said in a stream's first seconds was scored at all (a recording that opens
+        with the pause word went unheard). The models trained on clips that begin in silence."""
+        for _, emb in stream.feed(np.zeros(self._preroll, np.int16)):
+            recent.append(emb)
 
     def _hear_reference(self, frame: Frame, n: int) -> None:
         start = int(round((frame.t - self._reference_t) * SAMPLE_RATE))
@@ -171,7 +185,7 @@ class KeywordDetector:
             self._ref_recent.append(emb)
             if len(self._ref_recent) < self._window:
                 continue
-            t = self._reference_t + end_sample / SAMPLE_RATE
+            t = self._reference_t + (end_sample - self._preroll) / SAMPLE_RATE
             stack = np.stack(self._ref_recent)
             for loaded in self.models:
                 scores = loaded.model.scores(stack[-loaded.model.window :][None, :, :])[0]
@@ -207,7 +221,7 @@ class KeywordDetector:
 
     def peak(self, phrase: str, since: float) -> float | None:
         """The highest score the pause phrase had from ``since`` on; None when the model has
-        not scored that stretch (it had not yet heard a window's worth of sound)."""
+        not scored that stretch (no sound heard yet, or none since ``since``)."""
         key = self.pause_phrases.get(normalize(phrase))
         scores = [score for t, score in self._trace[key] if t >= since] if key is not None else []
         return max(scores) if scores else None

@@ -73,7 +73,8 @@ recognizers turned sound-alikes into the pause word ("fine apple" -> "pineapple"
 nothing the keyword model had missed (scripts/bench_listen.py). Over six sound-alikes said by six
 voices in a quiet room (a one-off check), by the time the transcript's 11 false spots came the
 model had scored four of them below 0.5 (0.04-0.43) and the rest 0.75-0.88 (two came before it
-had scored anything: see ``peak``); the three sayings only the transcript heard (Piper, the word
+had scored anything, which it now does from a stream's first 80 ms: see
+``KeywordDetector._primed``); the three sayings only the transcript heard (Piper, the word
 inside a sentence) it had scored 0.83-0.87."""
 BACKUP_SINCE_S = 0.6
 ALONE_S = 1.6
