@@ -38,8 +38,6 @@ out first: only where the guide itself all but says the phrase ("to pause, say p
 At 0.2 it hid a fifth of the pause words said over the guide."""
 ECHO_SLACK_S = 0.8
 """Seconds around such a moment within which a spot of that phrase is taken for the echo."""
-PRIME_SAMPLES = 3200
-"""The first 0.2 s of a stream, mirrored, are what it hears before them (see _mirrored)."""
 TRACE_S = 3.0
 """Seconds of each pause phrase's scores kept, for ``peak`` (the recognizers' spots ask)."""
 
@@ -85,11 +83,9 @@ class KeywordDetector:
         self.front = front or FrontEnd()
         self._window = max((m.model.window for m in self.models), default=1)
         self._preroll = -(-(FIRST_END + max(0, self._window - 2) * STEP_SAMPLES) // STEP_SAMPLES) * STEP_SAMPLES
-        """Samples each stream hears before the first sound (see _primed): enough for all but
-        one embedding of a window, in whole steps, so that embeddings end where they would
-        without it and each one of sound alone is the same."""
-        self._opening: list[np.ndarray] | None = []
-        """The microphone's first samples, kept until there are PRIME_SAMPLES (None after)."""
+        """Samples of silence each stream hears before the first sound (see _primed): enough for
+        all but one embedding of a window, in whole steps, so that embeddings end where they
+        would without it and each one of sound alone is the same."""
         self._stream = self.front.stream()
         self._origin: float | None = None
         self._last_t = 0.0
@@ -141,7 +137,7 @@ class KeywordDetector:
         self._reference_t = t
         self._ref_stream.reset()
         self._ref_recent.clear()
-        self._primed(self._ref_stream, self._ref_recent, np.zeros(self._preroll, np.int16))
+        self._primed(self._ref_stream, self._ref_recent)
 
     def stop_reference(self) -> None:
         """The guide stopped speaking mid-prompt."""
@@ -152,20 +148,13 @@ class KeywordDetector:
         """Listen to one frame; return the phrases newly heard."""
         if self._origin is None:
             self._origin = frame.t
+            self._primed(self._stream, self._recent)
         self._last_t = frame.t
         pcm = np.frombuffer(frame.pcm, np.int16)
         if self._reference is not None:
             self._hear_reference(frame, pcm.size)
         self._levels.append((frame.end, float(np.sqrt(np.mean(pcm.astype(np.float64) ** 2)))))
         hits: list[KeywordHit] = []
-        if self._opening is not None:
-            self._opening.append(pcm)
-            opening = np.concatenate(self._opening)
-            if opening.size < PRIME_SAMPLES:
-                return hits
-            self._opening = None
-            self._primed(self._stream, self._recent, _mirrored(opening[:PRIME_SAMPLES], self._preroll))
-            pcm = opening
         for end_sample, emb in self._stream.feed(pcm):
             self._recent.append(emb)
             if len(self._recent) < self._window:
@@ -174,14 +163,12 @@ class KeywordDetector:
             hits.extend(self._score(t))
         return hits
 
-    @staticmethod
-    def _primed(stream: EmbeddingStream, recent: deque[np.ndarray], before: np.ndarray) -> None:
-        """A new stream first hears ``before``, as if it had been listening for a while: a
-        window of embeddings takes more than a second of sound (1.7 s for the commands' 12), and
-        without it nothing said in a stream's first seconds was scored at all (a recording that
-        opens with the pause word went unheard). The microphone's stream hears its own first
-        moments mirrored (_mirrored), the guide's audio silence, as it begins."""
-        for _, emb in stream.feed(before):
+    def _primed(self, stream: EmbeddingStream, recent: deque[np.ndarray]) -> None:
+        """A new stream first hears silence, as if it had been listening for a while: a window
+        of embeddings takes more than a second of sound (1.7 s for the commands' 12), and without
+        it nothing said in a stream's first seconds was scored at all (a recording that opens
+        with the pause word went unheard). The models trained on clips that begin in silence."""
+        for _, emb in stream.feed(np.zeros(self._preroll, np.int16)):
             recent.append(emb)
 
     def _hear_reference(self, frame: Frame, n: int) -> None:
@@ -254,7 +241,6 @@ class KeywordDetector:
         """Forget recent sound (a new session on a clock from zero)."""
         self._stream.reset()
         self._origin = None
-        self._opening = []
         self._recent.clear()
         self._levels.clear()
         self._last_fire.clear()
@@ -264,16 +250,6 @@ class KeywordDetector:
         self._ref_high.clear()
         for trace in self._trace.values():
             trace.clear()
-
-
-def _mirrored(opening: np.ndarray, n: int) -> np.ndarray:
-    """``n`` samples to hear before ``opening``: it ..., forwards, backwards, ending
-    with its first sample, so the room's noise goes on without a seam. Digital silence before a
-    room's noise was not: brown noise at 10 dB that started with the stream set off a change the
-    models never met in training, and hid "pineapple" said at once from 4 voices of 10."""
-    there_and_back = np.concatenate([opening, opening[::-1]])
-    reps = -(-n // there_and_back.size)
-    return np.tile(there_and_back, reps)[-n:].astype(np.int16)
 
 
 def pause_models(config: Config, notice: Callable[[str], None]) -> list[LoadedModel]:
