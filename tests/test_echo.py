@@ -185,3 +185,29 @@ def test_devices_says_whether_the_guides_voice_is_taken_out(monkeypatch):
     assert echo_line(Config()).startswith("Echo cancellation: on, in part (livekit")
     monkeypatch.setattr("voice_attune.asr.echo._library", lambda: (_ for _ in ()).throw(OSError("not here")))
     assert echo_line(Config()).startswith("Echo cancellation: unavailable (libspeexdsp: not here")
+
+
+def test_before_the_guide_first_speaks_the_microphone_is_heard_as_it_is_and_all_of_it_is_someone():
+    # The linear canceller filters the lowest tones even with nothing played: in a stream's
+    # first 0.8 s that was once taken for the guide's echo it had removed.
+    canceller = echo_canceller(True, lambda message: None)
+    from voice_attune.keywords import augment
+
+    brown = augment.to_int16(augment.noise("brown", SAMPLE_RATE, np.random.default_rng(3)) * 3000)
+    for k in range(0, brown.size - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+        frame = Frame(brown[k:k + FRAME_SAMPLES].tobytes(), k / SAMPLE_RATE)
+        assert canceller.process(frame) == (frame, frame)
+    assert canceller.someone_else(0.0, 1.0)
+
+
+def test_the_pause_word_that_opens_a_stream_in_brown_noise_is_heard(sphinx):
+    from voice_attune.asr.frames import frames_from_array
+    from voice_attune.keywords import augment
+
+    speech = trim(synthesize("pineapple", "en-gb-scotland", 150)).astype(np.float32)
+    pcm = np.concatenate([speech, np.zeros(SAMPLE_RATE * 3 // 2, np.float32)])
+    noisy = augment.to_int16(augment.mix(pcm, augment.noise("brown", pcm.size, np.random.default_rng(7)), 10))
+    spots = [e for e in build_listener(Config(), sphinx).run(frames_from_array(noisy))
+             if isinstance(e, Spotted) and e.kind == "pause"]
+    assert len(spots) == 1 and spots[0].source == "keyword"
+    assert spots[0].t <= speech.size / SAMPLE_RATE + 0.35

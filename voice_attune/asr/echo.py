@@ -126,8 +126,13 @@ class EchoCanceller:
         self._linear = linear
         self._suppressing = suppressing
         self._reference = np.zeros(0, np.int16)
-        self._reference_at = 0
-        """Audio sample at which the reference's first sample was played."""
+        self._reference_at = -TAIL
+        """Audio sample at which the reference's first sample was played. Until the guide first
+        plays, long enough before the stream began that no echo of it is left: at 0, the first
+        TAIL of every stream counted as the guide's echo tail, and the linear canceller's own
+        filtering of the microphone (it takes out the lowest tones even with nothing played)
+        was taken for echo it had removed, so a pause word said at once in brown noise was
+        judged to be the guide's residue and dropped (scripts/bench_opening.py)."""
         self._taken_out: deque[float] = deque(maxlen=LEARNED_FRAMES)
         """dB the linear canceller took out of recent frames in which the guide sounded."""
         self._recent: deque[tuple[float, float, float]] = deque(maxlen=50)
