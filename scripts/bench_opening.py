@@ -19,11 +19,10 @@ its end; latency is that event's time minus the saying's end (a command is repor
 speaker has fallen quiet, so later than the pause word). A command that opens a stream under
 babble or behind a talker is seldom reported: the listener takes a command said in running talk
 only when the room around it falls back to the level it had before, and a stream that opens with
-the command has no before. One JSON object goes to stdout,
-progress to stderr.
+the command has no before. One JSON object goes to stdout, progress to stderr.
 
-    python scripts/bench_opening.py           # 10 voices, 5 rooms, 3 leads (about 10 minutes)
-    python scripts/bench_opening.py --quick   # 2 voices, clean and babble, one lead
+    python scripts/bench_opening.py           # 10 voices, 5 rooms, 3 leads (about 15 minutes on 2 cores)
+    python scripts/bench_opening.py --quick   # 2 voices, clean and babble, one lead (about 40 s)
 """
 
 from __future__ import annotations
