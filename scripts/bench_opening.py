@@ -36,7 +36,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # bench_listen.py's voices
 
+from bench_listen import family_voices, held_out_picks  # noqa: E402
 from voice_attune import SAMPLE_RATE  # noqa: E402
 from voice_attune.asr.frames import frames_from_array  # noqa: E402
 from voice_attune.asr.listener import build_listener  # noqa: E402
@@ -44,15 +46,13 @@ from voice_attune.asr.sphinx_engine import SphinxEngine  # noqa: E402
 from voice_attune.config import Config  # noqa: E402
 from voice_attune.events import Spotted  # noqa: E402
 from voice_attune.keywords.augment import to_int16  # noqa: E402
-from voice_attune.keywords.measure import FAMILY_VOICES, Room, say  # noqa: E402
+from voice_attune.keywords.measure import Room, say  # noqa: E402
 from voice_attune.keywords.talk import MORE_EVERYDAY  # noqa: E402
-from voice_attune.keywords.voices import Voice, held_out_voices  # noqa: E402
-from voice_attune.synthetic.speech import PIPER_VOICE, piper_available  # noqa: E402
+from voice_attune.keywords.voices import Voice  # noqa: E402
+from voice_attune.synthetic.speech import piper_available  # noqa: E402
 
 SAYINGS = {"pineapple": "pause", "stop": "stop", "yes": "yes", "no": "no", "I'm done": "done"}
 """What each stream opens with -> the name its spotted event has."""
-HELD_OUT = (("en-gb-scotland", ""), ("en-029", "f4"), ("en-gb-x-gbcwmd", "m6"), ("en-gb", ""))
-"""bench_listen.py's held-out picks, one voice per accent."""
 ROOMS = ("clean", "pink15", "brown10", "babble10", "talker15")
 LEADS = (0.0, 0.2, 0.5)
 TAIL_S = 1.5
@@ -64,9 +64,8 @@ LEVEL = 3000.0
 
 
 def voices(quick: bool) -> list[tuple[str, Voice]]:
-    by_name = {v.name: v for v in held_out_voices()}
-    held = [by_name[f"{a}+{v}" if v else a] for a, v in HELD_OUT]
-    family = [v if v.name != PIPER_VOICE or piper_available() else Voice("en-us+m3", 175) for v in FAMILY_VOICES]
+    """bench_listen.py's voices: its held-out picks, then its family voices."""
+    held, family = held_out_picks(), family_voices(piper_available())
     picked = [("held_out", v) for v in held] + [("family", v) for v in family]
     return [picked[0], picked[4]] if quick else picked
 
