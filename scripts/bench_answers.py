@@ -5,7 +5,8 @@ Each answer is synthesized here (Piper and espeak-ng voices), said alone or insi
 sentence, once with pink noise at 20 dB, and heard by the real listener (VAD, PocketSphinx)
 exactly as in a session: once as free speech (the transcript alone) and once with the
 question's answers expected (the transcript, then the expected-answer recognizer). Non-answers
-("I don't know") must match nothing. Prints one JSON object, with the wall time the listener took to end each utterance; progress
+("I don't know") must match nothing, nor may everyday questions asked back while a yes/no question
+is open ("question/expected": any yes or no taken from them is a wrong answer). Prints one JSON object, with the wall time the listener took to end each utterance; progress
 goes to stderr.
 
     python scripts/bench_answers.py                  # about 6 minutes on 2 idle cores
@@ -26,7 +27,9 @@ from voice_attune.asr.frames import frames_from_array
 from voice_attune.asr.listener import build_listener
 from voice_attune.asr.sphinx_engine import SphinxEngine
 from voice_attune.config import DEFAULT_FEELINGS, Config
-from voice_attune.dialog.answers import AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, yes_no
+from voice_attune.dialog.answers import (AGAIN_WORDS, ELSE_WORDS, NO_WORDS, YES_WORDS, best_match, yes_no,
+                                      yes_no_heard_alone)
+from voice_attune.keywords.talk import MORE_EVERYDAY
 from voice_attune.synthetic.compose import add_noise, in_a_row, synthesize, trim
 from voice_attune.synthetic.speech import piper_available
 
@@ -38,6 +41,10 @@ ASIDES = (("what were they again", "\0again"), ("something else", "\0else"))
 """Not answers, but asking for the menu again or for their own words: understood as that."""
 YES_NO = (("yes", "yes"), ("no", "no"), ("yeah I think so", "yes"), ("not really", "no"),
           ("okay", "yes"), ("not yet", "no"))
+QUESTIONS = tuple(t for t in MORE_EVERYDAY if t.endswith("?"))
+"""A partner asking back instead of answering a yes/no question ("Did you book your eye test
+yet?"): no answer, yet a "yes" the commands model hears in its last word was once taken as one.
+The everyday questions no training reads (keywords/talk.py), heard with yes and no expected."""
 VOICES = (("piper", 160), ("en-us", 160), ("en-us+f3", 140), ("en-us+f5", 150), ("en-us+klatt", 175))
 
 
@@ -95,16 +102,20 @@ def main() -> int:
         cases += [("non_answer", t, None, choices, expected) for t in NON_ANSWERS[: 2 if args.quick else None]]
         cases += [("aside", t, truth, choices, expected) for t, truth in ASIDES]
     cases += [("yes_no", t, a, None, YES_WORDS + NO_WORDS) for t, a in YES_NO]
+    cases += [("question", t, None, None, YES_WORDS + NO_WORDS) for t in QUESTIONS[: 8 if args.quick else None]]
     for n, (voice, speed) in enumerate(voices):
         print(f"[{n + 1}/{len(voices)}] {voice}: {len(cases)} answers, clean and in noise", file=sys.stderr)
         clean = [trim(synthesize(text, voice, speed)) for _, text, _, _, _ in cases]
         for noisy in (False, True):
             clips = [add_noise(c, "pink", 20.0, seed=i) for i, c in enumerate(clean)] if noisy else clean
             for mode in ("transcript", "expected"):
-                expected = [exp if mode == "expected" else () for *_, exp in cases]
-                for (kind, text, truth, choices, _), (said, answer) in zip(cases, hear(engine, clips, expected, ending[mode])):
-                    if kind == "yes_no":
-                        got = yes_no(said) or (yes_no(answer) if answer else None)
+                # Questions asked back matter only while a question is open (expected).
+                chosen = [i for i, case in enumerate(cases) if mode == "expected" or case[0] != "question"]
+                expected = [cases[i][4] if mode == "expected" else () for i in chosen]
+                heard = hear(engine, [clips[i] for i in chosen], expected, ending[mode])
+                for (kind, text, truth, choices, _), (said, answer) in zip([cases[i] for i in chosen], heard):
+                    if kind in ("yes_no", "question"):
+                        got = yes_no(said) or (yes_no_heard_alone(answer, said) if answer else None)  # as the dialog reads
                     else:
                         got = best_match(said, choices) or (answer and best_match(answer, choices)) or None
                     row = tally[f"{kind}/{mode}"][voice]

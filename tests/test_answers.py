@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from voice_attune.dialog.answers import YES_WORDS, best_match, menu_text, yes_no
+from voice_attune.dialog.answers import YES_WORDS, best_match, menu_text, yes_no, yes_no_heard_alone
 
 
 @pytest.mark.parametrize("heard, answer", [
@@ -57,3 +57,15 @@ def test_not_yet_misheard_is_never_taken_for_yes():
     choices = {"yes": YES_WORDS, "not yet": ("not yet",)}
     assert best_match("not yeah", choices) != "yes"
     assert best_match("yeah i'd like that", choices) == "yes"
+
+
+@pytest.mark.parametrize("answer, words, expected", [
+    ("yes", "yes", "yes"), ("yeah i think so", "yeah i think so", "yes"), ("okay yes", "i'm carrying yeah the", "yes"),
+    ("no", "cool", "no"), ("not really", "", "no"),
+    # a partner asking back: the answer grammar's filler words, the recognizer's many words
+    ("just sure that that today today i'm that done i'm", "this term is up to take the bins out tonight", None),
+    ("that resume sure", "you see sir you to draw or", None),
+    ("yes", "big three city we'll come out of that lately to come yet", None),  # the keyword model's "yes"
+])
+def test_a_yes_or_no_heard_only_by_the_answer_grammar_or_keywords_counts_in_a_short_utterance(answer, words, expected):
+    assert yes_no_heard_alone(answer, words) == expected

@@ -147,3 +147,39 @@ def test_the_feelings_menu_answered_with_single_words_end_to_end(tmp_path: Path)
     assert any("Sam feels drained and would like quiet company." in t for t in said)
     assert any("Alex feels anxious and would like reassurance." in t for t in said)
     assert result.end is not None and result.end.reason == "finished"
+
+
+ASKED_BACK = """
+    partners: {A: Sam, B: Alex}
+    voice: piper
+    echo: 0.3
+    replies:
+      - [{silence: 0.8}, {say: "heavy"}]
+      - [{silence: 0.8}, {say: "drained"}]
+      - [{silence: 0.8}, {say: "Whose turn is it to take the bins out tonight?"}]
+      - [{silence: 0.8}, {say: "yes"}]
+      - [{silence: 0.8}, {say: "Can you remember to buy washing-up liquid this time?"}]
+      - [{silence: 0.8}, {say: "no"}]
+      - [{silence: 0.8}, {say: "tense"}]
+      - [{silence: 0.8}, {say: "anxious"}]
+      - [{silence: 0.8}, {say: "yes"}]
+      - [{silence: 0.8}, {say: "no"}]
+"""
+
+
+@pytest.mark.slow
+@needs_piper
+def test_a_question_asked_back_is_no_answer_and_the_guide_asks_again(tmp_path: Path):
+    """At a yes/no question (the choice's "Is that right?", then the ask step "would you like to
+    say a little more?") a partner first asks something back, then answers. Before, the answer
+    grammar's filler words for each question ("just sure that ...") were taken for yes: the
+    choice was confirmed and Sam was given a turn nobody asked for."""
+    path = tmp_path / "asked-back.yaml"
+    path.write_text(textwrap.dedent(ASKED_BACK))
+    config = Config(partners=Partners("Sam", "Alex"))
+    result = simulate(load_script("feelings-menu", config), load_scenario(path), config, notice=lambda m: None)
+    said = [e.text for e in result.of_type("say_start")]
+    assert sum("Sorry, I didn't catch that. You can say yes" in t for t in said) == 2, said
+    assert not any(t.startswith("Go ahead, Sam") for t in said), said
+    assert [(c.id, c.value) for c in result.of_type("choice")] == [("feeling", "drained"), ("feeling", "anxious")]
+    assert result.end is not None and result.end.reason == "finished"

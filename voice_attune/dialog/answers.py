@@ -87,6 +87,23 @@ def yes_no(heard: str, commands: Iterable[str] = (), yes: Sequence[str] = YES_WO
     return None
 
 
+SHORT_ANSWER_WORDS = 4
+"""A yes or no that only the expected-answer recognizer or a keyword model heard counts when
+the utterance was short: the recognizer's words and theirs this many words or fewer ("yeah I
+think so"). A partner asking back instead ("Whose turn is it to take the bins out tonight?")
+is no answer, but the answer grammar turns such a sentence into its filler words, among them
+"yeah", "sure" and "right" ("just sure that that today ..."), and the commands model heard the
+"yet" that ends "Did the electricity bill come out of the joint account yet?" as "yes": both
+were taken for yes (scripts/bench_answers.py, "question/expected")."""
+
+
+def yes_no_heard_alone(answer: str, words: str = "") -> str | None:
+    """yes_no of what the expected-answer recognizer or a keyword model heard (``answer``) in an
+    utterance the recognizer heard as ``words``: only when both are short (SHORT_ANSWER_WORDS)."""
+    short = all(len(normalize(x).split()) <= SHORT_ANSWER_WORDS for x in (answer, words))
+    return yes_no(answer) if short else None
+
+
 def _after_openers(tokens: list[str]) -> list[str]:
     """``tokens`` without the openers they start with, keeping at least one word."""
     start, moved = 0, True

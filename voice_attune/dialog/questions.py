@@ -16,6 +16,7 @@ from voice_attune.dialog.answers import (
     menu_text,
     own_words,
     yes_no,
+    yes_no_heard_alone,
 )
 from voice_attune.dialog.basics import finish, say, step_name, text_of
 from voice_attune.dialog.host import Gen, Host
@@ -83,9 +84,7 @@ def yes_no_question(e: Host, who: str | None, prompt: str, unclear: str | None =
         heard = yield from ask_reply(e, who, prompt, YES_WORDS + NO_WORDS)
         if heard is SKIPPED:
             return None
-        answer = yes_no(heard.text, heard.commands)
-        if answer is None and heard.answer:
-            answer = yes_no(heard.answer)
+        answer = _yes_or_no(heard)
         if answer is not None:
             return answer
         prompt = text_of(e, prompts.NOT_CAUGHT, who, options="yes, or no")
@@ -104,7 +103,11 @@ def ask(e: Host, step: Ask, loop_speaker: str | None) -> Gen:
         heard = yield from ask_reply(e, who, prompt, expected, spoken)
         if heard is SKIPPED:
             return NEXT
-        answer = heard.match(choices) or _by_command(heard.commands, words)
+        if set(words) <= {"yes", "no"}:  # a yes/no question, read as yes_no_question reads one
+            answer = _yes_or_no(heard)
+            answer = answer if answer in words else None
+        else:
+            answer = heard.match(choices) or _by_command(heard.commands, words)
         if answer is None and "other" in step.answers:
             answer = "other"
         if answer is not None:
@@ -204,6 +207,16 @@ def _remember(e: Host, key: str, value: str, who: str | None, chosen: bool = Tru
     e.values[key]["_"] = value
     if chosen:  # the summary names what was chosen from menus, not every yes and no
         e.tally.choices.setdefault(key, {})[who or "both"] = value
+
+
+def _yes_or_no(heard: Heard) -> str | None:
+    """"yes", "no" or None: the recognizer's words opening with an answer or mostly one (with
+    the commands heard in them); else what the expected-answer recognizer or a keyword model
+    heard, in a short utterance only (a partner asking something back is no answer)."""
+    answer = yes_no(heard.text, heard.commands)
+    if answer is None and heard.answer:
+        answer = yes_no_heard_alone(heard.answer, heard.text)
+    return answer
 
 
 def _synonyms(word: str) -> tuple[str, ...]:
