@@ -65,7 +65,8 @@ def test_not_yet_misheard_is_never_taken_for_yes():
     # a partner asking back: the answer grammar's filler words, the recognizer's many words
     ("just sure that that today today i'm that done i'm", "this term is up to take the bins out tonight", None),
     ("that resume sure", "you see sir you to draw or", None),
-    ("yes", "big three city we'll come out of that lately to come yet", None),  # the keyword model's "yes"
+    ("yes", "good old and had on him throttling to agree on what limits al", "yes"),  # said alone, babble behind
+    ("not now", "you got on and off to an old auto auto and like on as odd", "no"),
 ])
 def test_a_yes_or_no_heard_only_by_the_answer_grammar_or_keywords_counts_in_a_short_utterance(answer, words, expected):
     assert yes_no_heard_alone(answer, words) == expected

@@ -173,21 +173,25 @@ def test_the_listener_hears_a_command_and_an_answer_by_keyword(sphinx):
 
 
 def test_a_yes_heard_in_the_last_word_of_a_long_question_is_no_answer(sphinx):
-    """The commands model heard the "yet" that ends this question as "yes", and the listener
-    hands that on as the keyword model's answer; read as the dialog reads a yes/no answer it is
-    none (before: yes at both speeds). "Okay, yes please." and "Um, no." still are answers."""
+    """The commands model hears the "yet" that ends this question as "yes": the listener no
+    longer hands that on as the answer, the speaker having talked on before it (before: the
+    answer yes at both speeds). "Okay, yes please." and "Um, no." still are answers."""
     listener = build_listener(Config(), sphinx)
 
-    def answer(text: str, voice: str, speed: int) -> str | None:
+    def final(text: str, voice: str, speed: int) -> Final:
         listener.restart()
         listener.expect(["yes", "no"])
         comp = Composition().silence(1.0).say(text, voice, speed).silence(1.8)
         finals = [e for e in listener.run(frames_from_array(comp.audio())) if isinstance(e, Final)]
         assert len(finals) == 1, [e.text for e in finals]
-        final = finals[0]
-        return yes_no(final.text) or (yes_no_heard_alone(final.answer, final.text) if final.answer else None)
+        return finals[0]
+
+    def answer(text: str, voice: str, speed: int) -> str | None:
+        heard = final(text, voice, speed)
+        return yes_no(heard.text) or (yes_no_heard_alone(heard.answer, heard.text) if heard.answer else None)
 
     question = "Did the electricity bill come out of the joint account yet?"
+    assert [final(question, "en-us+f3", speed).answer != "yes" for speed in (130, 170)] == [True, True]
     assert [answer(question, "en-us+f3", speed) for speed in (130, 170)] == [None, None]
     assert answer("Okay, yes please.", "en-gb", 130) == "yes"
     assert answer("Um, no.", "en-us", 130) == "no"

@@ -77,11 +77,21 @@ had scored anything, which it now does from a stream's first 80 ms: see
 ``KeywordDetector._primed``); the three sayings only the transcript heard (Piper, the word
 inside a sentence) it had scored 0.83-0.87."""
 BACKUP_SINCE_S = 0.6
+ECHO_TAIL_S = 0.3
+"""The guide's echo lasts about this long after it stops playing (the room's reverberation)."""
 ALONE_S = 1.6
 """A command or answer heard after the room's level held within QUIET_ABOVE_BACKGROUND_DB of
 the background for QUIET_FOR_S, no more than this long before the phrase ended, was said on its
 own ("yes", "so, stop"): the utterance ended by the quiet rule is then that phrase, rather than
 whatever the recognizer made of the talk behind since the gate opened."""
+SENTENCE_S = 0.8
+"""A command's phrase the keyword model heard while a question expects it ("yes", "no") is no
+answer when it ends the speaker's own sentence: when in the SENTENCE_S before ALONE_S before the
+phrase ended the room was, most of the time (its 70th percentile), within QUIET_DROP_DB of the
+phrase's loudest. The commands model heard the "yet" that ends "Did the electricity bill come out
+of the joint account yet?" as "yes", and that question was taken for the answer yes. Talk behind
+the speaker (babble 10 dB, a talker 15 dB below them) is quieter than that, and "okay, yes" is
+shorter; the guide's own voice before the speaker began does not count."""
 
 
 class Listener:
@@ -145,6 +155,8 @@ class Listener:
         self.now = 0.0
         """Audio seconds consumed so far."""
         self._guide_speaking = False
+        self._guide_quiet_since = 0.0
+        """When the guide's voice and its echo last fell silent (audio seconds)."""
         if phrase_recognizer is not None and not partials and hasattr(transcriber, "partials"):
             # The phrase recognizer hears the pause word; commands wait for the final words:
             # nothing reads the transcriber's partials, which cost a sixth of its time.
@@ -207,6 +219,8 @@ class Listener:
 
     @guide_speaking.setter
     def guide_speaking(self, speaking: bool) -> None:
+        if self._guide_speaking and not speaking:
+            self._guide_quiet_since = self.now + ECHO_TAIL_S
         self._guide_speaking = speaking
         if self.phrase_recognizer is not None and hasattr(self.phrase_recognizer, "guide_speaking"):
             self.phrase_recognizer.guide_speaking = speaking
@@ -269,6 +283,7 @@ class Listener:
         self._gate_heard.clear()
         self.now = 0.0
         self.guide_speaking = False
+        self._guide_quiet_since = 0.0
         if self.keywords is not None:
             self.keywords.reset()
         if self.echo is not None:
@@ -389,7 +404,7 @@ class Listener:
             if self._faint(hit):
                 continue
             expected = hit.text in self.keywords.expected
-            if hit.kind == "answer" or expected:
+            if hit.kind == "answer" or (expected and not self._ends_a_sentence(hit)):
                 self._keyword_answer = hit.text
             if hit.kind == "answer" and not expected:
                 continue
@@ -405,6 +420,16 @@ class Listener:
             # The pause word at once; a sure "stop" over the guide's voice at once, as barge-in.
             events.extend(self._keyword_spot(hit, hit.t))
         return events
+
+    def _ends_a_sentence(self, hit: KeywordHit) -> bool:
+        """Whether the speaker of ``hit`` was talking before it (see SENTENCE_S)."""
+        since = hit.word_end - ALONE_S - SENTENCE_S
+        said = [db for t, db in self._levels if hit.word_end - 0.6 <= t <= hit.word_end + FRAME_S]
+        before = [db for t, db in self._levels
+                  if max(since, self._guide_quiet_since) <= t < hit.word_end - ALONE_S]
+        if not said or len(before) < frames_for_ms(SENTENCE_S * 1000) // 2:
+            return False
+        return float(np.percentile(before, 70)) >= max(said) - QUIET_DROP_DB
 
     def _faint(self, hit: KeywordHit) -> bool:
         """Heard where no one speaks: near-silence, or only what the echo canceller left of

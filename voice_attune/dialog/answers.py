@@ -88,20 +88,23 @@ def yes_no(heard: str, commands: Iterable[str] = (), yes: Sequence[str] = YES_WO
 
 
 SHORT_ANSWER_WORDS = 4
-"""A yes or no that only the expected-answer recognizer or a keyword model heard counts when
-the utterance was short: the recognizer's words and theirs this many words or fewer ("yeah I
-think so"). A partner asking back instead ("Whose turn is it to take the bins out tonight?")
-is no answer, but the answer grammar turns such a sentence into its filler words, among them
-"yeah", "sure" and "right" ("just sure that that today ..."), and the commands model heard the
-"yet" that ends "Did the electricity bill come out of the joint account yet?" as "yes": both
-were taken for yes (scripts/bench_answers.py, "question/expected")."""
+"""What the expected-answer recognizer heard is a yes or no when it heard only that ("yes",
+"not quite"), or when the utterance was short: its words and the transcript's this many or
+fewer ("yeah I think so"). A partner asking back instead ("Whose turn is it to take the bins
+out tonight?") is no answer, but the answer grammar turns such a sentence into its filler
+words, among them "yeah", "sure" and "right" ("just sure that that today ..."), and those were
+taken for yes (scripts/bench_answers.py, "question/expected"). A phrase the keyword model heard
+is handed on alone (and not when it ended the speaker's own sentence: asr/listener.py,
+SENTENCE_S), so a "yes" said under babble, whose transcript is the babble's many words, counts."""
 
 
 def yes_no_heard_alone(answer: str, words: str = "") -> str | None:
     """yes_no of what the expected-answer recognizer or a keyword model heard (``answer``) in an
-    utterance the recognizer heard as ``words``: only when both are short (SHORT_ANSWER_WORDS)."""
+    utterance the transcript heard as ``words``: if it is one answer alone, or both are short
+    (SHORT_ANSWER_WORDS)."""
+    alone = normalize(answer) in {normalize(p) for p in YES_WORDS + NO_WORDS}
     short = all(len(normalize(x).split()) <= SHORT_ANSWER_WORDS for x in (answer, words))
-    return yes_no(answer) if short else None
+    return yes_no(answer) if alone or short else None
 
 
 def _after_openers(tokens: list[str]) -> list[str]:
