@@ -9,7 +9,7 @@ question's answers expected (the transcript, then the expected-answer recognizer
 is open ("question/expected": any yes or no taken from them is a wrong answer). Prints one JSON object, with the wall time the listener took to end each utterance; progress
 goes to stderr.
 
-    python scripts/bench_answers.py                  # about 6 minutes on 2 idle cores
+    python scripts/bench_answers.py                  # about 30 minutes beside another run
     python scripts/bench_answers.py --quick          # two voices, bare words only
 """
 
