@@ -212,7 +212,8 @@ def _remember(e: Host, key: str, value: str, who: str | None, chosen: bool = Tru
 def _yes_or_no(heard: Heard) -> str | None:
     """"yes", "no" or None: the recognizer's words opening with an answer or mostly one (with
     the commands heard in them); else what the expected-answer recognizer or a keyword model
-    heard, in a short utterance only (a partner asking something back is no answer)."""
+    heard, if it heard one answer alone or the utterance was short (answers.yes_no_heard_alone:
+    a partner asking something back is no answer)."""
     answer = yes_no(heard.text, heard.commands)
     if answer is None and heard.answer:
         answer = yes_no_heard_alone(heard.answer, heard.text)
