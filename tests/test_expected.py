@@ -134,13 +134,18 @@ SCENARIO = """
 """
 
 
+def feelings_menu(tmp_path: Path, scenario: str):
+    """The bundled feelings menu, simulated with ``scenario``'s partners."""
+    path = tmp_path / "scenario.yaml"
+    path.write_text(textwrap.dedent(scenario))
+    config = Config(partners=Partners("Sam", "Alex"))
+    return simulate(load_script("feelings-menu", config), load_scenario(path), config, notice=lambda m: None)
+
+
 @pytest.mark.slow
 @needs_piper
 def test_the_feelings_menu_answered_with_single_words_end_to_end(tmp_path: Path):
-    path = tmp_path / "words.yaml"
-    path.write_text(textwrap.dedent(SCENARIO))
-    config = Config(partners=Partners("Sam", "Alex"))
-    result = simulate(load_script("feelings-menu", config), load_scenario(path), config, notice=lambda m: None)
+    result = feelings_menu(tmp_path, SCENARIO)
     choices = [(c.id, c.value) for c in result.of_type("choice")]
     assert choices == [("feeling", "drained"), ("feeling", "anxious")]
     said = [e.text for e in result.of_type("say_start")]
@@ -174,10 +179,7 @@ def test_a_question_asked_back_is_no_answer_and_the_guide_asks_again(tmp_path: P
     say a little more?") a partner first asks something back, then answers. Before, the answer
     grammar's filler words for each question ("just sure that ...") were taken for yes: the
     choice was confirmed and Sam was given a turn nobody asked for."""
-    path = tmp_path / "asked-back.yaml"
-    path.write_text(textwrap.dedent(ASKED_BACK))
-    config = Config(partners=Partners("Sam", "Alex"))
-    result = simulate(load_script("feelings-menu", config), load_scenario(path), config, notice=lambda m: None)
+    result = feelings_menu(tmp_path, ASKED_BACK)
     said = [e.text for e in result.of_type("say_start")]
     assert sum("Sorry, I didn't catch that. You can say yes" in t for t in said) == 2, said
     assert not any(t.startswith("Go ahead, Sam") for t in said), said
