@@ -186,15 +186,15 @@ def test_a_yes_heard_in_the_last_word_of_a_long_question_is_no_answer(sphinx):
         assert len(finals) == 1, [e.text for e in finals]
         return finals[0]
 
-    def answer(text: str, voice: str, speed: int) -> str | None:
-        heard = final(text, voice, speed)
+    def answer(heard: Final) -> str | None:  # as the dialog reads it
         return yes_no(heard.text) or (yes_no_heard_alone(heard.answer, heard.text) if heard.answer else None)
 
-    question = "Did the electricity bill come out of the joint account yet?"
-    assert [final(question, "en-us+f3", speed).answer != "yes" for speed in (130, 170)] == [True, True]
-    assert [answer(question, "en-us+f3", speed) for speed in (130, 170)] == [None, None]
-    assert answer("Okay, yes please.", "en-gb", 130) == "yes"
-    assert answer("Um, no.", "en-us", 130) == "no"
+    question = [final("Did the electricity bill come out of the joint account yet?", "en-us+f3", speed)
+                for speed in (130, 170)]
+    assert [heard.answer != "yes" for heard in question] == [True, True]
+    assert [answer(heard) for heard in question] == [None, None]
+    assert answer(final("Okay, yes please.", "en-gb", 130)) == "yes"
+    assert answer(final("Um, no.", "en-us", 130)) == "no"
 
 
 BACKGROUND = (
