@@ -48,7 +48,7 @@ from voice_attune.keywords.voices import Voice  # noqa: E402
 SR = 16000
 COMMANDS = {"yes": "yes", "no": "no", "stop": "stop", "done": "I'm done"}
 LEAD_INS = ("", "So, ", "Alright, ", "Okay, ", "Um, ")
-ROOMS = (("clean", 0), ("pink15", 0), ("babble10", 0), ("babble10", 1), ("talker15", 0), ("talker15", 1))
+ROOMS = (("clean", 0), ("pink15", 0), ("babble10", 0), ("babble10", 1), ("talker15", 0), ("talker15", 1), ("far", 0))
 NOISY = ("babble10", "talker15")
 SENTENCES = 10
 BEFORE_S, AFTER_S, GAP_S = 0.3, 0.8, 1.2
@@ -191,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "voices": [v.name for v in voices],
         "conditions": ("each command alone and after 4 lead-ins, 10 everyday sentences, per voice; rooms clean, "
-                       "pink 15 dB, babble of four talkers 10 dB (2 draws), one talker 15 dB (2 draws); "
+                       "pink 15 dB, babble of four talkers 10 dB (2 draws), one talker 15 dB (2 draws), across a "
+                       "furnished room (synthetic/shoebox.py); "
                        "no voice held out of the shipped model's training"),
         "thresholds": {p: round(t, 3) for p, t in thresholds.items()},
         **summary(rows, thresholds),

@@ -5,9 +5,10 @@ A model is trained here with the benchmark's held-out accents and variants left 
 Scottish, Caribbean and West Midlands espeak-ng voices, variants f4, m6, Steph, Denis), or
 loaded with --model. It then hears, through the real streaming detector (KeywordDetector):
 - the pause word alone and inside sentences (this file's own sentences, not the training ones)
-  from held-out voices and from training-family voices, in five rooms: clean, pink noise 15 dB,
-  brown noise 10 dB, babble of four talkers 10 dB, one background talker 15 dB, and a reverberant
-  room with the guide's echo;
+  from held-out voices and from training-family voices, in seven rooms: clean, pink noise 15 dB,
+  brown noise 10 dB, babble of four talkers 10 dB, one background talker 15 dB, a reverberant
+  room with the guide's echo, and across a furnished room ("far": synthetic/shoebox.py, the
+  talker 1-2.5 m away, a kind of room no training makes);
 - confusable sayings ("apple pie", "nine apples", ...), clean and in pink noise;
 - everyday conversation without the word, at least an hour of it with the default sizes;
 - where the Debian package flite is installed, all of the above from a voice of another

@@ -23,6 +23,7 @@ from voice_attune.asr.kws_model import KeywordModel
 from voice_attune.keywords import augment
 from voice_attune.keywords.talk import EVERYDAY, everyday_talk  # noqa: F401 (EVERYDAY: the benchmarks import it from here)
 from voice_attune.keywords.voices import Voice, held_out_voices
+from voice_attune.synthetic import shoebox
 from voice_attune.synthetic.speech import PIPER_VOICE, synthesize
 
 HIT_AFTER_S = 1.0
@@ -51,7 +52,7 @@ CONFUSABLES = {
 }
 """Sayings that sound partly like the pause word (for other words: its own parts)."""
 
-ROOMS = ("clean", "pink15", "brown10", "babble10", "talker15", "reverb_echo")
+ROOMS = ("clean", "pink15", "brown10", "babble10", "talker15", "reverb_echo", "far")
 FAMILY_VOICES = (Voice("en-us", 160), Voice("en-us+f3", 150, 60), Voice("en-us-nyc+m3", 170), Voice(PIPER_VOICE, 150),
                  Voice("en-gb-x-rp+f2", 155, 45), Voice("en-gb-x-gbclan+klatt", 165))
 """Voices of the families training met (with other variants, speeds and pitches)."""
@@ -138,6 +139,8 @@ class Room:
             echo = augment.convolve(augment.babble([self.guide], audio.size, rng),
                                     augment.room_response(rng, 300.0, 30.0))
             return augment.clip(augment.mix(wet, echo, 6))
+        if room == "far":
+            return augment.clip(shoebox.through(audio, rng))
         raise ValueError(room)
 
 
