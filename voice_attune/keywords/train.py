@@ -128,10 +128,10 @@ class Budget:
     """Voices of other languages saying the phrase and everything else from its English
     phonemes (voices.FOREIGN_ACCENTS): accents none of espeak-ng's English ones is."""
     phase: bool = False
-    """Whether each saying of the phrase is moved to a random place between two embeddings
-    (_phase). Off by default: a model so trained let no sound-alike through but heard less under
-    babble; trained both ways, a seed's networks side by side are the option measured
-    (train_keyword's ``phases``, docs/benchmarks.md)."""
+    """Whether each saying (of the phrase and of its sound-alikes and other negatives) is moved to
+    a random place between two embeddings (_phase). Off by default: a model so trained let no
+    sound-alike through but heard less under babble; trained both ways, a seed's networks side
+    by side are the option measured (train_keyword's ``phases``, docs/benchmarks.md)."""
     masked: float = 0.0
     """Share of the sayings learnt from (the phrase's and its sound-alikes', never those kept back
     to choose the threshold) heard with mel bands flattened: see masking.py."""
@@ -300,8 +300,9 @@ def make_positives(phrases: Sequence[str], voices: list[Voice], budget: Budget, 
 
 
 def make_negatives(texts: Iterable[tuple[str, float]], voices: list[Voice], per_text: int,
-                   rng: np.random.Generator, sources: Sources) -> list[Clip]:
-    """Each (text, weight) said by ``per_text`` random voices, alone or in a carrier, in a room."""
+                   rng: np.random.Generator, sources: Sources, phase: bool = False) -> list[Clip]:
+    """Each (text, weight) said by ``per_text`` random voices, alone or in a carrier, in a room
+    (``phase``: see Budget.phase)."""
     plans = []
     for n, (text, weight) in enumerate(texts):
         for k in range(per_text):
@@ -314,7 +315,7 @@ def make_negatives(texts: Iterable[tuple[str, float]], voices: list[Voice], per_
         text, weight, voice, validation, seed = plans[index]
         own = np.random.default_rng(seed)
         carrier = None if own.random() < 0.6 else CARRIERS[int(own.integers(len(CARRIERS)))]
-        clip = _positive(text, voice, carrier, own, 0)
+        clip = _positive(text, voice, carrier, own, 0, phase)
         if clip is None:
             return []
         return [Clip(apply_room(clip.audio, own, sources), None, voice, validation=validation, weight=weight)]
@@ -612,10 +613,10 @@ def build_data(
     own = {normalize(p) for p in phrases}
     confusable += [(t, 1.0) for t in also_refuse if normalize(t) not in own]
     say("saying what sounds alike", 0.0)
-    negatives = make_negatives(confusable, english, max(1, budget.neighbour_voices // 2), rng, sources)
+    negatives = make_negatives(confusable, english, max(1, budget.neighbour_voices // 2), rng, sources, budget.phase)
     if foreign:
         everyday = stable_sample(EVERYDAY, min(len(EVERYDAY), 2 * len(foreign)), seed + 3163)
-        negatives += make_negatives(confusable + [(t, 1.0) for t in everyday], foreign, 1, rng, sources)
+        negatives += make_negatives(confusable + [(t, 1.0) for t in everyday], foreign, 1, rng, sources, budget.phase)
     say("saying what sounds alike", 1.0)
 
     stretches = _bank(budget, seed, bank_folder, english, guide, sources, prompts, say, any_bank)
