@@ -160,6 +160,9 @@ def main() -> int:
     parser.add_argument("--twins", action="store_true",
                         help="each seed's speech also teaches a network that sees changes, both in the median "
                              "(train_keyword's twins: twice the networks, one set of speech)")
+    parser.add_argument("--phases", action="store_true",
+                        help="each seed's networks also learn sayings that end anywhere between two embeddings "
+                             "(train_keyword's phases; build_keyword_models.py --phases)")
     parser.add_argument("--per-hour", type=float,
                         help="no threshold lower than where about six hours of everyday talk kept back from all "
                              "training fire this often an hour (train_keyword's per_hour; the shipped recipe: 1)")
@@ -208,7 +211,7 @@ def main() -> int:
         model = train_keyword([args.word], ["pause"], budget, seed=args.train_seed, hold_out=True,
                               also_refuse=cmds, bank_folder=None, prompts=library_prompts(Config(), args.word),
                               members=args.members, flite_members=args.flite_members, twins=args.twins,
-                              per_hour=args.per_hour)
+                              per_hour=args.per_hour, phases=args.phases)
         train_s = round(time.time() - start, 1)
         if args.save_model:
             model.save(args.save_model)

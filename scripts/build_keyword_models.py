@@ -77,6 +77,9 @@ def main() -> int:
     parser.add_argument("--twins", action="store_true",
                         help="the commands too are trained as twins: each seed's speech also teaches a network "
                              "that sees changes, both in the median (the pause word's always are, unless --plain)")
+    parser.add_argument("--phases", action="store_true",
+                        help="the pause word's seeds also teach networks whose sayings end anywhere between two "
+                             "embeddings (train.Budget.phase): twice the speech, measured, not yet the recipe")
     parser.add_argument("--plain", action="store_true",
                         help="the pause word's model without twins: one plain network a seed (the recipe until "
                              "2026-12-06)")
@@ -112,7 +115,7 @@ def main() -> int:
                           also_refuse=[p for ps in DEFAULT_COMMANDS.values() for p in ps],
                           prompts=library_prompts(Config(), args.word), progress=bar, members=args.members,
                           flite_members=args.flite_members, twins=PAUSE_TWINS and not args.plain,
-                          per_hour=args.per_hour or None)),
+                          per_hour=args.per_hour or None, phases=args.phases)),
             word=args.word))
     if args.only in (None, "commands"):
         report.append(build("Building the commands", args.out / kws_store.COMMANDS_FILE, lambda bar: (

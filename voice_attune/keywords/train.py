@@ -127,6 +127,11 @@ class Budget:
     foreign: int = 0
     """Voices of other languages saying the phrase and everything else from its English
     phonemes (voices.FOREIGN_ACCENTS): accents none of espeak-ng's English ones is."""
+    phase: bool = False
+    """Whether each saying (of the phrase and of its sound-alikes and other negatives) is moved to
+    a random place between two embeddings (_phase). Off by default: a model so trained let no
+    sound-alike through but heard less under babble; trained both ways, a seed's networks side
+    by side are the option measured (train_keyword's ``phases``, docs/benchmarks.md)."""
     masked: float = 0.0
     """Share of the sayings learnt from (the phrase's and its sound-alikes', never those kept back
     to choose the threshold) heard with mel bands flattened: see masking.py."""
@@ -207,7 +212,8 @@ def reads_english(text: str, accent: str) -> bool:
     return theirs.size >= FOREIGN_LENGTH * ours.size
 
 
-def _positive(text: str, voice: Voice, context: str | None, rng: np.random.Generator, label: int) -> Clip | None:
+def _positive(text: str, voice: Voice, context: str | None, rng: np.random.Generator, label: int,
+              phase: bool = False) -> Clip | None:
     """The phrase in ``voice``, alone (context None) or inside a carrier sentence."""
     if context is None:
         before, after = np.zeros(0, np.float32), np.zeros(0, np.float32)
@@ -230,9 +236,19 @@ def _positive(text: str, voice: Voice, context: str | None, rng: np.random.Gener
     if factor != 1.0:
         core = soxr.resample(core, SAMPLE_RATE, SAMPLE_RATE * factor).astype(np.float32)
         start, end = int(start * factor), min(core.size, int(end * factor))
-    lead = max(0, int(CONTEXT_S * SAMPLE_RATE) - end)
+    lead = max(0, int(CONTEXT_S * SAMPLE_RATE) - end) + (_phase(text, voice, context, core.size) if phase else 0)
     audio = np.concatenate([np.zeros(lead, np.float32), core])
     return Clip(audio, label, voice, lead + start, lead + end)
+
+
+def _phase(text: str, voice: Voice, context: str | None, size: int) -> int:
+    """Samples of silence (0 to one embedding step) added before a saying, so that the phrase
+    ends anywhere between two embeddings, as it does in a stream. Without it every saying shorter
+    than CONTEXT_S ended at the same place on the 80 ms grid, and the networks learnt windows that
+    end 75 ms, 155 ms... after the phrase, never in between. Drawn from the saying itself, not from
+    the training's generator, so that every other draw stays as it was."""
+    key = f"{text}|{voice.name}|{voice.speed}|{voice.pitch}|{context}|{size}".encode()
+    return int.from_bytes(hashlib.blake2b(key, digest_size=4).digest(), "little") % STEP_SAMPLES
 
 
 def _validation_voice(voice: Voice, index: int) -> bool:
@@ -260,7 +276,7 @@ def make_positives(phrases: Sequence[str], voices: list[Voice], budget: Budget, 
             contexts: list[str | None] = [None]
             contexts += [carriers[i] for i in own.choice(len(carriers), size=budget.carriers, replace=False)]
             for context in contexts:
-                clip = _positive(text, voice, context, own, label)
+                clip = _positive(text, voice, context, own, label, budget.phase)
                 if clip is None:
                     continue
                 for _ in range(budget.rooms):
@@ -270,7 +286,7 @@ def make_positives(phrases: Sequence[str], voices: list[Voice], budget: Budget, 
             if budget.accented and speaks_phonemes(voice) and sayings:
                 for k in own.choice(len(sayings), size=min(budget.accented, len(sayings)), replace=False):
                     context = None if own.random() < 0.5 else carriers[int(own.integers(len(carriers)))]
-                    clip = _positive(sayings[int(k)], voice, context, own, label)
+                    clip = _positive(sayings[int(k)], voice, context, own, label, budget.phase)
                     if clip is None:
                         continue
                     for _ in range(min(2, budget.rooms)):
@@ -284,8 +300,9 @@ def make_positives(phrases: Sequence[str], voices: list[Voice], budget: Budget, 
 
 
 def make_negatives(texts: Iterable[tuple[str, float]], voices: list[Voice], per_text: int,
-                   rng: np.random.Generator, sources: Sources) -> list[Clip]:
-    """Each (text, weight) said by ``per_text`` random voices, alone or in a carrier, in a room."""
+                   rng: np.random.Generator, sources: Sources, phase: bool = False) -> list[Clip]:
+    """Each (text, weight) said by ``per_text`` random voices, alone or in a carrier, in a room
+    (``phase``: see Budget.phase)."""
     plans = []
     for n, (text, weight) in enumerate(texts):
         for k in range(per_text):
@@ -298,7 +315,7 @@ def make_negatives(texts: Iterable[tuple[str, float]], voices: list[Voice], per_
         text, weight, voice, validation, seed = plans[index]
         own = np.random.default_rng(seed)
         carrier = None if own.random() < 0.6 else CARRIERS[int(own.integers(len(CARRIERS)))]
-        clip = _positive(text, voice, carrier, own, 0)
+        clip = _positive(text, voice, carrier, own, 0, phase)
         if clip is None:
             return []
         return [Clip(apply_room(clip.audio, own, sources), None, voice, validation=validation, weight=weight)]
@@ -443,7 +460,7 @@ def stable_sample(texts: Sequence[str], count: int, seed: int) -> list[str]:
 def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget = FULL, seed: int = 0,
                   progress: Progress | None = None, false_share: float | Sequence[float] = 0.0,
                   members: int = 1, flite_members: int = 0, twins: bool = False, per_hour: float | None = None,
-                  **options) -> KeywordModel:
+                  phases: bool = False, **options) -> KeywordModel:
     """Train one model whose outputs hear ``phrases`` (event names ``names``); ``options`` are
     those of build_data; ``false_share`` (one, or one per phrase): see choose_threshold.
 
@@ -461,6 +478,9 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
     they err on different moments, so together they let fewer everyday ones through at the same
     recall (docs/benchmarks.md); training the second costs a minute, not a second set of speech.
 
+    ``phases``: each seed's speech is made twice, its sayings as they come and each moved to a
+    random place between two embeddings (Budget.phase), and teaches networks of both.
+
     ``per_hour``: no threshold lower than the one at which about six hours of everyday talk
     kept back from all training (kept_talk.py) fire at most that often an hour: the pause word
     of the shipped model, whose build time is not the couple's (two minutes more)."""
@@ -470,15 +490,17 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
     for i in range(members):
         say = progress if members == 1 or progress is None else _numbered(progress, i + 1, members)
         flite = FLITE_SAYINGS if i >= members - flite_members else 0
-        data = build_data(phrases, budget, seed + i, progress=say, flite=flite, **options)
-        for changes in kinds:
-            tell = _second(say) if twins and changes and say is not None else say
-            networks.append(fit_model(data, phrases, names, replace(budget, changes=changes), seed + i, tell, false_share))
-            seeds.append(seed + i)
-        kept_back.append(data.val)
-        del data  # the windows learnt from are the bulk of the memory
+        for shifted in (False, True) if phases else (budget.phase,):
+            made = replace(budget, phase=shifted)
+            data = build_data(phrases, made, seed + i, progress=say, flite=flite, **options)
+            for changes in kinds:
+                tell = _second(say) if twins and changes and say is not None else say
+                networks.append(fit_model(data, phrases, names, replace(made, changes=changes), seed + i, tell, false_share))
+                seeds.append(seed + i)
+            kept_back.append(data.val)
+            del data  # the windows learnt from are the bulk of the memory
     model = networks[0]
-    model.meta["flite_members"] = flite_members * len(kinds)
+    model.meta["flite_members"] = flite_members * len(kinds) * (2 if phases else 1)
     if len(networks) > 1:
         alone = [m.meta["validation"] for m in networks]
         model.members = [m.weights for m in networks[1:]]
@@ -486,6 +508,7 @@ def train_keyword(phrases: Sequence[str], names: Sequence[str], budget: Budget =
         model.meta["seeds"] = seeds
         model.meta["members_validation"] = alone
         model.meta["twins"] = twins
+        model.meta["phases"] = phases
     if per_hour is not None:
         _hold_to_talk(model, kept_back, phrases, false_share, per_hour, seed, options.get("hold_out", False), progress)
     return model
@@ -590,10 +613,10 @@ def build_data(
     own = {normalize(p) for p in phrases}
     confusable += [(t, 1.0) for t in also_refuse if normalize(t) not in own]
     say("saying what sounds alike", 0.0)
-    negatives = make_negatives(confusable, english, max(1, budget.neighbour_voices // 2), rng, sources)
+    negatives = make_negatives(confusable, english, max(1, budget.neighbour_voices // 2), rng, sources, budget.phase)
     if foreign:
         everyday = stable_sample(EVERYDAY, min(len(EVERYDAY), 2 * len(foreign)), seed + 3163)
-        negatives += make_negatives(confusable + [(t, 1.0) for t in everyday], foreign, 1, rng, sources)
+        negatives += make_negatives(confusable + [(t, 1.0) for t in everyday], foreign, 1, rng, sources, budget.phase)
     say("saying what sounds alike", 1.0)
 
     stretches = _bank(budget, seed, bank_folder, english, guide, sources, prompts, say, any_bank)
