@@ -162,7 +162,7 @@ def main() -> int:
                              "(train_keyword's twins: twice the networks, one set of speech)")
     parser.add_argument("--phases", action="store_true",
                         help="each seed's networks also learn sayings that end anywhere between two embeddings "
-                             "(train_keyword's phases; build_keyword_models.py --phases)")
+                             "(train_keyword's phases: how build_keyword_models.py makes the default word's model)")
     parser.add_argument("--per-hour", type=float,
                         help="no threshold lower than where about six hours of everyday talk kept back from all "
                              "training fire this often an hour (train_keyword's per_hour; the shipped recipe: 1)")

@@ -131,7 +131,8 @@ class Budget:
     """Whether each saying (of the phrase and of its sound-alikes and other negatives) is moved to
     a random place between two embeddings (_phase). Off by default: a model so trained let no
     sound-alike through but heard less under babble; trained both ways, a seed's networks side
-    by side are the option measured (train_keyword's ``phases``, docs/benchmarks.md)."""
+    by side (train_keyword's ``phases``) are how the default pause word's shipped model is made
+    (scripts/build_keyword_models.py, docs/benchmarks.md)."""
     masked: float = 0.0
     """Share of the sayings learnt from (the phrase's and its sound-alikes', never those kept back
     to choose the threshold) heard with mel bands flattened: see masking.py."""
