@@ -63,8 +63,8 @@ PAUSE_PHASES = True
 and each moved to a random place between two 80 ms embeddings (train.Budget.phase), and teaches
 twins of both: 16 networks in the median. Made so, the model never met in training four accents
 heard them through the whole listener under babble 35 times in 44 (32 before) and behind a talker
-40 (38), and the shipped one paused on 3 of 704 sound-alike sayings where it had on 7, for 3.0%
-of one core instead of 2.1% (docs/benchmarks.md)."""
+40 (38), and the shipped one paused on 2 of 400 sound-alike sayings through the whole listener
+where it had on 8, for 3.0% of one core instead of 2.1% (docs/benchmarks.md)."""
 
 PAUSE_PER_HOUR = 1.0
 """The pause word's threshold: none lower than where about six hours of everyday talk kept back
