@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from voice_attune.asr.kws_model import BadModelFile, KeywordModel, as_changes, fit
+from voice_attune.asr.kws_model import BadModelFile, KeywordModel, as_changes, fit, network
 from voice_attune.keywords.train import TEST, Dataset, TrainingData, fit_model
 
 
@@ -60,6 +60,29 @@ def test_a_network_that_sees_changes_is_scored_and_kept_as_one(tmp_path):
     # Adapting (enrolment) goes on from the network as it is, changes and all.
     adapted = fit(x[:50], y[:50], w[:50], 2, hidden=16, epochs=1, init=moving)
     assert "changes" in adapted and np.array_equal(adapted["mean"], moving["mean"])
+
+
+def test_networks_stacked_score_as_each_alone(tmp_path):
+    # The detector scores every network of a model in one go, their scaling and changes folded
+    # into the first layer: the median must be that of each network scored by itself.
+    x, y, w = _windows(600)
+    nets = [fit(x, y, w, seed, hidden=hidden, epochs=3, changes=changes)
+            for seed, hidden, changes in ((1, 16, False), (2, 16, True), (3, 8, True), (4, 16, False), (5, 16, True))]
+    model = KeywordModel(["zorblat"], ["pause"], [0.5], 8, nets[0], members=nets[1:])
+    flat = x.reshape(len(x), -1)
+    alone = np.stack([network(net, flat) for net in nets])
+    assert np.allclose(model.scores(x), np.median(alone, axis=0), atol=1e-5)
+    assert np.allclose(model.scores(x[:1]), np.median(alone[:, :1], axis=0), atol=1e-5)  # one window, as live
+
+    # Networks replaced after scoring (training sets members, enrolment makes new ones) count at once.
+    model.members = nets[1:3]
+    assert np.allclose(model.scores(x), np.median(alone[:3], axis=0), atol=1e-5)
+    model.weights = nets[4]
+    assert np.allclose(model.scores(x), np.median(alone[[4, 1, 2]], axis=0), atol=1e-5)
+    gated = dataclasses.replace(model, gate=nets[0], gate_members=[], gate_at=0.5)
+    expected = np.where(alone[0] >= 0.5, np.median(alone[[4, 1, 2]], axis=0),
+                        np.minimum(np.median(alone[[4, 1, 2]], axis=0), alone[0]))
+    assert np.allclose(gated.scores(x), expected, atol=1e-5)
 
 
 def test_a_model_file_of_an_unknown_format_is_refused(tmp_path):
