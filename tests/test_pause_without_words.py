@@ -316,6 +316,25 @@ def test_a_knock_over_talk_stands_above_every_frequencys_lasting_level_and_dies_
     assert np.median(fall_knock) >= np.median(fall_talk) + 8.0, (np.median(fall_knock), np.median(fall_talk))
 
 
+def test_each_bands_numbers_of_a_sharp_start_read_that_band_alone():
+    # describe measures every band at once: each band's fifteen numbers must come from its own
+    # column, the peak found in it, whatever the other bands do.
+    from voice_attune.asr.knock_model import AFTER_HOPS, BEFORE_HOPS, CONTEXT_S, describe
+
+    rng = np.random.default_rng(8)
+    i = BEFORE_HOPS + 10
+    levels = rng.uniform(-70, -40, (i + AFTER_HOPS + 10, 5)).astype(np.float32)
+    levels[i + 2, 3] = -10.0  # band 3 jumps 2 steps after the start, and nowhere else
+    context = rng.standard_normal(int(sum(CONTEXT_S) * SAMPLE_RATE)).astype(np.float32) * 300
+    numbers = describe(levels, i, context)
+    bands = numbers[:75].reshape(5, 15)
+    assert bands[3, 0] == pytest.approx(-10.0 - min(levels[i - 3, 3], levels[i - 2, 3]), abs=1e-4)
+    assert bands[3, 8] == pytest.approx(levels[i + 3, 3] + 10.0, abs=1e-4)  # one step after its own peak
+    order = [0, 4, 3, 2, 1]
+    swapped = describe(np.ascontiguousarray(levels[:, order]), i, context)
+    assert np.array_equal(swapped[:75].reshape(5, 15), bands[order]) and np.array_equal(swapped[75:], numbers[75:])
+
+
 def test_a_knock_model_made_for_other_numbers_is_refused_as_damaged(tmp_path):
     from voice_attune.asr import knock_model
 

@@ -206,7 +206,7 @@ class _Stacked:
     into its first layer (both are linear), so every network takes the same window: networks of
     one shape are multiplied together, the first layers side by side in one product, the others
     as one batched product. The pause word's 16 networks took 0.59 ms an 80 ms step one by one
-    on this machine, stacked 0.13 ms (docs/benchmarks.md). The scores are the same to float32
+    on this machine, stacked 0.31 ms (docs/benchmarks.md). The scores are the same to float32
     rounding."""
 
     CHUNK = 2048
