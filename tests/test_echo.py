@@ -149,6 +149,46 @@ def test_the_cancellers_take_the_guide_out_and_the_linear_one_leaves_a_partner_w
     assert kept >= -3  # the partner's word is all there for the keyword models
 
 
+def test_the_cancellers_rest_while_nothing_is_played_and_go_on_where_they_were():
+    # A partner's long turn between two prompts: the cancellers hear none of it (the
+    # microphone goes on as it is) and take the next prompt out as if they had.
+    texts = ["Jamie, the floor is yours again, with about a minute left. Take your time.",
+             "Robin, what do you know about the two of you, and what you both want?",
+             "If you like, sit back, let your shoulders drop, and rest your eyes."]
+    guide = np.concatenate([np.concatenate([synthesize(t, "en-us", 160), np.zeros(8000, np.int16)]) for t in texts])
+    later = synthesize("Thank you both. Your limits are yours, and you can look at them again together.", "en-us", 160)
+    talk = synthesize("I have been thinking about the weekend and what we could do together", "en-gb", 150)
+    gap = 6 * SAMPLE_RATE
+    played = np.zeros(guide.size + gap + later.size + SAMPLE_RATE, np.float32)
+    played[:guide.size], played[guide.size + gap:guide.size + gap + later.size] = guide, later
+    echo = _room(played, Echo(gain=1.0))
+    mic = echo.copy()
+    mic[guide.size + SAMPLE_RATE:guide.size + SAMPLE_RATE + talk.size] += talk
+    canceller = echo_canceller(True, pytest.fail)
+    calls = []
+    for part in (canceller._linear, canceller._suppressing):
+        work = part.cancel
+        part.cancel = lambda m, r, work=work: (calls.append(1), work(m, r))[1]
+    canceller.play(guide, 0.0)
+    outs, heard_in_gap = [], 0
+    for i in range(0, mic.size - FRAME_SAMPLES + 1, FRAME_SAMPLES):
+        if i == guide.size + gap - guide.size % FRAME_SAMPLES:
+            canceller.play(later, (guide.size + gap) / SAMPLE_RATE)
+        before = len(calls)
+        frame = Frame(np.clip(mic[i:i + FRAME_SAMPLES], -32768, 32767).astype(np.int16).tobytes(), i / SAMPLE_RATE)
+        kept, rest = canceller.process(frame)
+        if guide.size + SAMPLE_RATE <= i < guide.size + gap - SAMPLE_RATE:
+            heard_in_gap += len(calls) - before
+            assert kept is frame and rest is frame
+        outs.append((np.frombuffer(kept.pcm, np.int16), np.frombuffer(rest.pcm, np.int16)))
+    assert heard_in_gap == 0
+    linear, suppressed = (np.concatenate([o[k] for o in outs]).astype(float) for k in (0, 1))
+    start = guide.size + gap
+    first = slice(start, start + 2 * SAMPLE_RATE)  # the next prompt's first two seconds: no time to learn again
+    for out, least in ((linear, 15), (suppressed, 30)):
+        assert 10 * np.log10(np.sum(echo[first] ** 2) / np.sum(out[first] ** 2)) >= least
+
+
 def test_with_one_canceller_missing_the_other_serves_all(monkeypatch):
     monkeypatch.setitem(sys.modules, "livekit", None)
     canceller = echo_canceller(True, pytest.fail)
