@@ -84,7 +84,8 @@ class KeywordModel:
 
     def _stacked(self, which: str, nets: list[dict[str, np.ndarray]]) -> "_Stacked":
         """The networks stacked once, made again when a network or any of its arrays was replaced
-        (training sets ``members`` after fitting the first; enrolment builds new arrays)."""
+        (training sets ``members`` after fitting the first; enrolment builds new arrays). Weights
+        are never changed in place (``fit`` works on copies)."""
         key = tuple(id(a) for net in nets for a in (net, *net.values()))
         got = self._stacks.get(which)
         if got is None or got.key != key:
@@ -214,7 +215,7 @@ class _Stacked:
 
     def __init__(self, nets: list[dict[str, np.ndarray]], key: tuple):
         self.key = key
-        self._nets = nets  # held, so that the ids in the key stay theirs
+        self._held = [(net, *net.values()) for net in nets]  # so that the ids in the key stay theirs
         groups: dict[tuple, list[dict[str, np.ndarray]]] = {}
         for net in nets:
             groups.setdefault((net["w1"].shape, net["w2"].shape), []).append(net)
