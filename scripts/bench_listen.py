@@ -80,6 +80,7 @@ import queue
 import re
 import resource
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -1500,6 +1501,9 @@ class Pool:
         self._queue: queue.PriorityQueue[tuple[float, int, str, Path | None]] = queue.PriorityQueue()
         self._command = command
         self._count = 0
+        self._running: set[subprocess.Popen] = set()
+        self._lock = threading.Lock()
+        self._stopping = False
         self.results: dict[str, dict[str, Any]] = {}
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
         self._env = env
@@ -1517,6 +1521,14 @@ class Pool:
             t.join()
         return self.results
 
+    def stop(self) -> None:
+        """Stop every worker now (each removes its own temporary files as it ends)."""
+        self._queue.put((-math.inf, 0, "", None))
+        with self._lock:
+            self._stopping = True
+            for proc in self._running:
+                proc.terminate()
+
     def _run(self) -> None:
         while True:
             cost, n, task, corpus = self._queue.get()
@@ -1524,10 +1536,16 @@ class Pool:
                 self._queue.put((cost, n, task, corpus))
                 return
             started = time.perf_counter()
-            proc = subprocess.run(self._command(task, corpus), stdout=subprocess.PIPE, env=self._env,
-                                  text=True, check=False)
+            with self._lock:
+                if self._stopping:
+                    return
+                proc = subprocess.Popen(self._command(task, corpus), stdout=subprocess.PIPE, env=self._env, text=True)
+                self._running.add(proc)
+            out, _ = proc.communicate()
+            with self._lock:
+                self._running.discard(proc)
             try:
-                result = json.loads(proc.stdout) if proc.returncode == 0 else None
+                result = json.loads(out) if proc.returncode == 0 else None
             except json.JSONDecodeError:
                 result = None
             if result is None:
@@ -1649,7 +1667,12 @@ def orchestrate(args: argparse.Namespace) -> int:
                 cost = COSTS[engine].get(part, COSTS[engine]["noise"])
                 for name in names:
                     pool.submit(name, paths[engine], cost / len(names))
-        results = pool.finish()
+        try:
+            results = pool.finish()
+        except BaseException:  # stopped (Ctrl+C, SIGTERM): the workers too, before the corpus goes
+            pool.stop()
+            pool.finish()
+            raise
         # With the same pause model as the workers (use_pause_model points the data folder here).
         memory = {"pocketsphinx": listen_memory(args.config)} if "pocketsphinx" in engines and not args.quick else {}
     report: dict[str, Any] = {
@@ -1715,11 +1738,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # Stopped by SIGTERM as by Ctrl+C: the temporary corpus (hundreds of megabytes in a full
+    # run) is removed on the way out instead of left behind.
+    signal.signal(signal.SIGTERM, _interrupted)
     try:
         return worker(args) if args.task else orchestrate(args)
     except UserError as exc:
         print(f"bench_listen: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("bench_listen: stopped; its temporary files are removed", file=sys.stderr)
+        return 130
+
+
+def _interrupted(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
 
 
 if __name__ == "__main__":

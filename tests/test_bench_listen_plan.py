@@ -135,3 +135,35 @@ def test_scoring_and_report(bench):
     assert met["listen_peak_memory_mb<=350"] and report["listening_worker_peak_memory_mb"] == 300.0
     assert "extra_cpu_share_of_one_core<=0.10" in report["targets_not_measured"]  # no stages run
     assert not report["meets_targets"]
+
+
+def test_a_run_stopped_by_sigterm_removes_its_corpus_and_stops_its_workers(tmp_path):
+    # A killed run once left its synthetic corpus behind (79 MB of them in /tmp): SIGTERM is
+    # now handled as Ctrl+C is, the workers stopped and every temporary file removed.
+    import os
+    import signal
+    import subprocess
+    import time
+
+    env = dict(os.environ, TMPDIR=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, str(_PATH), "--engine", "pocketsphinx", "--quick", "--jobs", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+    try:
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and proc.poll() is None:
+            corpora = list(tmp_path.glob("bench_listen_*"))
+            workers = subprocess.run(["pgrep", "-f", "--", f"--corpus {tmp_path}"], capture_output=True, text=True).stdout
+            if corpora and workers.strip():
+                break
+            time.sleep(0.2)
+        assert proc.poll() is None and workers.strip(), "no worker started"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130 and "stopped" in err
+    # (onnxruntime, loaded by the sentence encoder, leaves a session number in ".ses" there.)
+    assert [p.name for p in tmp_path.iterdir() if p.name != ".ses"] == []
+    left = subprocess.run(["pgrep", "-f", "--", f"--corpus {tmp_path}"], capture_output=True, text=True).stdout
+    assert not left.strip()
