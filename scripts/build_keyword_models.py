@@ -64,7 +64,8 @@ and each moved to a random place between two 80 ms embeddings (train.Budget.phas
 twins of both: 16 networks in the median. Made so, the model never met in training four accents
 heard them through the whole listener under babble 35 times in 44 (32 before) and behind a talker
 40 (38), and the shipped one paused on 2 of 400 sound-alike sayings through the whole listener
-where it had on 8, for 3.0% of one core instead of 2.1% (docs/benchmarks.md)."""
+where it had on 8, for 3.0% of one core instead of 2.1% scored network by network (since
+scored together: 0.31 ms an 80 ms step, kws_model._Stacked; docs/benchmarks.md)."""
 
 PAUSE_PER_HOUR = 1.0
 """The pause word's threshold: none lower than where about six hours of everyday talk kept back

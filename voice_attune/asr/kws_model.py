@@ -83,10 +83,11 @@ class KeywordModel:
         return np.where(before >= self.gate_at, own, np.minimum(own, before))
 
     def _stacked(self, which: str, nets: list[dict[str, np.ndarray]]) -> "_Stacked":
-        """The networks stacked once, made again when a network or any of its arrays was replaced
-        (training sets ``members`` after fitting the first; enrolment builds new arrays). Weights
-        are never changed in place (``fit`` works on copies)."""
-        key = tuple(id(a) for net in nets for a in (net, *net.values()))
+        """The networks stacked once, made again when a network was replaced (training sets
+        ``members`` after fitting the first; enrolment builds new networks). A network is never
+        changed in place (``fit`` returns new ones), so which networks they are is the key: it
+        is looked at every 80 ms step."""
+        key = tuple(map(id, nets))
         got = self._stacks.get(which)
         if got is None or got.key != key:
             got = self._stacks[which] = _Stacked(nets, key)
@@ -215,7 +216,7 @@ class _Stacked:
 
     def __init__(self, nets: list[dict[str, np.ndarray]], key: tuple):
         self.key = key
-        self._held = [(net, *net.values()) for net in nets]  # so that the ids in the key stay theirs
+        self._held = list(nets)  # so that the ids in the key stay theirs
         groups: dict[tuple, list[dict[str, np.ndarray]]] = {}
         for net in nets:
             groups.setdefault((net["w1"].shape, net["w2"].shape), []).append(net)
