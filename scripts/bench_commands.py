@@ -6,12 +6,14 @@ The listening pipeline's benchmark (bench_listen.py, an hour) measures what a se
 this one measures the model under it, so that a change of training can be judged quickly.
 Each of the ten voices of bench_listen.py says every command alone and after four lead-ins
 ("So,", "Alright,", "Okay,", "Um,"; the commands model trains with "Okay," and "Um," before a
-command, never with "So," or "Alright,") and ten everyday sentences, 1.2 s apart; the stream is heard
+command, never with "So," or "Alright,"), ten everyday sentences and 47 short replies that are no
+command ("I'm good.", "Yet.", "Top."; SHORT_REPLIES), 1.2 s apart; the stream is heard
 clean, in pink noise 15 dB, under babble of four talkers 10 dB and behind one talker 15 dB (two
 draws each of babble and talker), and fed to the model's front end. A command counts as heard
 when its output stays at or above its threshold for the model's confirming steps between 0.3 s
 before and 0.8 s after the saying ends. Also counted, at the same moments: outputs that fire at
-the end of an everyday sentence, and other commands' outputs that fire on a command.
+the end of an everyday sentence, the four commands set off by a short reply, and other
+commands' outputs that fire on a command.
 None of the voices is held out of the shipped commands model's training (it met every
 espeak-ng accent): these are figures of the model, not a promise for new voices.
 
@@ -51,6 +53,18 @@ LEAD_INS = ("", "So, ", "Alright, ", "Okay, ", "Um, ")
 ROOMS = (("clean", 0), ("pink15", 0), ("babble10", 0), ("babble10", 1), ("talker15", 0), ("talker15", 1), ("far", 0))
 NOISY = ("babble10", "talker15")
 SENTENCES = 10
+SHORT_REPLIES = (
+    "I'm fine.", "I'm good.", "I'm gone.", "I'm dumb.", "I'm down.", "I'm sorry.", "I'm tired.", "I'm here.",
+    "I'm ready.", "I'm okay.", "I'm not sure.", "Not yet.", "I know.", "I don't know.", "Maybe.", "Okay.", "Thanks.",
+    "Thank you.", "Sure.", "Go on.", "Right.", "Really?", "Me too.", "I love you.", "Good night.", "Sorry.", "Hmm.",
+    "Oh.", "Fine.", "Fun.", "Just.", "Time's up.", "Now.", "Nose.", "Snow.", "Noted.", "Yet.", "Jess.", "Guess.",
+    "Mess.", "Yellow.", "Yesterday.", "Top.", "Shop.", "Stuff.", "Stuck.", "Spot.",
+)
+"""Short things a partner says on their own, none of them a command: replies of a check-in
+("I'm good.") and single words that share most of a command's sound ("Yet.", "Top."). The
+listener takes a command that is the whole utterance, so each of these set off as a command
+would act: "I'm good." heard as "I'm done" ends the partner's turn. Some of the single words
+are among the sound-alikes training makes for each command (keywords/neighbours.py)."""
 BEFORE_S, AFTER_S, GAP_S = 0.3, 0.8, 1.2
 
 
@@ -75,9 +89,18 @@ def steady_scores(model: KeywordModel, front: FrontEnd, pcm: np.ndarray) -> tupl
 def voice_rows(model: KeywordModel, front: FrontEnd, room: Room, voice: Voice, index: int, voices: int,
                seed: int) -> list[dict]:
     """Every saying of the ``index``-th of ``voices`` voices in every room: the highest steady score of each
-    output around its end."""
+    output around its end. The short replies are a stream of their own, so that the commands and
+    sentences are heard in the same rooms as before they were added."""
     sayings = [("command", name, lead + text + ".") for name, text in COMMANDS.items() for lead in LEAD_INS]
     sayings += [("everyday", None, text) for text in everyday_talk(index, voices, SENTENCES)]
+    replies = [("short", None, text) for text in SHORT_REPLIES]
+    return (stream_rows(model, front, room, voice, sayings, [seed, index])
+            + stream_rows(model, front, room, voice, replies, [seed, index, 1]))
+
+
+def stream_rows(model: KeywordModel, front: FrontEnd, room: Room, voice: Voice, sayings: list[tuple],
+                key: list[int]) -> list[dict]:
+    """``sayings`` said by ``voice`` 1.2 s apart, heard in every room (drawn from ``key``: seed, ...)."""
     gap = np.zeros(int(GAP_S * SR), np.int16)
     parts, spans, at = [], [], 0
     for kind, name, text in sayings:
@@ -90,7 +113,7 @@ def voice_rows(model: KeywordModel, front: FrontEnd, room: Room, voice: Voice, i
     pcm = np.concatenate(parts)
     rows = []
     for condition, draw in ROOMS:
-        rng = np.random.default_rng([seed + draw, zlib.crc32(condition.encode()), index])
+        rng = np.random.default_rng([key[0] + draw, zlib.crc32(condition.encode()), *key[1:]])
         heard = pcm if condition == "clean" else to_int16(room.apply(pcm.astype(np.float32), condition, rng))
         times, steady = steady_scores(model, front, heard)
         for kind, name, text, end in spans:
@@ -140,7 +163,26 @@ def summary(rows: list[dict], thresholds: dict[str, float]) -> dict:
                                                        f"{r['text']} ({r['voice']}, {r['room']})"
                                                        for r in everyday if fired[id(r)] & set(COMMANDS.values()))},
         "other_command_fires": {"total": sum(cross.values()), "by_pair": dict(sorted(cross.items()))},
+        "short_replies": short_replies(rows, fired),
         "sure_stop": sure_stops(rows),
+    }
+
+
+def short_replies(rows: list[dict], fired: dict[int, set[str]]) -> dict:
+    """How often a short reply said on its own (SHORT_REPLIES) set off one of the four commands,
+    by room and by reply."""
+    four = set(COMMANDS.values())
+    short = [r for r in rows if r["kind"] == "short"]
+    by_reply: dict[str, int] = {}
+    for r in short:
+        for phrase in fired[id(r)] & four:
+            key = f"{r['text']} -> {phrase}"
+            by_reply[key] = by_reply.get(key, 0) + 1
+    return {
+        "sayings": len(short),
+        "set_off_the_four": sum(bool(fired[id(r)] & four) for r in short),
+        "by_room": {room: sum(bool(fired[id(r)] & four) for r in short if r["room"] == room) for room in dict(ROOMS)},
+        "by_reply": dict(sorted(by_reply.items(), key=lambda kv: (-kv[1], kv[0]))),
     }
 
 
@@ -190,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         "trained": model.meta.get("trained"),
         "seed": args.seed,
         "voices": [v.name for v in voices],
-        "conditions": ("each command alone and after 4 lead-ins, 10 everyday sentences, per voice; rooms clean, "
+        "conditions": ("each command alone and after 4 lead-ins, 10 everyday sentences and 47 short replies "
+                       "(SHORT_REPLIES), per voice; rooms clean, "
                        "pink 15 dB, babble of four talkers 10 dB (2 draws), one talker 15 dB (2 draws), across a "
                        "furnished room (synthetic/shoebox.py); "
                        "no voice held out of the shipped model's training"),

@@ -34,6 +34,15 @@ def test_the_shipped_commands_model_is_measured_by_room():
     for room, share in sure["stop_sayings"].items():
         assert share <= result["recall"][room]["stop"]["recall"], room
     assert 0 <= sure["everyday_sentences"] <= result["everyday_sentences"]
+    # Short replies that are no command ("I'm good.", "Yet."), each said by both voices in every room.
+    short = result["short_replies"]
+    assert short["sayings"] == 2 * 47 * 7
+    assert sum(short["by_room"].values()) == short["set_off_the_four"] <= short["sayings"]
+    assert set(short["by_room"]) == set(result["recall"])
+    assert sum(short["by_reply"].values()) >= short["set_off_the_four"]
+    for key in short["by_reply"]:
+        reply, phrase = key.split(" -> ")
+        assert reply.endswith((".", "?")) and phrase in ("yes", "no", "stop", "I'm done"), key
 
 
 def test_a_file_that_is_not_a_model_is_refused_in_one_line(tmp_path: Path):
