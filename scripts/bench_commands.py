@@ -6,7 +6,7 @@ The listening pipeline's benchmark (bench_listen.py, an hour) measures what a se
 this one measures the model under it, so that a change of training can be judged quickly.
 Each of the ten voices of bench_listen.py says every command alone and after four lead-ins
 ("So,", "Alright,", "Okay,", "Um,"; the commands model trains with "Okay," and "Um," before a
-command, never with "So," or "Alright,"), ten everyday sentences and 47 short replies that are no
+command, never with "So," or "Alright,"), ten everyday sentences and 45 short replies that are no
 command ("I'm good.", "Yet.", "Top."; SHORT_REPLIES), 1.2 s apart; the stream is heard
 clean, in pink noise 15 dB, under babble of four talkers 10 dB and behind one talker 15 dB (two
 draws each of babble and talker), and fed to the model's front end. A command counts as heard
@@ -55,7 +55,7 @@ NOISY = ("babble10", "talker15")
 SENTENCES = 10
 SHORT_REPLIES = (
     "I'm fine.", "I'm good.", "I'm gone.", "I'm dumb.", "I'm down.", "I'm sorry.", "I'm tired.", "I'm here.",
-    "I'm ready.", "I'm okay.", "I'm not sure.", "Not yet.", "I know.", "I don't know.", "Maybe.", "Okay.", "Thanks.",
+    "I'm ready.", "I'm okay.", "I'm not sure.", "I know.", "I don't know.", "Maybe.", "Thanks.",
     "Thank you.", "Sure.", "Go on.", "Right.", "Really?", "Me too.", "I love you.", "Good night.", "Sorry.", "Hmm.",
     "Oh.", "Fine.", "Fun.", "Just.", "Time's up.", "Now.", "Nose.", "Snow.", "Noted.", "Yet.", "Jess.", "Guess.",
     "Mess.", "Yellow.", "Yesterday.", "Top.", "Shop.", "Stuff.", "Stuck.", "Spot.",
@@ -64,7 +64,8 @@ SHORT_REPLIES = (
 ("I'm good.") and single words that share most of a command's sound ("Yet.", "Top."). The
 listener takes a command that is the whole utterance, so each of these set off as a command
 would act: "I'm good." heard as "I'm done" ends the partner's turn. Some of the single words
-are among the sound-alikes training makes for each command (keywords/neighbours.py)."""
+are among the sound-alikes training makes for each command (keywords/neighbours.py). "Okay" and
+"not yet" are not here: the configuration takes them for yes and no."""
 BEFORE_S, AFTER_S, GAP_S = 0.3, 0.8, 1.2
 
 
@@ -232,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         "trained": model.meta.get("trained"),
         "seed": args.seed,
         "voices": [v.name for v in voices],
-        "conditions": ("each command alone and after 4 lead-ins, 10 everyday sentences and 47 short replies "
+        "conditions": ("each command alone and after 4 lead-ins, 10 everyday sentences and 45 short replies "
                        "(SHORT_REPLIES), per voice; rooms clean, "
                        "pink 15 dB, babble of four talkers 10 dB (2 draws), one talker 15 dB (2 draws), across a "
                        "furnished room (synthetic/shoebox.py); "
