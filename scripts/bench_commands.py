@@ -7,8 +7,8 @@ this one measures the model under it, so that a change of training can be judged
 Each of the ten voices of bench_listen.py says every command alone and after four lead-ins
 ("So,", "Alright,", "Okay,", "Um,"; the commands model trains with "Okay," and "Um," before a
 command, never with "So," or "Alright,"), ten everyday sentences and 45 short replies that are no
-command ("I'm good.", "Yet.", "Top."; SHORT_REPLIES), 1.2 s apart; the stream is heard
-clean, in pink noise 15 dB, under babble of four talkers 10 dB and behind one talker 15 dB (two
+command ("I'm good.", "Yet.", "Top."; SHORT_REPLIES, a stream of their own), 1.2 s apart; the
+streams are heard clean, in pink noise 15 dB, under babble of four talkers 10 dB and behind one talker 15 dB (two
 draws each of babble and talker), and fed to the model's front end. A command counts as heard
 when its output stays at or above its threshold for the model's confirming steps between 0.3 s
 before and 0.8 s after the saying ends. Also counted, at the same moments: outputs that fire at
