@@ -42,6 +42,7 @@ import bench_listen  # noqa: E402
 from voice_attune.asr import kws_store  # noqa: E402
 from voice_attune.asr.kws_features import FrontEnd  # noqa: E402
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel  # noqa: E402
+from voice_attune.asr.level_gate import GateSettings  # noqa: E402
 from voice_attune.events import SURE_STOP  # noqa: E402
 from voice_attune.keywords.augment import to_int16  # noqa: E402
 from voice_attune.keywords.measure import Room, everyday_talk, say  # noqa: E402
@@ -71,7 +72,7 @@ BEFORE_S, AFTER_S, GAP_S = 0.3, 0.8, 1.2
 
 def steady_scores(model: KeywordModel, front: FrontEnd, pcm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(times, scores): each output's lowest score over the model's confirming steps, per step."""
-    stream = front.stream()
+    stream = front.stream(GateSettings.from_meta(model.meta.get("level_gate")))  # as the detector hears it
     times, embeddings = [], []
     for end, embedding in stream.feed(pcm.astype(np.int16)):
         times.append(end / SR)

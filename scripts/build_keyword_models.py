@@ -5,7 +5,7 @@
     python scripts/build_keyword_models.py --only pause --word pineapple --seed 0
     python scripts/build_keyword_models.py --only pause --out DIR   # about 40 minutes on 2 cores beside other work
     python scripts/build_keyword_models.py --only pause --plain --per-hour 0 --one-phase   # the recipe until 2026-12-06
-    python scripts/build_keyword_models.py --only commands   # about 9 minutes a network on 2 cores, 36 in all
+    python scripts/build_keyword_models.py --only commands   # about 7 minutes a network on 2 cores alone, 27 in all
 
 The model of the default pause word is trained as `voice-attune train-word` trains a couple's
 word (every espeak-ng English accent and variant, Piper, rooms of every kind, the commands and
@@ -15,7 +15,9 @@ that sees changes, each seed's speech made twice (its sayings also moved between
 its threshold held to one false pause an hour of talk kept back from all
 training (kept_talk.py), with a fixed seed, so the same versions of espeak-ng, Flite, Pico, Piper and the front end give the same file. The commands model (stop, yes, no,
 I'm done, not quite, more time, skip, repeat, help, say it again, something else) is trained the
-same way with an output for each phrase. Both are written to voice_attune/data/keywords/, where
+same way with an output for each phrase, each clip heard through a level gate that turns down
+what is not well above the room's background (asr/level_gate.py), as the detector then hears
+for that model. Both are written to voice_attune/data/keywords/, where
 the package looks after the couple's own data folder.
 """
 
@@ -33,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from voice_attune.asr import kws_store  # noqa: E402
 from voice_attune.commands.progress import StageBar  # noqa: E402
 from voice_attune.config import DEFAULT_COMMANDS, Config  # noqa: E402
-from voice_attune.keywords.commands import train_commands  # noqa: E402
+from voice_attune.keywords.commands import COMMANDS_GATE, train_commands  # noqa: E402
 from voice_attune.keywords.prompts import library_prompts  # noqa: E402
 from voice_attune.keywords.train import BUDGETS, train_keyword  # noqa: E402
 from voice_attune.synthetic.flite import flite_available  # noqa: E402
@@ -87,6 +89,9 @@ def main() -> int:
     parser.add_argument("--twins", action="store_true",
                         help="the commands too are trained as twins: each seed's speech also teaches a network "
                              "that sees changes, both in the median (the pause word's always are, unless --plain)")
+    parser.add_argument("--no-gate", action="store_true",
+                        help="the commands model learns and hears without a level gate (commands.COMMANDS_GATE; "
+                             "the recipe until 2026-12-07)")
     parser.add_argument("--one-phase", action="store_true",
                         help="the pause word's seeds teach networks of their sayings as they come only, not also "
                              "of them moved between two embeddings (train.Budget.phase; the recipe until 2026-12-07)")
@@ -130,7 +135,8 @@ def main() -> int:
     if args.only in (None, "commands"):
         report.append(build("Building the commands", args.out / kws_store.COMMANDS_FILE, lambda bar: (
             train_commands(BUDGETS[args.budget], args.seed, [args.word], library_prompts(Config(), args.word),
-                           progress=bar, members=args.command_members, twins=args.twins))))
+                           progress=bar, members=args.command_members, twins=args.twins,
+                           gate=None if args.no_gate else COMMANDS_GATE))))
     print(json.dumps(report, indent=1))
     return 0
 

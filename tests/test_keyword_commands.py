@@ -18,7 +18,8 @@ from voice_attune.config import Config, SpotterSettings
 from voice_attune.dialog.answers import yes_no, yes_no_heard_alone
 from voice_attune.events import SURE_STOP, Final, SpeechEnd, Spotted
 from voice_attune.keywords import augment
-from voice_attune.keywords.commands import NOT_COMMAND_SAYINGS, PHRASES, ROOMS_FACTOR, train_commands, train_menu
+from voice_attune.asr.level_gate import GateSettings
+from voice_attune.keywords.commands import COMMANDS_GATE, NOT_COMMAND_SAYINGS, PHRASES, ROOMS_FACTOR, train_commands, train_menu
 from voice_attune.keywords.train import TEST
 from voice_attune.synthetic.compose import Composition
 
@@ -48,6 +49,7 @@ def heard(model: KeywordModel, front: FrontEnd, comp: Composition) -> list:
 
 @pytest.mark.slow
 def test_commands_are_heard_from_held_out_voices(commands, front):
+    assert GateSettings.from_meta(commands.meta.get("level_gate")) == COMMANDS_GATE  # heard through it too
     comp = Composition().silence(1.0)
     said = []
     for voice, speed in HELD_OUT:
@@ -83,6 +85,8 @@ def test_the_shipped_model_hears_every_phrase_its_file_names():
     # Several seeds' networks, the median of their scores counting (scripts/build_keyword_models.py).
     assert len(model.networks()) == len(model.meta["seeds"]) > 1
     assert set(model.meta["members_validation"][0]) == set(model.phrases)
+    # Learnt through the level gate, and so heard through it (asr/level_gate.py).
+    assert GateSettings.from_meta(model.meta.get("level_gate")) == COMMANDS_GATE
 
 
 def test_the_shipped_model_does_not_hear_yes_in_not_yet(front):
@@ -130,12 +134,13 @@ def test_the_commands_are_trained_as_several_networks_when_asked(monkeypatch):
     asked = {}
 
     def training(phrases, names, budget, **options):
-        asked.update(options, phrases=phrases, hidden=budget.hidden, rooms=budget.rooms)
+        asked.update(options, phrases=phrases, hidden=budget.hidden, rooms=budget.rooms, gate=budget.gate)
         return KeywordModel(list(phrases), list(names), [0.9] * len(phrases), 16, {})
 
     monkeypatch.setattr(commands_mod, "train_keyword", training)
     model = train_commands(TEST, 3, ["pineapple"], [], PHRASES[:3], members=3)
     assert asked["members"] == 3 and asked["seed"] == 3 and asked["hidden"] >= 128
+    assert asked["gate"] == COMMANDS_GATE  # the commands learn through the level gate by default
     assert asked["rooms"] == int(TEST.rooms * ROOMS_FACTOR) > TEST.rooms  # short words in more rooms
     assert asked["false_share"] == [p.false_share for p in PHRASES[:3]]
     assert "pineapple" in asked["also_refuse"]

@@ -18,6 +18,7 @@ from voice_attune.asr import kws_store
 from voice_attune.asr.frames import Frame
 from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, EmbeddingStream, FrontEnd, KeywordUnavailable
 from voice_attune.asr.kws_model import BadModelFile, KeywordModel
+from voice_attune.asr.level_gate import GateSettings
 from voice_attune.config import Config
 from voice_attune.text import normalize
 
@@ -75,6 +76,14 @@ class LoadedModel:
         return "answer" if kinds[output] == "answer" else "command"
 
 
+@dataclass
+class _Hearing:
+    stream: EmbeddingStream
+    recent: deque[np.ndarray]
+    models: list[int]
+    """Indices of the detector's models that hear this stream."""
+
+
 class KeywordDetector:
     """Feeds frames to the front end and the heads; reports each saying once."""
 
@@ -86,10 +95,14 @@ class KeywordDetector:
         """Samples of silence each stream hears before the first sound (see _primed): enough for
         all but one embedding of a window, in whole steps, so that embeddings end where they
         would without it and each one of sound alone is the same."""
-        self._stream = self.front.stream()
+        gates = [GateSettings.from_meta(loaded.model.meta.get("level_gate")) for loaded in self.models]
+        self._hearings = [_Hearing(self.front.stream(gate), deque(maxlen=self._window),
+                                   [m for m, g in enumerate(gates) if g == gate])
+                          for gate in dict.fromkeys(gates or [None])]
+        """One stream of embeddings for the models heard as they are and one for those trained
+        through a level gate (the commands'), each with its own recent window."""
         self._origin: float | None = None
         self._last_t = 0.0
-        self._recent: deque[np.ndarray] = deque(maxlen=self._window)
         self._levels: deque[tuple[float, float]] = deque(maxlen=60)  # (frame end, rms): 1.8 s
         self._last_fire: dict[str, float] = {}
         self._streak: dict[tuple[int, int], int] = {}
@@ -104,6 +117,8 @@ class KeywordDetector:
         self._reference: np.ndarray | None = None
         self._reference_t = 0.0
         self._ref_stream = self.front.stream()
+        """The guide's own audio, heard by every model without a level gate: alone, it is far
+        above its background, so a gate would leave its words as they are."""
         self._ref_recent: deque[np.ndarray] = deque(maxlen=self._window)
         self._ref_high: dict[str, float] = {}
         steps = round(TRACE_S * SAMPLE_RATE / STEP_SAMPLES)
@@ -148,19 +163,21 @@ class KeywordDetector:
         """Listen to one frame; return the phrases newly heard."""
         if self._origin is None:
             self._origin = frame.t
-            self._primed(self._stream, self._recent)
+            for hearing in self._hearings:
+                self._primed(hearing.stream, hearing.recent)
         self._last_t = frame.t
         pcm = np.frombuffer(frame.pcm, np.int16)
         if self._reference is not None:
             self._hear_reference(frame, pcm.size)
         self._levels.append((frame.end, float(np.sqrt(np.mean(pcm.astype(np.float64) ** 2)))))
         hits: list[KeywordHit] = []
-        for end_sample, emb in self._stream.feed(pcm):
-            self._recent.append(emb)
-            if len(self._recent) < self._window:
-                continue
-            t = self._origin + (end_sample - self._preroll) / SAMPLE_RATE
-            hits.extend(self._score(t))
+        for hearing in self._hearings:
+            for end_sample, emb in hearing.stream.feed(pcm):
+                hearing.recent.append(emb)
+                if len(hearing.recent) < self._window:
+                    continue
+                t = self._origin + (end_sample - self._preroll) / SAMPLE_RATE
+                hits.extend(self._score(t, hearing))
         return hits
 
     def _primed(self, stream: EmbeddingStream, recent: deque[np.ndarray]) -> None:
@@ -195,9 +212,10 @@ class KeywordDetector:
                     if score >= level:
                         self._ref_high[loaded.model.names[i]] = t
 
-    def _score(self, t: float) -> Iterable[KeywordHit]:
-        stack = np.stack(self._recent)
-        for m, loaded in enumerate(self.models):
+    def _score(self, t: float, hearing: "_Hearing") -> Iterable[KeywordHit]:
+        stack = np.stack(hearing.recent)
+        for m in hearing.models:
+            loaded = self.models[m]
             model = loaded.model
             scores = model.scores(stack[-model.window :][None, :, :])[0]
             if loaded.kind == "pause":
@@ -239,9 +257,10 @@ class KeywordDetector:
 
     def reset(self) -> None:
         """Forget recent sound (a new session on a clock from zero)."""
-        self._stream.reset()
+        for hearing in self._hearings:
+            hearing.stream.reset()
+            hearing.recent.clear()
         self._origin = None
-        self._recent.clear()
         self._levels.clear()
         self._last_fire.clear()
         self._streak.clear()

@@ -22,6 +22,7 @@ from typing import Iterator
 
 import numpy as np
 
+from voice_attune.asr.level_gate import GateSettings, LevelGate, gate_clip
 from voice_attune.errors import UserError
 
 MEL_HOP = 160
@@ -161,24 +162,31 @@ class FrontEnd:
             return self.embed_mels(mels[:MELS_PER_EMBEDDING])[None, :].astype(np.float32)
         return self.embed_span(mels[: MELS_PER_EMBEDDING + (count - 1) * EMBEDDING_STEP]).astype(np.float32)
 
-    def embed_clip(self, pcm: np.ndarray) -> np.ndarray:
-        """Embeddings (n, 96) of a whole clip, exactly as a stream of it gives them.
+    def embed_clip(self, pcm: np.ndarray, gate: GateSettings | None = None) -> np.ndarray:
+        """Embeddings (n, 96) of a whole clip, exactly as a stream of it gives them (through a
+        level gate of ``gate``, if any: see level_gate.py).
 
         Embedding j ends at sample FIRST_END + j * STEP_SAMPLES of the clip."""
+        if gate is not None:
+            pcm = gate_clip(pcm, gate)
         found = self.stream().feed(np.asarray(pcm))
         if not found:
             return np.zeros((0, EMBEDDING_SIZE), np.float32)
         return np.stack([emb for _, emb in found]).astype(np.float32)
 
-    def stream(self) -> "EmbeddingStream":
-        return EmbeddingStream(self)
+    def stream(self, gate: GateSettings | None = None) -> "EmbeddingStream":
+        """A stream of embeddings, its sound first through a level gate of ``gate`` (if any)."""
+        return EmbeddingStream(self, LevelGate(gate) if gate is not None else None)
 
 
 class EmbeddingStream:
     """Streaming embeddings: feed samples in any pieces, get each embedding once it is complete."""
 
-    def __init__(self, front: FrontEnd):
+    def __init__(self, front: FrontEnd, gate: LevelGate | None = None):
         self.front = front
+        self.gate = gate
+        if gate is not None:
+            gate.reset()
         self._audio = np.zeros(0, np.float32)
         self._audio_origin = 0  # stream sample index of self._audio[0]
         self._mels = np.zeros((0, 32), np.float32)
@@ -192,6 +200,8 @@ class EmbeddingStream:
 
     def feed(self, pcm: np.ndarray) -> list[tuple[int, np.ndarray]]:
         """Add int16 samples; return (end sample, embedding) for each embedding now complete."""
+        if self.gate is not None:
+            pcm = self.gate.feed(pcm)  # whole 10 ms frames only: the rest waits for the next piece
         self._audio = np.concatenate([self._audio, pcm.astype(np.float32)])
         total = self.samples_seen
         ready = (total - MEL_WINDOW) // MEL_HOP + 1 - self._next_mel  # mel frames computable now
@@ -221,5 +231,5 @@ class EmbeddingStream:
         return found
 
     def reset(self) -> None:
-        """Start again from nothing (keeps the loaded models)."""
-        self.__init__(self.front)
+        """Start again from nothing (keeps the loaded models and the gate's settings)."""
+        self.__init__(self.front, self.gate)

@@ -22,6 +22,7 @@ import numpy as np
 
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr.kws_features import FrontEnd
+from voice_attune.asr.level_gate import GateSettings
 from voice_attune.keywords import augment
 from voice_attune.keywords.rooms import Sources, apply_room
 from voice_attune.keywords.voices import Voice
@@ -47,22 +48,23 @@ def says(stretch: Stretch, phrase: str) -> bool:
     return re.search(rf"\b{re.escape(phrase)}s?\b", normalize(stretch.text)) is not None
 
 
-def embedder() -> Callable[[np.ndarray], np.ndarray]:
+def embedder(gate: GateSettings | None = None) -> Callable[[np.ndarray], np.ndarray]:
     """A function that embeds a clip with a front end of the calling thread's own (``sounds``'
-    ``finish``, run on its two threads)."""
+    ``finish``, run on its two threads), through a level gate of ``gate`` if any."""
     local = threading.local()
 
     def embed(audio: np.ndarray) -> np.ndarray:
         if not hasattr(local, "front"):
             local.front = FrontEnd()
-        return local.front.embed_clip(audio)
+        return local.front.embed_clip(audio, gate)
 
     return embed
 
 
-def bank_file(folder: Path, recipe: str) -> Path:
-    """The bank made by ``recipe`` (what was asked for: sizes, seed), kept under its hash."""
-    return folder / f"bank-v{VERSION}-{hashlib.sha1(recipe.encode()).hexdigest()[:12]}.npz"
+def bank_file(folder: Path, recipe: str, gated: bool = False) -> Path:
+    """The bank made by ``recipe`` (what was asked for: sizes, seed), kept under its hash; one
+    heard through a level gate under a name of its own, which no other training takes up."""
+    return folder / f"{'gated-' if gated else ''}bank-v{VERSION}-{hashlib.sha1(recipe.encode()).hexdigest()[:12]}.npz"
 
 
 def load(path: Path) -> list[Stretch] | None:

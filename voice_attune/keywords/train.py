@@ -25,6 +25,7 @@ import soxr
 from voice_attune import SAMPLE_RATE
 from voice_attune.asr.kws_features import FIRST_END, STEP_SAMPLES, FrontEnd
 from voice_attune.asr.kws_model import KeywordModel, fit, held_peaks
+from voice_attune.asr.level_gate import GateSettings, gate_clip
 from voice_attune.keywords import bank as bank_mod
 from voice_attune.keywords import kept_talk
 from voice_attune.keywords import masking
@@ -136,6 +137,9 @@ class Budget:
     masked: float = 0.0
     """Share of the sayings learnt from (the phrase's and its sound-alikes', never those kept back
     to choose the threshold) heard with mel bands flattened: see masking.py."""
+    gate: GateSettings | None = None
+    """A level gate every clip is heard through before the front end (asr/level_gate.py), and
+    the model then hears through it too (its file says so): the commands' models."""
 
 
 FULL = Budget("full", per_accent=14, piper_speeds=(115, 130, 145, 160, 180, 200), carriers=2, rooms=4,
@@ -344,9 +348,10 @@ def _each_voice(voices: Sequence[Voice], work: Callable[[int], list[Clip]]) -> l
 
 
 def embed_all(audios: list[np.ndarray], progress: Callable[[float], None], workers: int = 2,
-              masks: Sequence[masking.Mask] | None = None) -> list[np.ndarray]:
+              masks: Sequence[masking.Mask] | None = None, gate: GateSettings | None = None) -> list[np.ndarray]:
     """Embeddings of every clip, on ``workers`` threads (the models release the GIL), each clip's
-    mel bands in ``masks`` (if any) flattened first."""
+    mel bands in ``masks`` (if any) flattened first; each heard through a level gate of ``gate``
+    (if any) before anything else."""
     local = threading.local()
     done = [0]
     lock = threading.Lock()
@@ -356,7 +361,11 @@ def embed_all(audios: list[np.ndarray], progress: Callable[[float], None], worke
         if not hasattr(local, "front"):
             local.front = FrontEnd()
         front = local.front
-        out = front.embed_frames(masking.apply(front.clip_mels(audio), mask)) if mask else front.embed_clip(audio)
+        if mask:
+            heard = gate_clip(audio, gate) if gate is not None else audio
+            out = front.embed_frames(masking.apply(front.clip_mels(heard), mask))
+        else:
+            out = front.embed_clip(audio, gate)
         with lock:
             done[0] += 1
             if done[0] % 25 == 0 or done[0] == len(audios):
@@ -626,7 +635,7 @@ def build_data(
     # whether or not any clip is masked.
     masks = [() if c.validation else masking.draw(np.random.default_rng([seed, 104729, g]), budget.masked)
              for g, c in enumerate(clips)]
-    embeddings = embed_all([heard_part(c) for c in clips], lambda f: say("listening", f), workers, masks)
+    embeddings = embed_all([heard_part(c) for c in clips], lambda f: say("listening", f), workers, masks, budget.gate)
     for clip, emb in zip(clips, embeddings):
         clip.embeddings = emb
 
@@ -676,6 +685,8 @@ def fit_model(data: TrainingData, phrases: Sequence[str], names: Sequence[str], 
     say("choosing the threshold", 1.0)
     model.meta = {"seed": seed, "budget": budget.name, **data.info, "validation": figures,
                   "trained": _dt.datetime.now().isoformat(timespec="seconds")}
+    if budget.gate is not None:
+        model.meta["level_gate"] = budget.gate.as_meta()
     return model
 
 
@@ -713,14 +724,15 @@ def choose_thresholds(model: KeywordModel, kept_back: Sequence[Dataset], shares:
 
 def _bank(budget: Budget, seed: int, folder: Path | None, voices: list[Voice], guide: list[Voice],
           sources: Sources, prompts: Sequence[str], say: Progress, any_bank: bool = False) -> list[bank_mod.Stretch]:
-    if any_bank and folder is not None:  # adapting: whichever bank this machine made last will do
+    if any_bank and folder is not None and budget.gate is None:  # adapting: whichever bank this machine made last will do
         for path in sorted(folder.glob("bank-v*.npz"), key=lambda p: p.stat().st_mtime, reverse=True):
             found = bank_mod.load(path)
             if found is not None:
                 return found
     recipe = repr((budget.bank_sentence_pairs, budget.bank_prompts, budget.bank_noise_s, budget.bank_random, seed, len(prompts),
-                   [v.name for v in voices], guide, len(sources.guide), len(sources.talkers)))
-    path = bank_mod.bank_file(folder, recipe) if folder is not None else None
+                   [v.name for v in voices], guide, len(sources.guide), len(sources.talkers))
+                  + ((budget.gate,) if budget.gate is not None else ()))
+    path = bank_mod.bank_file(folder, recipe, budget.gate is not None) if folder is not None else None
     if path is not None and path.exists():
         found = bank_mod.load(path)
         if found is not None:
@@ -734,7 +746,7 @@ def _bank(budget: Budget, seed: int, folder: Path | None, voices: list[Voice], g
     sentences += [p for p in chosen if len(p) < 160] + random_sentences(rng, budget.bank_random)
     say("making everyday sound", 0.0)
     sounds = bank_mod.sounds(rng, [v for v in voices if v.name != PIPER_VOICE] or voices, sentences, chosen,
-                             guide + [Voice("en-us", 170)], sources, _speak, budget.bank_noise_s, finish=bank_mod.embedder(),
+                             guide + [Voice("en-us", 170)], sources, _speak, budget.bank_noise_s, finish=bank_mod.embedder(budget.gate),
                              progress=lambda f: say("making everyday sound", f))
     # Kept as float16 on disk: round the fresh ones the same way, so a first training and a
     # later one that loads the bank learn from the very same numbers.
