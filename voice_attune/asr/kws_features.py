@@ -163,8 +163,9 @@ class FrontEnd:
         return self.embed_span(mels[: MELS_PER_EMBEDDING + (count - 1) * EMBEDDING_STEP]).astype(np.float32)
 
     def embed_clip(self, pcm: np.ndarray, gate: GateSettings | None = None) -> np.ndarray:
-        """Embeddings (n, 96) of a whole clip, exactly as a stream of it gives them (through a
-        level gate of ``gate``, if any: see level_gate.py).
+        """Embeddings (n, 96) of a whole clip, exactly as a stream of it gives them; through a
+        level gate of ``gate``, if any (level_gate.py), whose last partial 10 ms frame is heard
+        as it is, where a stream would wait for the rest of it.
 
         Embedding j ends at sample FIRST_END + j * STEP_SAMPLES of the clip."""
         if gate is not None:
