@@ -186,8 +186,6 @@ class EmbeddingStream:
     def __init__(self, front: FrontEnd, gate: LevelGate | None = None):
         self.front = front
         self.gate = gate
-        if gate is not None:
-            gate.reset()
         self._audio = np.zeros(0, np.float32)
         self._audio_origin = 0  # stream sample index of self._audio[0]
         self._mels = np.zeros((0, 32), np.float32)
@@ -233,4 +231,6 @@ class EmbeddingStream:
 
     def reset(self) -> None:
         """Start again from nothing (keeps the loaded models and the gate's settings)."""
+        if self.gate is not None:
+            self.gate.reset()
         self.__init__(self.front, self.gate)

@@ -91,8 +91,8 @@ class LevelGate:
             self._gain_db = want if want > self._gain_db else s.release * self._gain_db + (1 - s.release) * want
             gains[k] = self._gain_db
         out = samples.copy()
-        out *= np.repeat(10 ** (gains / 20), FRAME)
-        return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+        out *= np.repeat(10 ** (gains / 20), FRAME)  # in place: float32, as the model was trained
+        return _int16(out)
 
     def reset(self) -> None:
         self.__init__(self.settings)
@@ -103,5 +103,8 @@ def gate_clip(pcm: np.ndarray, settings: GateSettings) -> np.ndarray:
     training hears each clip."""
     samples = np.asarray(pcm).astype(np.float32)
     whole = samples.size // FRAME * FRAME
-    tail = np.clip(np.round(samples[whole:]), -32768, 32767).astype(np.int16)
-    return np.concatenate([LevelGate(settings)._apply(samples[:whole]), tail])
+    return np.concatenate([LevelGate(settings)._apply(samples[:whole]), _int16(samples[whole:])])
+
+
+def _int16(samples: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(samples), -32768, 32767).astype(np.int16)

@@ -361,11 +361,9 @@ def embed_all(audios: list[np.ndarray], progress: Callable[[float], None], worke
         if not hasattr(local, "front"):
             local.front = FrontEnd()
         front = local.front
-        if mask:
-            heard = gate_clip(audio, gate) if gate is not None else audio
-            out = front.embed_frames(masking.apply(front.clip_mels(heard), mask))
-        else:
-            out = front.embed_clip(audio, gate)
+        if gate is not None:
+            audio = gate_clip(audio, gate)
+        out = front.embed_frames(masking.apply(front.clip_mels(audio), mask)) if mask else front.embed_clip(audio)
         with lock:
             done[0] += 1
             if done[0] % 25 == 0 or done[0] == len(audios):
