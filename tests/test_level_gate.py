@@ -135,3 +135,39 @@ def test_the_detector_hears_a_gated_model_through_the_gate_and_the_pause_word_wi
     assert np.allclose(through_gate, offline(COMMANDS_GATE)[-through_gate.size:], atol=1e-6)
     assert np.allclose(as_it_is, offline(None)[-as_it_is.size:], atol=1e-6)
     assert np.abs(through_gate - as_it_is).max() > 0.05  # the two streams really differ
+
+
+def talk_behind_a_word(seed: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Talk behind (syllables of 0.15 s, rms 300 to 700, between them 0.1 s of a faint room)
+    for six seconds, and a louder word (rms about 3000, 0.3 s) at 4.5 s; and which samples are
+    the word."""
+    rng = np.random.default_rng(seed)
+    n = 6 * SR
+    pcm = rng.normal(0, 20, n)
+    for start in range(0, n, int(0.25 * SR)):
+        pcm[start:start + int(0.15 * SR)] = rng.normal(0, rng.uniform(300, 700), int(0.15 * SR))
+    word = np.zeros(n, bool)
+    word[int(4.5 * SR):int(4.8 * SR)] = True
+    pcm[word] = rng.normal(0, 3000, word.sum())
+    return np.clip(np.round(pcm), -32768, 32767).astype(np.int16), word
+
+
+def test_after_a_word_the_talk_behind_is_turned_down_against_the_word():
+    """Talk behind has syllables well above its own quiet gaps: a gate that knows only the
+    background lets them through. Held also to the loudest frame of the last 0.4 s, the gate
+    turns the talk down as the word ends and just after, and leaves it as the background-only
+    gate does before the word and once the word is 0.4 s past."""
+    pcm, word = talk_behind_a_word()
+    settings = GateSettings(peak_below_db=11.0, peak_s=0.4)
+    plain, held = gate_clip(pcm, GateSettings()), gate_clip(pcm, settings)
+    t = np.arange(pcm.size) / SR
+    after = (t >= 4.8) & (t < 5.15)
+    assert rms_db(pcm[after]) - rms_db(plain[after]) < 2  # the background-only gate lets the talk through
+    assert rms_db(plain[after]) - rms_db(held[after]) > 8
+    assert abs(rms_db(held[word]) - rms_db(pcm[word])) < 1.0
+    before, later = t < 4.5, t >= 5.5
+    assert np.array_equal(plain[before], held[before])
+    assert abs(rms_db(plain[later]) - rms_db(held[later])) < 1.0  # the gate has opened again
+    gate = LevelGate(settings)  # and a stream in pieces is gated as the whole clip
+    streamed = np.concatenate([gate.feed(piece) for piece in np.array_split(pcm, 41)])
+    assert np.array_equal(streamed, held[:streamed.size])

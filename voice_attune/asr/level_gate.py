@@ -7,6 +7,9 @@ seconds' frame levels) and turns down every 10 ms frame that is not well above i
 partner's word, louder than the room, stands out. It is causal; it opens at once for a loud
 frame and closes slowly after it (a word's quiet ending is not cut off, nor each syllable
 chopped); it never turns anything up. A steady room alone is turned down by up to the floor.
+A talker behind has syllables well above its own quiet gaps, which the background alone lets
+through; the gate can also hold each frame to the loudest of the last moments
+(``peak_below_db``), so that as a word ends the talk behind it is turned down against the word.
 
 A model trained through the gate (keywords/train.py, Budget.gate) must hear through it too: its
 file says so (``meta["level_gate"]``) and the detector then gives it a stream of its own
@@ -44,6 +47,11 @@ class GateSettings:
     release: float = 0.95
     """How slowly the gate closes after a loud frame, a frame at a time (about 0.2 s to close
     most of the way); it opens at once."""
+    peak_below_db: float = 0.0
+    """If not 0, a frame must also be no more than this far below the loudest frame of the last
+    ``peak_s`` to pass untouched: as a word ends and just after, a talker behind is turned down
+    against the word's own loudness, not only against the room's background."""
+    peak_s: float = 0.4
 
     def as_meta(self) -> dict:
         return asdict(self)
@@ -64,6 +72,8 @@ class LevelGate:
     def __init__(self, settings: GateSettings):
         self.settings = settings
         self._levels: deque[float] = deque(maxlen=int(settings.history_s * SAMPLE_RATE / FRAME) + 1)
+        self._recent: deque[float] = deque(maxlen=round(settings.peak_s * SAMPLE_RATE / FRAME) + 1)
+        """This frame's level and those of the last ``peak_s``."""
         self._index = 0
         self._background = 0.0
         self._gain_db = 0.0
@@ -87,6 +97,9 @@ class LevelGate:
                 self._background = float(np.percentile(np.fromiter(self._levels, float), s.percentile))
             self._index += 1
             edge = self._background + s.above_db
+            if s.peak_below_db:
+                self._recent.append(float(level))
+                edge = max(edge, max(self._recent) - s.peak_below_db)
             want = min(0.0, max(s.floor_db, (level - edge) * (s.ratio - 1))) if level < edge else 0.0
             self._gain_db = want if want > self._gain_db else s.release * self._gain_db + (1 - s.release) * want
             gains[k] = self._gain_db
