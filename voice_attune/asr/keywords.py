@@ -41,6 +41,16 @@ ECHO_SLACK_S = 0.8
 """Seconds around such a moment within which a spot of that phrase is taken for the echo."""
 TRACE_S = 3.0
 """Seconds of each pause phrase's scores kept, for ``peak`` (the recognizers' spots ask)."""
+ALONE_TAIL_S = 0.6
+"""Seconds of silence heard after a saying heard again on its own (``hear_alone``): the
+models decide a phrase 0-0.3 s after its end."""
+ALONE_SURER = 0.4
+"""A saying heard again on its own counts at a threshold this share of the way from the
+trained one to 1. Cut out of the talk behind it, a short reply sounds to the models as in a
+quiet room, where they take more of them for commands ("Top." for "stop") than behind talk
+(scripts/bench_commands.py): behind a talker 123 of 450 short replies set off one of yes, no,
+stop and I'm done at the trained thresholds, 112 at this share, 92 without hearing them again
+(the same commands heard either way; docs/benchmarks.md, 2026-12-08)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,7 @@ class _Hearing:
     recent: deque[np.ndarray]
     models: list[int]
     """Indices of the detector's models that hear this stream."""
+    gate: GateSettings | None = None
 
 
 class KeywordDetector:
@@ -97,7 +108,7 @@ class KeywordDetector:
         would without it and each one of sound alone is the same."""
         gates = [GateSettings.from_meta(loaded.model.meta.get("level_gate")) for loaded in self.models]
         self._hearings = [_Hearing(self.front.stream(gate), deque(maxlen=self._window),
-                                   [m for m, g in enumerate(gates) if g == gate])
+                                   [m for m, g in enumerate(gates) if g == gate], gate)
                           for gate in dict.fromkeys(gates or [None])]
         """One stream of embeddings for the models heard as they are and one for those trained
         through a level gate (the commands'), each with its own recent window."""
@@ -225,8 +236,7 @@ class KeywordDetector:
                 name, key = model.names[i], (m, i)
                 if loaded.kind != "pause" and key not in self._listening:
                     continue
-                threshold = max(model.thresholds[i], LEAST.get(name, 0.0))
-                threshold = min(0.995, max(0.05, threshold - self._shift * (1 - threshold if self._shift > 0 else threshold)))
+                threshold = self._threshold(model, i)
                 # A saying keeps the score up over consecutive steps; a stray spike does not.
                 self._streak[key] = self._streak.get(key, 0) + 1 if score >= threshold else 0
                 self._low[key] = min(self._low.get(key, 1.0), score) if self._streak[key] > 1 else score
@@ -236,6 +246,47 @@ class KeywordDetector:
                     continue  # the guide's own voice sounded like it just then: its echo
                 self._last_fire[name] = t
                 yield KeywordHit(name, loaded.kind_of(i), model.phrases[i], float(self._low[key]), t, self._word_end(t))
+
+    def _threshold(self, model: KeywordModel, i: int) -> float:
+        threshold = max(model.thresholds[i], LEAST.get(model.names[i], 0.0))
+        return min(0.995, max(0.05, threshold - self._shift * (1 - threshold if self._shift > 0 else threshold)))
+
+    def hear_alone(self, pcm: np.ndarray, word_end: float) -> KeywordHit | None:
+        """The command or expected answer a short saying ``pcm`` (int16) is, heard on its own:
+        silence before it and ALONE_TAIL_S after, as the models' training clips begin and end,
+        through a fresh stream of each hearing (its level gate included), at the thresholds and
+        confirming steps of the stream; None if none. The listener cuts such a saying out of
+        talk behind it that never stops (see Listener._said_alone_again): heard in the stream,
+        the 0.78 s each embedding sums up is mostly that talk. ``word_end``: where the saying
+        ended (audio seconds); the hit is decided then."""
+        best: KeywordHit | None = None
+        clip = np.concatenate([np.zeros(self._preroll, np.int16), np.asarray(pcm, np.int16),
+                               np.zeros(int(ALONE_TAIL_S * SAMPLE_RATE), np.int16)])
+        for hearing in self._hearings:
+            heard = [m for m in hearing.models if self.models[m].kind != "pause"]
+            if not heard:
+                continue
+            embeddings = self.front.embed_clip(clip, hearing.gate)
+            for m in heard:
+                model = self.models[m].model
+                if embeddings.shape[0] < model.window:
+                    continue
+                windows = np.stack([embeddings[j - model.window : j]
+                                    for j in range(model.window, embeddings.shape[0] + 1)])
+                scores = model.scores(windows)
+                for i, name in enumerate(model.names):
+                    if (m, i) not in self._listening:
+                        continue
+                    column = scores[:, i]
+                    held = column.copy()  # each step's score, kept only as long as it holds
+                    for k in range(1, model.confirm):
+                        held[: -k or None] = np.minimum(held[: -k or None], column[k:])
+                        held[-k:] = 0.0
+                    score = float(held.max())
+                    threshold = self._threshold(model, i)
+                    if score >= threshold + ALONE_SURER * (1 - threshold) and (best is None or score > best.score):
+                        best = KeywordHit(name, self.models[m].kind_of(i), model.phrases[i], score, word_end, word_end)
+        return best
 
     def peak(self, phrase: str, since: float) -> float | None:
         """The highest score the pause phrase had from ``since`` on; None when the model has

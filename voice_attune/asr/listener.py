@@ -84,6 +84,16 @@ ALONE_S = 1.6
 the background for QUIET_FOR_S, no more than this long before the phrase ended, was said on its
 own ("yes", "so, stop"): the utterance ended by the quiet rule is then that phrase, rather than
 whatever the recognizer made of the talk behind since the gate opened."""
+ALONE_MARGIN_S = 0.05
+"""Seconds of the room kept on each side of a saying heard again on its own."""
+ALONE_QUIET_S = 0.5
+"""A saying is heard again on its own only after this long of the room's own level before it
+(a speaker's pause inside a sentence is shorter)..."""
+ALONE_BELOW_DB = 12.0
+"""...nine frames in ten of it, and of the QUIET_FOR_S after it, this far below the saying's
+loudest. A talker 15 dB below the partner passes; a partner's own softer words do not."""
+ALONE_SHORTEST_S = 0.2
+"""Shorter than this is no saying (a syllable of the talk behind)."""
 SENTENCE_S = 0.8
 """A command's phrase the keyword model heard while a question expects it ("yes", "no") is no
 answer when it ends the speaker's own sentence: when in the SENTENCE_S before ALONE_S before the
@@ -140,8 +150,13 @@ class Listener:
         """Held commands heard while the guide spoke: they wait for the utterance to end."""
         self._levels: deque[tuple[float, float]] = deque(maxlen=frames_for_ms(3000))
         """(frame end, dBFS) of the last three seconds, to hear a command's speaker fall quiet."""
-        self._gate_heard: deque[tuple[float, bool]] = deque(maxlen=frames_for_ms(1000))
-        """(frame end, whether the voice-activity gate took the frame for speech), last second."""
+        self._sound: deque[Frame] = deque(maxlen=frames_for_ms(3000))
+        """The frames of the last three seconds as the keyword models hear them, to hear a
+        short saying again on its own (memory only)."""
+        self._alone_judged = -1.0
+        """Where the last saying heard again on its own ended (audio seconds)."""
+        self._gate_heard: deque[tuple[float, bool]] = deque(maxlen=frames_for_ms(3000))
+        """(frame end, whether the voice-activity gate took the frame for speech), last three seconds."""
         self.care = care
         """Finds what suggests danger (asr/caremeaning.py: phrases, then meaning): such an
         utterance's words are withheld from every event, and its final is marked ``care``; None:
@@ -176,9 +191,11 @@ class Listener:
             self._knocks.extend(self.knock.feed(kept.pcm, kept.t))
         if self.keywords is not None:
             self._levels.append((kept.end, _level_db(kept.pcm)))
+            self._sound.append(kept)
             events.extend(self._keyword_spots(kept))
             if self._held:
                 events.extend(self._commands_followed_by_quiet())
+            events.extend(self._said_alone_again())
         was_speaking = self.gate.in_speech
         change = self.gate.update(frame)
         self.now = frame.end
@@ -280,6 +297,8 @@ class Listener:
         self._buffer.clear()
         self._later.clear()
         self._levels.clear()  # the clock starts again: times from before would be in the future
+        self._sound.clear()
+        self._alone_judged = -1.0
         self._gate_heard.clear()
         self.now = 0.0
         self.guide_speaking = False
@@ -464,10 +483,11 @@ class Listener:
                     break
         return events
 
-    def _talk_behind_holds_gate(self, since: float) -> bool:
-        """Whether the voice-activity gate took TALK_BEHIND_SHARE of the frames since ``since`` for speech:
-        the partner fell quiet, but the room did not (babble, a radio)."""
-        judged = [speech for t, speech in self._gate_heard if t > since]
+    def _talk_behind_holds_gate(self, since: float, until: float | None = None) -> bool:
+        """Whether the voice-activity gate took TALK_BEHIND_SHARE of the frames since ``since``
+        (until ``until``, or now) for speech: the partner fell quiet, but the room did not
+        (babble, a radio)."""
+        judged = [speech for t, speech in self._gate_heard if since < t <= (until if until is not None else self.now)]
         return self.gate.in_speech and bool(judged) and sum(judged) >= TALK_BEHIND_SHARE * len(judged)
 
     def _end_at_quiet(self, hit: KeywordHit, quiet_from: float, background: float) -> list[Event]:
@@ -475,22 +495,70 @@ class Listener:
         change = self.gate.close(self.now)
         if change is None:
             return []
-        began = self._alone_since(hit, background)
+        began = self._alone_since(hit.word_end, background + QUIET_ABOVE_BACKGROUND_DB)
         return self._end_utterance(change.onset, quiet_from, said=hit if began is not None else None, began=began)
 
-    def _alone_since(self, hit: KeywordHit, background: float) -> float | None:
-        """When the speaker of ``hit`` began, if the room was at its background level for
-        QUIET_FOR_S within ALONE_S before the phrase ended (None: they were talking before)."""
-        run = frames_for_ms(QUIET_FOR_S * 1000)
-        said = [(db, t) for t, db in self._levels if hit.word_end - 0.6 <= t <= hit.word_end + 0.03]
+    def _alone_since(self, word_end: float, quiet_db: float, quiet_s: float = QUIET_FOR_S,
+                     mean: Callable[[list[float]], float] = lambda dbs: float(np.mean(dbs))) -> float | None:
+        """When the speaker of a phrase that ended at ``word_end`` began, if the room was at
+        its own level (on average no louder than ``quiet_db``) for ``quiet_s`` within ALONE_S
+        before the phrase ended (None: they were talking before)."""
+        run = frames_for_ms(quiet_s * 1000)
+        said = [(db, t) for t, db in self._levels if word_end - 0.6 <= t <= word_end + 0.03]
         if not said:
             return None
         loudest = max(said)[1]  # the quiet must come before the phrase's own sound
-        levels = [(t, db) for t, db in self._levels if hit.word_end - ALONE_S - QUIET_FOR_S <= t < loudest]
+        levels = [(t, db) for t, db in self._levels if word_end - ALONE_S - quiet_s <= t < loudest]
         for i in range(len(levels) - run, -1, -1):
-            if float(np.mean([db for _, db in levels[i : i + run]])) <= background + QUIET_ABOVE_BACKGROUND_DB:
+            if mean([db for _, db in levels[i : i + run]]) <= quiet_db:
                 return levels[i + run - 1][0]
         return None
+
+    def _said_alone_again(self) -> list[Event]:
+        """A short saying, said on its own, heard again on its own: where talk behind holds the
+        voice-activity gate open (babble, a radio), a partner who says "stop" and falls quiet is
+        found by the room's level alone (ALONE_QUIET_S of quiet within ALONE_S before it and
+        QUIET_FOR_S after it, quiet meaning ALONE_BELOW_DB below the saying), and what they
+        said is cut out of the talk around it and heard by the keyword models again, as if said
+        in a quiet room (KeywordDetector.hear_alone). In the stream each embedding sums up
+        0.78 s, mostly of the talk behind such a short word. A command so heard is taken at
+        once and ends the utterance there, as the quiet rule does. Each saying is heard so
+        once; in a quiet room (nothing holds the gate open) or over the guide, never."""
+        frames = frames_for_ms(QUIET_FOR_S * 1000)
+        if (self.guide_speaking or self.now < self._guide_quiet_since or not self.gate.in_speech
+                or len(self._levels) < frames):
+            return []
+        window = list(self._levels)[-frames:]
+        start = window[0][0] - FRAME_S
+        said = [(db, t) for t, db in self._levels if start - 0.6 <= t <= start]
+        before = [db for t, db in self._levels if t < start - 0.6]
+        if not said or len(before) < frames:
+            return []
+        # Quiet: nine frames in ten ALONE_BELOW_DB below the saying's loudest, after it and for
+        # ALONE_QUIET_S before it (a speaker's softer words and the gaps between them are not).
+        quiet = max(said)[0] - ALONE_BELOW_DB
+        if _loud_db([db for _, db in window]) > quiet or not any(t > self._alone_judged for db, t in said if db > quiet):
+            return []  # not quiet after it, or nothing said since the last saying heard so
+        if not self._talk_behind_holds_gate(start):
+            return []
+        began = self._alone_since(start, quiet, ALONE_QUIET_S, _loud_db)
+        if began is None or began < self._alone_judged or start - began < ALONE_SHORTEST_S:
+            return []  # talking before, the saying heard so last time again, or too short a sound
+        if not self._talk_behind_holds_gate(began - ALONE_QUIET_S, began):
+            return []  # a quiet room before it: webrtcvad's hangover held the gate after it
+        background = float(np.percentile(before, 30))
+        self._alone_judged = start
+        pcm = b"".join(f.pcm for f in self._sound if began - ALONE_MARGIN_S <= f.t < start + ALONE_MARGIN_S)
+        hit = self.keywords.hear_alone(np.frombuffer(pcm, np.int16), start)
+        if hit is None or self._faint(hit):
+            return []
+        expected = hit.text in self.keywords.expected
+        if hit.kind == "answer" and not expected:
+            return []
+        if expected:
+            self._keyword_answer = hit.text
+        events = self._keyword_spot(hit, self.now) if hit.kind == "command" else []
+        return events + self._end_at_quiet(hit, start, background)
 
     def _keyword_spot(self, hit: KeywordHit, t: float) -> list[Event]:
         # The same saying heard later in the transcript is not reported twice.
@@ -577,6 +645,11 @@ def build_listener(
         knock=KnockDetector() if config.pause_by.knock else None,
         live=live,
     )
+
+
+def _loud_db(dbs: list[float]) -> float:
+    """How loud a stretch of frames of these levels (dBFS) gets: its 90th percentile."""
+    return float(np.percentile(dbs, 90))
 
 
 def _level_db(pcm: bytes) -> float:
